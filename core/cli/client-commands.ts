@@ -1,0 +1,144 @@
+/** Client commands: enqueue, status, get, stats, retry, cancel, shutdown. Each talks to a running hub. */
+import fs from 'node:fs';
+import { Option, type Command } from 'commander';
+import { HubError, errorMessage } from '../errors.js';
+import { readPackFile, type PackEntry } from '../pack.js';
+import { TASK_STATUSES, type EnqueueInput } from '../queue/types.js';
+import { HubClient } from '../wire/client.js';
+import { formatStats, formatTask, formatTaskTable } from './format.js';
+import { clientAddress, collect, parseInteger, withClientOptions, type ClientFlags } from './options.js';
+
+async function withClient<T>(flags: ClientFlags, work: (client: HubClient) => Promise<T>): Promise<T> {
+  const client = await HubClient.connect(clientAddress(flags));
+  try {
+    return await work(client);
+  } finally {
+    client.close();
+  }
+}
+
+function print(flags: ClientFlags, json: unknown, human: string): void {
+  process.stdout.write(flags.json ? `${JSON.stringify(json, null, 2)}\n` : `${human}\n`);
+}
+
+interface EnqueueFlags extends ClientFlags {
+  prompt?: string;
+  file?: string;
+  jsonl?: string;
+  backend?: string;
+  priority?: number;
+  maxAttempts?: number;
+  label?: string[];
+  runId?: string;
+  idempotencyKey?: string;
+}
+
+function enqueueInputs(flags: EnqueueFlags): EnqueueInput[] {
+  const sources = [flags.prompt !== undefined, flags.file !== undefined, flags.jsonl !== undefined].filter(Boolean).length;
+  if (sources !== 1) throw new HubError('bad_request', 'give exactly one of --prompt, --file or --jsonl');
+  const common = {
+    backend: flags.backend,
+    priority: flags.priority,
+    max_attempts: flags.maxAttempts,
+    labels: flags.label,
+    run_id: flags.runId,
+  };
+  if (flags.prompt !== undefined) return [{ ...common, prompt: flags.prompt, idempotency_key: flags.idempotencyKey }];
+  if (flags.file !== undefined) {
+    let prompt: string;
+    try {
+      prompt = fs.readFileSync(flags.file, 'utf8');
+    } catch (err) {
+      throw new HubError('bad_request', `cannot read --file ${flags.file}: ${errorMessage(err)}`);
+    }
+    return [{ ...common, prompt, idempotency_key: flags.idempotencyKey }];
+  }
+  if (flags.idempotencyKey) throw new HubError('bad_request', '--idempotency-key applies to one prompt, not a --jsonl pack');
+  return readPackFile(flags.jsonl ?? '').map((entry: PackEntry) => ({
+    ...common,
+    prompt: entry.prompt,
+    backend: entry.backend ?? flags.backend,
+    priority: entry.priority ?? flags.priority,
+    max_attempts: entry.max_attempts ?? flags.maxAttempts,
+    labels: entry.labels ?? flags.label,
+    metadata: entry.id || entry.expect ? { pack_id: entry.id, expect: entry.expect } : undefined,
+  }));
+}
+
+export function registerClientCommands(program: Command): void {
+  withClientOptions(program.command('enqueue'))
+    .description('queue one prompt (--prompt, --file) or a JSONL pack (--jsonl)')
+    .option('--prompt <text>', 'the prompt text')
+    .option('--file <path>', 'read one prompt from a file')
+    .option('--jsonl <path>', 'a pack: one {"prompt": ...} JSON object per line')
+    .option('--backend <name>', 'route to agents serving this backend')
+    .option('--priority <n>', 'higher runs first (default 0)', parseInteger('--priority'))
+    .option('--max-attempts <n>', 'fail after this many expired leases', parseInteger('--max-attempts', { min: 1 }))
+    .option('--label <label>', 'label the task (repeatable)', collect)
+    .option('--run-id <id>', 'group the tasks under a run id')
+    .option('--idempotency-key <key>', 'retrying with the same key never enqueues twice')
+    .action(async (flags: EnqueueFlags) => {
+      const inputs = enqueueInputs(flags);
+      const results = await withClient(flags, (client) => Promise.all(inputs.map((input) => client.enqueue(input))));
+      const ids = results.map((r) => r.task_id);
+      const duplicates = results.filter((r) => r.duplicate).length;
+      const human =
+        ids.length === 1
+          ? `${results[0]?.duplicate ? 'already queued as' : 'queued'} task ${ids[0]}`
+          : `queued ${ids.length - duplicates} tasks (${ids[0]}..${ids[ids.length - 1]})${duplicates ? `, ${duplicates} already present` : ''}`;
+      print(flags, ids.length === 1 ? results[0] : { task_ids: ids }, human);
+    });
+
+  withClientOptions(program.command('status'))
+    .description('list tasks, newest first')
+    .addOption(new Option('--status <status>', 'only tasks with this status').choices(TASK_STATUSES))
+    .option('--backend <name>', 'only tasks routed to this backend')
+    .option('--run-id <id>', 'only tasks of this run')
+    .option('--limit <n>', 'how many (0 = all)', parseInteger('--limit'), 20)
+    .action(async (flags: ClientFlags & { status?: (typeof TASK_STATUSES)[number]; backend?: string; runId?: string; limit: number }) => {
+      const answer = await withClient(flags, (client) =>
+        client.list({ status: flags.status, backend: flags.backend, run_id: flags.runId, limit: flags.limit }),
+      );
+      print(flags, answer, `${formatTaskTable(answer.tasks)}\n\n${formatStats(answer.stats)}`);
+    });
+
+  withClientOptions(program.command('get'))
+    .description('show one task in full')
+    .argument('<task-id>', 'task id', parseInteger('task id', { min: 1 }))
+    .action(async (taskId: number, flags: ClientFlags) => {
+      const task = await withClient(flags, (client) => client.get(taskId));
+      print(flags, { task }, formatTask(task));
+    });
+
+  withClientOptions(program.command('stats'))
+    .description('task counts by status')
+    .action(async (flags: ClientFlags) => {
+      const stats = await withClient(flags, (client) => client.stats());
+      print(flags, { stats }, formatStats(stats));
+    });
+
+  withClientOptions(program.command('retry'))
+    .description('put failed tasks back in the queue (all of them, or one failed/cancelled task)')
+    .argument('[task-id]', 'only this task', parseInteger('task id', { min: 1 }))
+    .action(async (taskId: number | undefined, flags: ClientFlags) => {
+      const answer = await withClient(flags, (client) => client.retryFailed(taskId));
+      print(flags, answer, `retried ${answer.retried} task${answer.retried === 1 ? '' : 's'}`);
+    });
+
+  withClientOptions(program.command('cancel'))
+    .description('cancel queued or leased tasks (an agent running one stops it)')
+    .argument('<task-id...>', 'task ids')
+    .action(async (rawIds: string[], flags: ClientFlags) => {
+      const ids = rawIds.map(parseInteger('task id', { min: 1 }));
+      const tasks = await withClient(flags, (client) => Promise.all(ids.map(async (id) => (await client.cancel(id)).task)));
+      print(flags, { tasks }, tasks.map((t) => `cancelled task ${t.task_id}`).join('\n'));
+    });
+
+  withClientOptions(program.command('shutdown'))
+    .description('stop the hub (it finishes in-flight requests and closes the database)')
+    .action(async (flags: ClientFlags) => {
+      const answer = await withClient(flags, (client) => client.shutdown());
+      const address = clientAddress(flags);
+      print(flags, answer, `hub at ${address.host}:${address.port} is shutting down`);
+    });
+}

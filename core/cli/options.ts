@@ -1,0 +1,42 @@
+/** Option parsers and the shared client options (--host --port --token --json) of CLI commands. */
+import { InvalidArgumentError, type Command } from 'commander';
+import { clientAddressFromEnv, type ClientAddress } from '../config.js';
+
+export function parseInteger(name: string, { min, max }: { min?: number; max?: number } = {}) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`${name} must be an integer, got "${value}"`);
+    if (min !== undefined && n < min) throw new InvalidArgumentError(`${name} must be >= ${min}`);
+    if (max !== undefined && n > max) throw new InvalidArgumentError(`${name} must be <= ${max}`);
+    return n;
+  };
+}
+
+export const parsePort = parseInteger('port', { min: 0, max: 65535 });
+
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+export interface ClientFlags {
+  host?: string;
+  port?: number;
+  token?: string;
+  json?: boolean;
+}
+
+export function withClientOptions(command: Command): Command {
+  return command
+    .option('--host <host>', 'hub host (env MITTELO_HOST, default 127.0.0.1)')
+    .option('--port <port>', 'hub port (env MITTELO_PORT, default 8765)', parsePort)
+    .option('--token <token>', 'hub token (env MITTELO_TOKEN)')
+    .option('--json', 'print machine-readable JSON');
+}
+
+export function clientAddress(flags: ClientFlags): ClientAddress {
+  const address = clientAddressFromEnv();
+  if (flags.host) address.host = flags.host;
+  if (flags.port !== undefined) address.port = flags.port;
+  if (flags.token) address.token = flags.token;
+  return address;
+}

@@ -1,0 +1,91 @@
+/** The hub process: one SQLite store, one queue, the JSONL server and the optional REST adapter. */
+import { DEFAULT_HOST, DEFAULT_LEASE_SECONDS, DEFAULT_MAX_LINE_BYTES, DEFAULT_PORT } from './config.js';
+import { HubError } from './errors.js';
+import { TaskQueue } from './queue/queue.js';
+import { openDatabase, type Db } from './store/database.js';
+import { assertBindAllowed } from './wire/auth.js';
+import { JsonlServer } from './wire/jsonl-server.js';
+import type { MethodContext } from './wire/methods.js';
+import { RestServer } from './wire/rest-server.js';
+
+export interface HubOptions {
+  dbPath: string;
+  host?: string;
+  port?: number;
+  /** REST is off unless a port is given (0 = any free port). */
+  restPort?: number;
+  restHost?: string;
+  leaseSeconds?: number;
+  token?: string;
+  maxLineBytes?: number;
+  log?: (line: string) => void;
+}
+
+export interface RunningHub {
+  queue: TaskQueue;
+  host: string;
+  port: number;
+  restUrl?: string;
+  /** Resolves once the hub has stopped (after `stop()`, a `shutdown` request or a signal). */
+  closed: Promise<void>;
+  stop(): Promise<void>;
+}
+
+const EXPIRY_SWEEP_MS = 1000;
+
+export async function startHub(options: HubOptions): Promise<RunningHub> {
+  const host = options.host ?? DEFAULT_HOST;
+  const restHost = options.restHost ?? host;
+  const token = options.token || undefined;
+  assertBindAllowed(host, token, '--host');
+  if (options.restPort !== undefined) assertBindAllowed(restHost, token, '--rest-host');
+
+  const db: Db = openDatabase(options.dbPath);
+  const queue = new TaskQueue(db, { leaseSeconds: options.leaseSeconds ?? DEFAULT_LEASE_SECONDS });
+  let stopping: Promise<void> | undefined;
+  let resolveClosed: () => void = () => {};
+  const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
+
+  const context: MethodContext = {
+    queue,
+    // Deferred so the `shutdown` caller gets its answer before the servers close.
+    requestShutdown: () => void setImmediate(() => void stop()),
+  };
+  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  const jsonl = new JsonlServer({ context, events: queue.events, maxLineBytes, token, log: options.log });
+  const rest = options.restPort !== undefined ? new RestServer({ context, events: queue.events, maxBodyBytes: maxLineBytes, token, log: options.log }) : undefined;
+
+  const sweep = setInterval(() => {
+    try {
+      queue.failExhaustedLeases();
+    } catch (err) {
+      options.log?.(`lease expiry sweep failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }, EXPIRY_SWEEP_MS);
+  sweep.unref();
+
+  async function stop(): Promise<void> {
+    stopping ??= (async () => {
+      clearInterval(sweep);
+      await Promise.all([jsonl.close(), rest?.close()]);
+      db.close();
+      resolveClosed();
+    })();
+    return stopping;
+  }
+
+  try {
+    const address = await jsonl.listen(host, options.port ?? DEFAULT_PORT);
+    const restAddress = rest && options.restPort !== undefined ? await rest.listen(restHost, options.restPort) : undefined;
+    const hub: RunningHub = { queue, host, port: address.port, closed, stop };
+    if (restAddress) hub.restUrl = `http://${formatHost(restHost)}:${restAddress.port}`;
+    return hub;
+  } catch (err) {
+    await stop();
+    throw err instanceof HubError ? err : new HubError('internal', String(err));
+  }
+}
+
+function formatHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}

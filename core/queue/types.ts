@@ -1,0 +1,66 @@
+/** The task as the wire sees it: the floor fields of PROTOCOL.md plus our additive keys. */
+export const TASK_STATUSES = ['queued', 'leased', 'done', 'failed', 'cancelled'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+export interface Task {
+  task_id: number;
+  prompt: string;
+  status: TaskStatus;
+  created_at: number;
+  updated_at: number;
+  leased_until: number | null;
+  worker_id: string | null;
+  result: string | null;
+  error: string | null;
+  priority: number;
+  backend: string | null;
+  attempts: number;
+  max_attempts: number | null;
+  labels: string[];
+  metadata: Record<string, unknown>;
+  run_id: string | null;
+  idempotency_key: string | null;
+  leased_at: number | null;
+  finished_at: number | null;
+  cancelled_at: number | null;
+}
+
+/** What `lease` and `extend` return: the task plus the token that fences its ack. */
+export interface LeasedTask extends Task {
+  lease_token: string;
+}
+
+/** The floor's four keys are always present; `cancelled` is our addition. */
+export interface Stats {
+  queued: number;
+  leased: number;
+  done: number;
+  failed: number;
+  cancelled: number;
+}
+
+export type TaskEventType = 'enqueued' | 'leased' | 'acked' | 'cancelled' | 'requeued' | 'expired';
+
+export type HubEvent =
+  | { seq: number; type: TaskEventType; task: Task }
+  | { seq: number; type: 'retried'; task_ids: number[] };
+
+export interface EnqueueInput {
+  prompt: string;
+  backend?: string | null;
+  priority?: number;
+  max_attempts?: number | null;
+  labels?: string[];
+  metadata?: Record<string, unknown>;
+  run_id?: string | null;
+  idempotency_key?: string | null;
+}
+
+export interface ListFilter {
+  status?: TaskStatus;
+  limit?: number;
+  backend?: string;
+  run_id?: string;
+  /** Page backwards: only tasks with a smaller id (newest first ordering). */
+  before_id?: number;
+}

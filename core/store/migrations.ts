@@ -1,0 +1,53 @@
+/**
+ * Schema history. Each entry moves the database from version N-1 to N (PRAGMA user_version).
+ * Append only: never edit a migration that has shipped.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: tasks, with a status-count table kept exact by triggers so `stats` is O(1) at any size.
+  `
+  CREATE TABLE tasks (
+    task_id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    prompt          TEXT    NOT NULL,
+    status          TEXT    NOT NULL CHECK (status IN ('queued','leased','done','failed','cancelled')),
+    priority        INTEGER NOT NULL DEFAULT 0,
+    backend         TEXT,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    max_attempts    INTEGER,
+    worker_id       TEXT,
+    lease_token     TEXT,
+    leased_until    REAL,
+    result          TEXT,
+    error           TEXT,
+    labels          TEXT    NOT NULL DEFAULT '[]',
+    metadata        TEXT    NOT NULL DEFAULT '{}',
+    run_id          TEXT,
+    idempotency_key TEXT,
+    created_at      REAL    NOT NULL,
+    updated_at      REAL    NOT NULL,
+    leased_at       REAL,
+    finished_at     REAL,
+    cancelled_at    REAL
+  );
+  CREATE UNIQUE INDEX tasks_idempotency ON tasks(idempotency_key) WHERE idempotency_key IS NOT NULL;
+  CREATE INDEX tasks_queued_by_backend ON tasks(backend, priority DESC, task_id) WHERE status = 'queued';
+  CREATE INDEX tasks_leased_until ON tasks(leased_until) WHERE status = 'leased';
+  CREATE INDEX tasks_status_id ON tasks(status, task_id);
+  CREATE INDEX tasks_run ON tasks(run_id, task_id) WHERE run_id IS NOT NULL;
+  CREATE INDEX tasks_backend_id ON tasks(backend, task_id);
+
+  CREATE TABLE task_counts (status TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+  INSERT INTO task_counts (status, n) VALUES ('queued',0),('leased',0),('done',0),('failed',0),('cancelled',0);
+  CREATE TRIGGER tasks_count_insert AFTER INSERT ON tasks BEGIN
+    UPDATE task_counts SET n = n + 1 WHERE status = NEW.status;
+  END;
+  CREATE TRIGGER tasks_count_delete AFTER DELETE ON tasks BEGIN
+    UPDATE task_counts SET n = n - 1 WHERE status = OLD.status;
+  END;
+  CREATE TRIGGER tasks_count_update AFTER UPDATE OF status ON tasks WHEN OLD.status <> NEW.status BEGIN
+    UPDATE task_counts SET n = n - 1 WHERE status = OLD.status;
+    UPDATE task_counts SET n = n + 1 WHERE status = NEW.status;
+  END;
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,0 +1,181 @@
+/**
+ * TypeScript client of the JSONL wire protocol, used by the CLI, agents and tests. Pipelines
+ * requests on one connection, matches answers by id, and delivers `subscribe` events to a listener.
+ */
+import net from 'node:net';
+import type { ClientAddress } from '../config.js';
+import { HubError, errorMessage, type HubErrorCode } from '../errors.js';
+import type { EnqueueInput, HubEvent, LeasedTask, ListFilter, Stats, Task } from '../queue/types.js';
+import { LineSplitter } from './line-splitter.js';
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (err: Error) => void;
+}
+
+interface WireResponse {
+  id?: unknown;
+  result?: unknown;
+  error?: { message?: string; code?: string } | null;
+  event?: string;
+}
+
+export interface ConnectOptions {
+  timeoutMs?: number;
+  /** Largest answer line accepted (a `list` of big results can be large). */
+  maxLineBytes?: number;
+}
+
+const KNOWN_CODES = new Set<string>(['bad_request', 'unknown_method', 'unauthorized', 'not_found', 'conflict', 'stale_lease', 'line_too_long', 'shutting_down', 'database', 'internal']);
+
+export class HubClient {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly eventListeners = new Set<(event: HubEvent) => void>();
+  private closedError: HubError | undefined;
+
+  private constructor(
+    private readonly socket: net.Socket,
+    readonly address: ClientAddress,
+    maxLineBytes: number,
+  ) {
+    const splitter = new LineSplitter(maxLineBytes);
+    socket.on('data', (chunk: Buffer) => {
+      let lines: string[];
+      try {
+        lines = splitter.push(chunk);
+      } catch (err) {
+        this.fail(new HubError('line_too_long', `answer from hub too long: ${errorMessage(err)}`));
+        socket.destroy();
+        return;
+      }
+      for (const line of lines) this.onLine(line);
+    });
+    socket.on('error', (err) => this.fail(new HubError('unreachable', `connection to hub at ${where(address)} failed: ${errorMessage(err)}`)));
+    socket.on('close', () => this.fail(new HubError('unreachable', `connection to hub at ${where(address)} closed`)));
+  }
+
+  static async connect(address: ClientAddress, options: ConnectOptions = {}): Promise<HubClient> {
+    const socket = await openSocket(address, options.timeoutMs ?? 5000);
+    const client = new HubClient(socket, address, options.maxLineBytes ?? 256 * 1024 * 1024);
+    if (address.token) {
+      try {
+        await client.call('auth', { token: address.token });
+      } catch (err) {
+        client.close();
+        throw err;
+      }
+    }
+    return client;
+  }
+
+  private onLine(line: string): void {
+    let message: WireResponse;
+    try {
+      message = JSON.parse(line) as WireResponse;
+    } catch {
+      this.fail(new HubError('internal', `hub sent a line that is not JSON: ${line.slice(0, 200)}`));
+      return;
+    }
+    if (typeof message.event === 'string') {
+      for (const listener of this.eventListeners) listener(message as unknown as HubEvent);
+      return;
+    }
+    const pending = typeof message.id === 'number' ? this.pending.get(message.id) : undefined;
+    if (!pending) {
+      // An error with id null is the hub talking about the connection itself (line too long...).
+      if (message.error) this.fail(toHubError(message.error));
+      return;
+    }
+    this.pending.delete(message.id as number);
+    if (message.error) pending.reject(toHubError(message.error));
+    else pending.resolve(message.result);
+  }
+
+  private fail(err: HubError): void {
+    this.closedError ??= err;
+    for (const pending of this.pending.values()) pending.reject(err);
+    this.pending.clear();
+  }
+
+  call<T = unknown>(method: string, params: Record<string, unknown> = {}): Promise<T> {
+    if (this.closedError) return Promise.reject(this.closedError);
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      this.socket.write(JSON.stringify({ id, method, params }) + '\n');
+    });
+  }
+
+  enqueue(input: EnqueueInput): Promise<{ task_id: number; duplicate: boolean }> {
+    return this.call('enqueue', { ...input });
+  }
+  async lease(params: { worker_id: string; max_tasks?: number; lease_seconds?: number; backends?: string[] }): Promise<LeasedTask[]> {
+    return (await this.call<{ tasks: LeasedTask[] }>('lease', params)).tasks;
+  }
+  ack(params: { task_id: number; status: 'done' | 'failed'; result?: string | null; error?: string | null; lease_token?: string }): Promise<{ ok: true; duplicate?: true }> {
+    return this.call('ack', params);
+  }
+  extend(params: { task_id: number; lease_token: string; lease_seconds?: number }): Promise<{ ok: true; leased_until: number }> {
+    return this.call('extend', params);
+  }
+  list(filter: ListFilter = {}): Promise<{ tasks: Task[]; stats: Stats }> {
+    return this.call('list', { ...filter });
+  }
+  async get(taskId: number): Promise<Task> {
+    return (await this.call<{ task: Task }>('get', { task_id: taskId })).task;
+  }
+  async stats(): Promise<Stats> {
+    return (await this.call<{ stats: Stats }>('stats')).stats;
+  }
+  cancel(taskId: number): Promise<{ ok: true; task: Task }> {
+    return this.call('cancel', { task_id: taskId });
+  }
+  retryFailed(taskId?: number): Promise<{ retried: number }> {
+    return this.call('retry_failed', taskId === undefined ? {} : { task_id: taskId });
+  }
+  shutdown(): Promise<{ ok: true }> {
+    return this.call('shutdown');
+  }
+
+  /** Live task changes; returns a function that stops the listener. */
+  async subscribe(listener: (event: HubEvent) => void): Promise<() => void> {
+    this.eventListeners.add(listener);
+    if (this.eventListeners.size === 1) await this.call('subscribe');
+    return () => this.eventListeners.delete(listener);
+  }
+
+  close(): void {
+    this.socket.end();
+  }
+}
+
+function where(address: ClientAddress): string {
+  return `${address.host}:${address.port}`;
+}
+
+function toHubError(error: { message?: string; code?: string }): HubError {
+  const code = (error.code && KNOWN_CODES.has(error.code) ? error.code : 'internal') as HubErrorCode;
+  return new HubError(code, error.message ?? 'unknown error from hub');
+}
+
+function openSocket(address: ClientAddress, timeoutMs: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.createConnection({ host: address.host, port: address.port });
+    socket.setNoDelay(true);
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new HubError('unreachable', `hub unreachable at ${where(address)}: no answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.removeAllListeners('error');
+      resolve(socket);
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      const reason = err.code === 'ECONNREFUSED' ? 'connection refused; is `mittelo hub` running?' : errorMessage(err);
+      reject(new HubError('unreachable', `hub unreachable at ${where(address)}: ${reason}`));
+    });
+  });
+}

@@ -1,0 +1,195 @@
+/**
+ * The JSONL TCP server (PROTOCOL.md transport): one JSON request per line, one response line per
+ * request in order, errors as objects with the connection kept, a bounded line length, optional
+ * token auth, and `subscribe` for a live event stream on the same connection.
+ */
+import net from 'node:net';
+import { HubError, errorMessage } from '../errors.js';
+import type { HubEvent } from '../queue/types.js';
+import type { EventBus } from '../queue/events.js';
+import { tokenMatches } from './auth.js';
+import { LineSplitter, LineTooLongError } from './line-splitter.js';
+import { callMethod, type MethodContext } from './methods.js';
+
+export interface JsonlServerOptions {
+  context: MethodContext;
+  events: EventBus;
+  maxLineBytes: number;
+  token?: string;
+  log?: (line: string) => void;
+}
+
+/** A subscriber that stops reading is dropped once this much output is waiting for it. */
+const MAX_SUBSCRIBER_BACKLOG = 32 * 1024 * 1024;
+const MAX_FAILED_AUTH = 10;
+
+type RequestId = unknown;
+
+function response(id: RequestId, result: unknown): string {
+  return JSON.stringify({ id: id === undefined ? null : id, result, error: null });
+}
+
+function errorResponse(id: RequestId, err: unknown): string {
+  const code = err instanceof HubError ? err.code : 'internal';
+  return JSON.stringify({ id: id === undefined ? null : id, result: null, error: { message: errorMessage(err), code } });
+}
+
+class Connection {
+  private readonly splitter: LineSplitter;
+  private authenticated: boolean;
+  private failedAuth = 0;
+  subscribed = false;
+
+  constructor(
+    readonly socket: net.Socket,
+    private readonly server: JsonlServer,
+    private readonly options: JsonlServerOptions,
+  ) {
+    this.splitter = new LineSplitter(options.maxLineBytes);
+    this.authenticated = options.token === undefined;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => socket.resume());
+    socket.on('error', () => socket.destroy());
+  }
+
+  private onData(chunk: Buffer): void {
+    let lines: string[];
+    try {
+      lines = this.splitter.push(chunk);
+    } catch (err) {
+      if (!(err instanceof LineTooLongError)) throw err;
+      this.socket.end(errorResponse(null, new HubError('line_too_long', err.message)) + '\n');
+      this.socket.pause();
+      return;
+    }
+    let out = '';
+    for (const line of lines) {
+      if (line.trim() === '') continue;
+      out += this.handleLine(line) + '\n';
+      if (this.server.closing) break;
+    }
+    if (out === '' || this.socket.destroyed) return;
+    // Backpressure: a client that does not read its answers stops being read.
+    if (!this.socket.write(out)) this.socket.pause();
+  }
+
+  private handleLine(line: string): string {
+    let request: unknown;
+    try {
+      request = JSON.parse(line);
+    } catch (err) {
+      return errorResponse(null, new HubError('bad_request', `malformed JSON: ${errorMessage(err)}`));
+    }
+    if (typeof request !== 'object' || request === null || Array.isArray(request)) {
+      return errorResponse(null, new HubError('bad_request', 'a request must be a JSON object {"id", "method", "params"}'));
+    }
+    const { id, method, params } = request as { id?: unknown; method?: unknown; params?: unknown };
+    if (typeof method !== 'string') {
+      return errorResponse(id, new HubError('bad_request', 'the request has no "method" string'));
+    }
+    if (this.server.closing) return errorResponse(id, new HubError('shutting_down', 'the hub is shutting down'));
+    try {
+      return response(id, this.dispatch(method, params));
+    } catch (err) {
+      if (!(err instanceof HubError)) this.options.log?.(`internal error in ${method}: ${errorMessage(err)}`);
+      return errorResponse(id, err);
+    }
+  }
+
+  private dispatch(method: string, params: unknown): unknown {
+    const token = typeof params === 'object' && params !== null ? (params as { token?: unknown }).token : undefined;
+    if (method === 'auth') return this.authenticate(token);
+    if (!this.authenticated && !(this.options.token !== undefined && tokenMatches(this.options.token, token))) {
+      throw new HubError('unauthorized', 'unauthorized: this hub requires a token (send {"method":"auth","params":{"token":"..."}} first, or a "token" param)');
+    }
+    if (method === 'subscribe') {
+      this.subscribed = true;
+      this.server.updateSubscription();
+      return { ok: true };
+    }
+    if (method === 'unsubscribe') {
+      this.subscribed = false;
+      this.server.updateSubscription();
+      return { ok: true };
+    }
+    return callMethod(this.options.context, method, params);
+  }
+
+  private authenticate(token: unknown): { ok: true } {
+    if (this.options.token === undefined) return { ok: true };
+    if (tokenMatches(this.options.token, token)) {
+      this.authenticated = true;
+      return { ok: true };
+    }
+    if (++this.failedAuth >= MAX_FAILED_AUTH) setImmediate(() => this.socket.destroy());
+    throw new HubError('unauthorized', 'invalid token');
+  }
+
+  sendEvent(line: string): void {
+    if (this.socket.destroyed) return;
+    if (this.socket.writableLength > MAX_SUBSCRIBER_BACKLOG) {
+      this.options.log?.('dropping a subscriber that stopped reading events');
+      this.socket.destroy();
+      return;
+    }
+    this.socket.write(line);
+  }
+}
+
+export class JsonlServer {
+  private readonly server: net.Server;
+  private readonly connections = new Set<Connection>();
+  private unsubscribeEvents: (() => void) | undefined;
+  closing = false;
+
+  constructor(private readonly options: JsonlServerOptions) {
+    this.server = net.createServer((socket) => {
+      const connection = new Connection(socket, this, options);
+      this.connections.add(connection);
+      socket.on('close', () => {
+        this.connections.delete(connection);
+        this.updateSubscription();
+      });
+    });
+  }
+
+  listen(host: string, port: number): Promise<net.AddressInfo> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException) =>
+        reject(new HubError('internal', `cannot listen on ${host}:${port}: ${err.code === 'EADDRINUSE' ? 'the port is already in use' : err.message}`));
+      this.server.once('error', onError);
+      this.server.listen(port, host, () => {
+        this.server.off('error', onError);
+        resolve(this.server.address() as net.AddressInfo);
+      });
+    });
+  }
+
+  /** One bus subscription for all subscribed connections: each event is serialized once. */
+  updateSubscription(): void {
+    const wanted = [...this.connections].some((c) => c.subscribed);
+    if (wanted && !this.unsubscribeEvents) {
+      this.unsubscribeEvents = this.options.events.subscribe((event: HubEvent) => {
+        const line = JSON.stringify({ event: event.type, ...event }) + '\n';
+        for (const connection of this.connections) if (connection.subscribed) connection.sendEvent(line);
+      });
+    } else if (!wanted && this.unsubscribeEvents) {
+      this.unsubscribeEvents();
+      this.unsubscribeEvents = undefined;
+    }
+  }
+
+  /** Stop accepting; answers already computed are flushed, then every connection is closed. */
+  close(): Promise<void> {
+    this.closing = true;
+    this.unsubscribeEvents?.();
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      for (const { socket } of this.connections) {
+        socket.end();
+        setTimeout(() => socket.destroy(), 2000).unref();
+      }
+    });
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * The hub's methods: one zod schema per method's params and one handler, shared by the JSONL and
+ * REST servers so both speak exactly the same contract. Unknown keys are ignored (old clients).
+ */
+import { z } from 'zod';
+import { HubError } from '../errors.js';
+import type { TaskQueue } from '../queue/queue.js';
+import { TASK_STATUSES } from '../queue/types.js';
+
+const backendName = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/, 'must be a backend name: letters, digits, _ . - (max 64)');
+const taskId = z.number().int().positive();
+const leaseSeconds = z.number().positive().max(7 * 24 * 3600);
+
+export const paramSchemas = {
+  enqueue: z.object({
+    prompt: z.string().refine((s) => s.trim().length > 0, 'must not be blank'),
+    backend: backendName.nullish(),
+    priority: z.number().int().min(-1_000_000).max(1_000_000).optional(),
+    max_attempts: z.number().int().positive().nullish(),
+    labels: z.array(z.string().max(200)).max(100).optional(),
+    metadata: z.record(z.string(), z.unknown()).optional(),
+    run_id: z.string().min(1).max(200).nullish(),
+    idempotency_key: z.string().min(1).max(200).nullish(),
+  }),
+  lease: z.object({
+    worker_id: z.string().min(1).max(200).default('anonymous'),
+    max_tasks: z.number().int().positive().max(1000).default(1),
+    lease_seconds: leaseSeconds.optional(),
+    backends: z.array(backendName).max(100).optional(),
+  }),
+  ack: z.object({
+    task_id: taskId,
+    status: z.enum(['done', 'failed'], { message: 'must be "done" or "failed"' }),
+    result: z.string().nullish().transform((v) => v ?? null),
+    error: z.string().nullish().transform((v) => v ?? null),
+    lease_token: z.string().min(1).optional(),
+  }),
+  list: z.object({
+    status: z.enum(TASK_STATUSES).optional(),
+    limit: z.number().int().default(50),
+    backend: backendName.optional(),
+    run_id: z.string().min(1).optional(),
+    before_id: taskId.optional(),
+  }),
+  stats: z.object({}),
+  retry_failed: z.object({ task_id: taskId.optional() }),
+  get: z.object({ task_id: taskId }),
+  cancel: z.object({ task_id: taskId }),
+  extend: z.object({ task_id: taskId, lease_token: z.string().min(1), lease_seconds: leaseSeconds.optional() }),
+  hello: z.object({}),
+  shutdown: z.object({}),
+};
+
+export type MethodName = keyof typeof paramSchemas;
+export type MethodParams<M extends MethodName> = z.output<(typeof paramSchemas)[M]>;
+
+export interface MethodContext {
+  queue: TaskQueue;
+  requestShutdown: () => void;
+}
+
+export const HUB_VERSION = '0.1.0';
+
+/** Methods beyond the floor, announced by `hello` so clients can feature-detect. */
+export const EXTENSIONS = ['get', 'cancel', 'extend', 'subscribe', 'auth', 'hello', 'priority', 'routing', 'max_attempts', 'lease_token', 'idempotency_key'];
+
+const handlers: { [M in MethodName]: (ctx: MethodContext, params: MethodParams<M>) => unknown } = {
+  enqueue: (ctx, p) => ctx.queue.enqueue(p),
+  lease: (ctx, p) => ({ tasks: ctx.queue.lease(p) }),
+  ack: (ctx, p) => ctx.queue.ack(p),
+  list: (ctx, p) => ({ tasks: ctx.queue.list(p), stats: ctx.queue.stats() }),
+  stats: (ctx) => ({ stats: ctx.queue.stats() }),
+  retry_failed: (ctx, p) => ctx.queue.retryFailed(p.task_id),
+  get: (ctx, p) => ({ task: ctx.queue.get(p.task_id) }),
+  cancel: (ctx, p) => ctx.queue.cancel(p.task_id),
+  extend: (ctx, p) => ctx.queue.extend(p.task_id, p.lease_token, p.lease_seconds),
+  hello: () => ({ server: 'mittelo', version: HUB_VERSION, extensions: EXTENSIONS }),
+  shutdown: (ctx) => {
+    ctx.requestShutdown();
+    return { ok: true };
+  },
+};
+
+export function isMethodName(name: string): name is MethodName {
+  return Object.hasOwn(paramSchemas, name);
+}
+
+export function describeIssues(method: string, error: z.ZodError): string {
+  const details = error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : 'params'}: ${issue.message}`);
+  return `bad params for ${method}: ${details.join('; ')}`;
+}
+
+export function parseParams<M extends MethodName>(method: M, raw: unknown): MethodParams<M> {
+  const input = raw === undefined || raw === null ? {} : raw;
+  if (typeof input !== 'object' || Array.isArray(input)) {
+    throw new HubError('bad_request', `bad params for ${method}: params must be an object`);
+  }
+  const parsed = paramSchemas[method].safeParse(input);
+  if (!parsed.success) throw new HubError('bad_request', describeIssues(method, parsed.error));
+  return parsed.data as MethodParams<M>;
+}
+
+/** Validate and run one method. Throws HubError with a message naming the problem. */
+export function callMethod(ctx: MethodContext, method: string, rawParams: unknown): unknown {
+  if (!isMethodName(method)) throw new HubError('unknown_method', `unknown method ${JSON.stringify(method)}`);
+  const params = parseParams(method, rawParams);
+  return (handlers[method] as (ctx: MethodContext, params: unknown) => unknown)(ctx, params);
+}

@@ -1,0 +1,184 @@
+/**
+ * REST adapter (PROTOCOL.md floor plus task detail, cancel and Server-Sent Events). Routes map onto
+ * the same method table as the JSONL server, so validation and semantics are identical.
+ */
+import http from 'node:http';
+import type net from 'node:net';
+import { HubError, errorMessage, type HubErrorCode } from '../errors.js';
+import type { EventBus } from '../queue/events.js';
+import { tokenMatches } from './auth.js';
+import { callMethod, type MethodContext } from './methods.js';
+
+export interface RestServerOptions {
+  context: MethodContext;
+  events: EventBus;
+  maxBodyBytes: number;
+  token?: string;
+  log?: (line: string) => void;
+}
+
+const STATUS_BY_CODE: Partial<Record<HubErrorCode, number>> = {
+  bad_request: 400,
+  unauthorized: 401,
+  not_found: 404,
+  unknown_method: 404,
+  conflict: 409,
+  stale_lease: 409,
+  line_too_long: 413,
+  shutting_down: 503,
+};
+
+const SSE_HEARTBEAT_MS = 15_000;
+const MAX_SSE_BACKLOG = 32 * 1024 * 1024;
+
+function send(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function readBody(req: http.IncomingMessage, maxBytes: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        reject(new HubError('line_too_long', `request body exceeds ${maxBytes} bytes`));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+async function jsonBody(req: http.IncomingMessage, maxBytes: number): Promise<unknown> {
+  const text = await readBody(req, maxBytes);
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HubError('bad_request', 'invalid json');
+  }
+}
+
+/** Query strings are text; the method schemas expect numbers where the wire sends numbers. */
+function listParams(query: URLSearchParams): Record<string, unknown> {
+  const params: Record<string, unknown> = {};
+  for (const key of ['status', 'backend', 'run_id'] as const) {
+    const value = query.get(key);
+    if (value !== null && value !== '') params[key] = value;
+  }
+  for (const key of ['limit', 'before_id'] as const) {
+    const value = query.get(key);
+    if (value === null || value === '') continue;
+    const n = Number(value);
+    if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new HubError('bad_request', `bad ${key}: expected an integer, got ${JSON.stringify(value)}`);
+    params[key] = n;
+  }
+  return params;
+}
+
+export class RestServer {
+  private readonly server: http.Server;
+  private readonly streams = new Set<http.ServerResponse>();
+  closing = false;
+
+  constructor(private readonly options: RestServerOptions) {
+    this.server = http.createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        if (!(err instanceof HubError)) options.log?.(`REST internal error: ${errorMessage(err)}`);
+        if (res.headersSent) return res.destroy();
+        const status = err instanceof HubError ? (STATUS_BY_CODE[err.code] ?? 500) : 500;
+        send(res, status, { error: errorMessage(err), code: err instanceof HubError ? err.code : 'internal' });
+      });
+    });
+  }
+
+  private authorized(req: http.IncomingMessage): boolean {
+    if (this.options.token === undefined) return true;
+    const header = req.headers.authorization ?? '';
+    const match = /^Bearer\s+(.+)$/i.exec(header);
+    return match !== null && tokenMatches(this.options.token, match[1]);
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://hub.invalid');
+    const route = `${req.method ?? 'GET'} ${url.pathname.replace(/\/+$/, '') || '/'}`;
+    const call = (method: string, params: unknown) => callMethod(this.options.context, method, params);
+    if (route === 'GET /health') return send(res, 200, { ok: true });
+    if (this.closing) throw new HubError('shutting_down', 'the hub is shutting down');
+    if (!this.authorized(req)) throw new HubError('unauthorized', 'unauthorized: send Authorization: Bearer <token>');
+
+    const taskRoute = /^(GET|POST) \/tasks\/(\d+)(\/cancel)?$/.exec(route);
+    if (taskRoute) {
+      const taskId = Number(taskRoute[2]);
+      if (taskRoute[1] === 'GET' && !taskRoute[3]) return send(res, 200, call('get', { task_id: taskId }));
+      if (taskRoute[1] === 'POST' && taskRoute[3]) return send(res, 200, call('cancel', { task_id: taskId }));
+    }
+    switch (route) {
+      case 'GET /stats':
+        return send(res, 200, call('stats', {}));
+      case 'GET /tasks':
+        return send(res, 200, call('list', listParams(url.searchParams)));
+      case 'POST /tasks': {
+        const body = await jsonBody(req, this.options.maxBodyBytes);
+        if (typeof body !== 'object' || body === null || typeof (body as { prompt?: unknown }).prompt !== 'string' || !(body as { prompt: string }).prompt.trim()) {
+          throw new HubError('bad_request', 'missing or blank prompt');
+        }
+        return send(res, 200, call('enqueue', body));
+      }
+      case 'POST /tasks/retry_failed':
+        return send(res, 200, call('retry_failed', await jsonBody(req, this.options.maxBodyBytes)));
+      case 'POST /shutdown':
+        return send(res, 200, call('shutdown', {}));
+      case 'GET /events':
+        return this.openEventStream(req, res);
+      default:
+        return send(res, 404, { error: 'not found' });
+    }
+  }
+
+  private openEventStream(req: http.IncomingMessage, res: http.ServerResponse): void {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    res.write(': connected\n\n');
+    this.streams.add(res);
+    const unsubscribe = this.options.events.subscribe((event) => {
+      if (res.writableLength > MAX_SSE_BACKLOG) return res.destroy();
+      res.write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+    });
+    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), SSE_HEARTBEAT_MS);
+    const close = () => {
+      clearInterval(heartbeat);
+      unsubscribe();
+      this.streams.delete(res);
+    };
+    req.on('close', close);
+    res.on('close', close);
+  }
+
+  listen(host: string, port: number): Promise<net.AddressInfo> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException) =>
+        reject(new HubError('internal', `cannot listen on ${host}:${port} (REST): ${err.code === 'EADDRINUSE' ? 'the port is already in use' : err.message}`));
+      this.server.once('error', onError);
+      this.server.listen(port, host, () => {
+        this.server.off('error', onError);
+        resolve(this.server.address() as net.AddressInfo);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    this.closing = true;
+    for (const stream of this.streams) stream.end();
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeIdleConnections();
+      setTimeout(() => this.server.closeAllConnections(), 2000).unref();
+    });
+  }
+}
