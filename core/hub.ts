@@ -58,6 +58,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const sweep = setInterval(() => {
     try {
       queue.failExhaustedLeases();
+      // Expired leases can be taken again: let long-poll leases see them.
+      queue.wakeWaiters();
     } catch (err) {
       options.log?.(`lease expiry sweep failed: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -67,6 +69,9 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   async function stop(): Promise<void> {
     stopping ??= (async () => {
       clearInterval(sweep);
+      queue.releaseWaiters();
+      // Let the released long-poll answers reach their sockets before the servers close them.
+      await new Promise((resolve) => setImmediate(resolve));
       await Promise.all([jsonl.close(), rest?.close()]);
       db.close();
       resolveClosed();

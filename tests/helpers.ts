@@ -145,3 +145,15 @@ export async function spawnHubProcess(args: string[], env: NodeJS.ProcessEnv = {
     child.on('exit', (code) => reject(new Error(`hub exited with ${code} before listening: ${stderr}`)));
   });
 }
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** One raw JSONL exchange: sends `{"id", "method", "params"}` and resolves with the next answer line. */
+export async function rawCall(conn: RawConnection, id: unknown, method: string, params?: unknown): Promise<Record<string, unknown>> {
+  conn.write(JSON.stringify(params === undefined ? { id, method } : { id, method, params }) + '\n');
+  const [answer] = await conn.readLines(1);
+  if (!answer) throw new Error(`no answer to ${method}`);
+  return answer;
+}

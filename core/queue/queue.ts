@@ -8,6 +8,7 @@ import type { Db } from '../store/database.js';
 import { TaskStore, type StoredTask } from '../store/tasks.js';
 import { HubError } from '../errors.js';
 import { EventBus } from './events.js';
+import { LeaseWaiters } from './lease-waiters.js';
 import type { EnqueueInput, LeasedTask, ListFilter, Stats, Task } from './types.js';
 
 export interface LeaseRequest {
@@ -16,6 +17,8 @@ export interface LeaseRequest {
   lease_seconds?: number;
   /** Backends this worker serves; unrouted tasks go to anyone. */
   backends?: string[];
+  /** When nothing is available, wait up to this long for a task instead of answering empty. */
+  wait_seconds?: number;
 }
 
 export interface AckRequest {
@@ -36,6 +39,7 @@ function publicTask(stored: StoredTask): Task {
 
 export class TaskQueue {
   readonly events = new EventBus();
+  private readonly waiters = new LeaseWaiters();
   private readonly store: TaskStore;
 
   constructor(
@@ -74,7 +78,10 @@ export class TaskQueue {
       });
       return { task_id: taskId, duplicate: false };
     })();
-    if (!outcome.duplicate && this.events.hasListeners) this.events.task('enqueued', this.get(outcome.task_id));
+    if (!outcome.duplicate) {
+      if (this.events.hasListeners) this.events.task('enqueued', this.get(outcome.task_id));
+      if (this.waiters.size > 0) this.waiters.wake(input.backend ?? null);
+    }
     return outcome;
   }
 
@@ -87,8 +94,28 @@ export class TaskQueue {
    * priority first, then oldest. Expired leases that used up max_attempts end `failed` instead.
    */
   lease(request: LeaseRequest): LeasedTask[] {
-    const leaseSeconds = request.lease_seconds ?? this.options.leaseSeconds;
+    return this.leaseNow(request, [null, ...new Set(request.backends ?? [])]);
+  }
+
+  /** `lease`, but with `wait_seconds` an empty answer waits (long poll) until a task appears or time runs out. */
+  leaseOrWait(request: LeaseRequest, signal?: AbortSignal): LeasedTask[] | Promise<LeasedTask[]> {
     const routes: (string | null)[] = [null, ...new Set(request.backends ?? [])];
+    const tasks = this.leaseNow(request, routes);
+    if (tasks.length > 0 || !request.wait_seconds || signal?.aborted) return tasks;
+    return this.waiters.wait(routes, request.wait_seconds, () => this.leaseNow(request, routes), signal);
+  }
+
+  /** Wakes long-poll leases (expiry sweep, retries); answers every waiter at shutdown. */
+  wakeWaiters(): void {
+    if (this.waiters.size > 0) this.waiters.wake();
+  }
+
+  releaseWaiters(): void {
+    this.waiters.releaseAll();
+  }
+
+  private leaseNow(request: LeaseRequest, routes: (string | null)[]): LeasedTask[] {
+    const leaseSeconds = request.lease_seconds ?? this.options.leaseSeconds;
     const leased = this.db.transaction(() => {
       const now = this.now();
       this.failExhaustedLeases(now);
@@ -208,6 +235,7 @@ export class TaskQueue {
       return [taskId];
     })();
     this.events.retried(ids);
+    if (ids.length > 0) this.wakeWaiters();
     return { retried: ids.length };
   }
 

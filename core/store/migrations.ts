@@ -31,6 +31,7 @@ export const MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX tasks_idempotency ON tasks(idempotency_key) WHERE idempotency_key IS NOT NULL;
   CREATE INDEX tasks_queued_by_backend ON tasks(backend, priority DESC, task_id) WHERE status = 'queued';
   CREATE INDEX tasks_leased_until ON tasks(leased_until) WHERE status = 'leased';
+  CREATE INDEX tasks_leased_by_backend ON tasks(backend, leased_until) WHERE status = 'leased';
   CREATE INDEX tasks_status_id ON tasks(status, task_id);
   CREATE INDEX tasks_run ON tasks(run_id, task_id) WHERE run_id IS NOT NULL;
   CREATE INDEX tasks_backend_id ON tasks(backend, task_id);

@@ -82,13 +82,13 @@ export class TaskStore {
       byId: db.prepare('SELECT * FROM tasks WHERE task_id = ?'),
       byIdempotencyKey: db.prepare('SELECT * FROM tasks WHERE idempotency_key = ?'),
       queuedFor: db.prepare(
-        "SELECT * FROM tasks WHERE status = 'queued' AND backend IS ? ORDER BY priority DESC, task_id LIMIT ?",
+        "SELECT * FROM tasks INDEXED BY tasks_queued_by_backend WHERE status = 'queued' AND backend IS ? ORDER BY priority DESC, task_id LIMIT ?",
       ),
       expiredFor: db.prepare(
-        "SELECT * FROM tasks WHERE status = 'leased' AND leased_until < ? AND backend IS ? ORDER BY priority DESC, task_id LIMIT ?",
+        "SELECT * FROM tasks INDEXED BY tasks_leased_by_backend WHERE status = 'leased' AND backend IS ? AND leased_until < ? ORDER BY priority DESC, task_id LIMIT ?",
       ),
       exhaustedLeases: db.prepare(
-        "SELECT * FROM tasks WHERE status = 'leased' AND leased_until < ? AND max_attempts IS NOT NULL AND attempts >= max_attempts",
+        "SELECT * FROM tasks INDEXED BY tasks_leased_until WHERE status = 'leased' AND leased_until < ? AND max_attempts IS NOT NULL AND attempts >= max_attempts",
       ),
       markLeased: db.prepare(
         `UPDATE tasks SET status = 'leased', worker_id = ?, lease_token = ?, leased_until = ?, leased_at = ?,
@@ -136,7 +136,7 @@ export class TaskStore {
 
   /** Leased tasks whose lease ran out before `now`, routed to `backend`, best first. */
   expiredFor(backend: string | null, now: number, limit: number): StoredTask[] {
-    return (this.stmt.expiredFor.all(now, backend, limit) as TaskRow[]).map(toTask);
+    return (this.stmt.expiredFor.all(backend, now, limit) as TaskRow[]).map(toTask);
   }
 
   /** Expired leases that have used up their attempts. */

@@ -22,6 +22,8 @@ export interface JsonlServerOptions {
 /** A subscriber that stops reading is dropped once this much output is waiting for it. */
 const MAX_SUBSCRIBER_BACKLOG = 32 * 1024 * 1024;
 const MAX_FAILED_AUTH = 10;
+/** Requests a client may queue behind a waiting one before the hub stops reading from it. */
+const MAX_BACKLOG_LINES = 10_000;
 
 type RequestId = unknown;
 
@@ -38,7 +40,13 @@ class Connection {
   private readonly splitter: LineSplitter;
   private authenticated: boolean;
   private failedAuth = 0;
+  private backlog: string[] = [];
+  private next = 0;
+  private waiting: Promise<void> | undefined;
+  /** Aborted when the connection closes, ending any long-poll lease it was waiting on. */
+  readonly closed = new AbortController();
   subscribed = false;
+  private tooLong = false;
 
   constructor(
     readonly socket: net.Socket,
@@ -49,32 +57,71 @@ class Connection {
     this.authenticated = options.token === undefined;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => socket.resume());
+    socket.on('drain', () => {
+      if (this.waiting === undefined && !this.tooLong) socket.resume();
+    });
     socket.on('error', () => socket.destroy());
+    socket.on('close', () => this.closed.abort());
   }
 
   private onData(chunk: Buffer): void {
+    if (this.tooLong) return;
     let lines: string[];
+    let tooLong: LineTooLongError | undefined;
     try {
       lines = this.splitter.push(chunk);
     } catch (err) {
       if (!(err instanceof LineTooLongError)) throw err;
-      this.socket.end(errorResponse(null, new HubError('line_too_long', err.message)) + '\n');
+      tooLong = err;
+      lines = err.completed;
       this.socket.pause();
-      return;
     }
-    let out = '';
-    for (const line of lines) {
-      if (line.trim() === '') continue;
-      out += this.handleLine(line) + '\n';
-      if (this.server.closing) break;
+    if (lines.length > 0) {
+      this.backlog = this.next < this.backlog.length ? this.backlog.slice(this.next).concat(lines) : lines;
+      this.next = 0;
+      this.drain();
     }
-    if (out === '' || this.socket.destroyed) return;
-    // Backpressure: a client that does not read its answers stops being read.
-    if (!this.socket.write(out)) this.socket.pause();
+    if (tooLong) {
+      const farewell = errorResponse(null, new HubError('line_too_long', tooLong.message)) + '\n';
+      // Answers to the complete lines before it go first (also those behind a waiting lease).
+      void (this.waiting ?? Promise.resolve()).then(() => this.socket.end(farewell));
+      this.tooLong = true;
+    }
   }
 
-  private handleLine(line: string): string {
+  /**
+   * Answers queued lines in order. Most answers are immediate and go out in one write; a waiting
+   * answer (long-poll lease) holds the lines behind it until it resolves, keeping request order.
+   */
+  private drain(): void {
+    let out = '';
+    while (this.next < this.backlog.length && this.waiting === undefined) {
+      const line = this.backlog[this.next++] ?? '';
+      if (line.trim() === '') continue;
+      const answer = this.handleLine(line);
+      if (typeof answer === 'string') {
+        out += answer + '\n';
+      } else {
+        this.waiting = answer.then((text) => {
+          this.waiting = undefined;
+          this.write(text + '\n');
+          this.drain();
+        });
+      }
+      if (this.server.closing) break;
+    }
+    if (out !== '') this.write(out);
+    // A client that queues requests behind a waiting one, or does not read its answers, stops being read.
+    if (this.waiting !== undefined && this.backlog.length - this.next > MAX_BACKLOG_LINES) this.socket.pause();
+    else if (this.waiting === undefined && !this.socket.writableNeedDrain && !this.tooLong) this.socket.resume();
+  }
+
+  private write(text: string): void {
+    if (this.socket.destroyed) return;
+    if (!this.socket.write(text)) this.socket.pause();
+  }
+
+  private handleLine(line: string): string | Promise<string> {
     let request: unknown;
     try {
       request = JSON.parse(line);
@@ -90,11 +137,22 @@ class Connection {
     }
     if (this.server.closing) return errorResponse(id, new HubError('shutting_down', 'the hub is shutting down'));
     try {
-      return response(id, this.dispatch(method, params));
+      const result = this.dispatch(method, params);
+      if (result instanceof Promise) {
+        return result.then(
+          (value: unknown) => response(id, value),
+          (err: unknown) => this.failure(id, method, err),
+        );
+      }
+      return response(id, result);
     } catch (err) {
-      if (!(err instanceof HubError)) this.options.log?.(`internal error in ${method}: ${errorMessage(err)}`);
-      return errorResponse(id, err);
+      return this.failure(id, method, err);
     }
+  }
+
+  private failure(id: RequestId, method: string, err: unknown): string {
+    if (!(err instanceof HubError)) this.options.log?.(`internal error in ${method}: ${errorMessage(err)}`);
+    return errorResponse(id, err);
   }
 
   private dispatch(method: string, params: unknown): unknown {
@@ -113,7 +171,7 @@ class Connection {
       this.server.updateSubscription();
       return { ok: true };
     }
-    return callMethod(this.options.context, method, params);
+    return callMethod(this.options.context, method, params, this.closed.signal);
   }
 
   private authenticate(token: unknown): { ok: true } {

@@ -5,6 +5,9 @@
 const NEWLINE = 0x0a;
 
 export class LineTooLongError extends Error {
+  /** Lines completed in the same chunk before the over-long one: still to be answered. */
+  completed: string[] = [];
+
   constructor(readonly maxLineBytes: number) {
     super(`request line exceeds ${maxLineBytes} bytes; closing the connection`);
     this.name = 'LineTooLongError';
@@ -24,7 +27,7 @@ export class LineSplitter {
     let newline = chunk.indexOf(NEWLINE, start);
     while (newline !== -1) {
       const piece = chunk.subarray(start, newline);
-      if (this.pendingBytes + piece.length > this.maxLineBytes) throw new LineTooLongError(this.maxLineBytes);
+      if (this.pendingBytes + piece.length > this.maxLineBytes) throw this.overflow(lines);
       const line = this.pendingBytes === 0 ? piece : Buffer.concat([...this.pending, piece]);
       this.pending = [];
       this.pendingBytes = 0;
@@ -34,12 +37,20 @@ export class LineSplitter {
     }
     if (start < chunk.length) {
       const rest = chunk.subarray(start);
-      if (this.pendingBytes + rest.length > this.maxLineBytes) throw new LineTooLongError(this.maxLineBytes);
+      if (this.pendingBytes + rest.length > this.maxLineBytes) throw this.overflow(lines);
       // Copy: the socket may reuse the chunk's memory, and a small slice must not pin a large chunk.
       this.pending.push(Buffer.from(rest));
       this.pendingBytes += rest.length;
     }
     return lines;
+  }
+
+  private overflow(completed: string[]): LineTooLongError {
+    this.pending = [];
+    this.pendingBytes = 0;
+    const error = new LineTooLongError(this.maxLineBytes);
+    error.completed = completed;
+    return error;
   }
 }
 

@@ -29,6 +29,7 @@ export const paramSchemas = {
     max_tasks: z.number().int().positive().max(1000).default(1),
     lease_seconds: leaseSeconds.optional(),
     backends: z.array(backendName).max(100).optional(),
+    wait_seconds: z.number().min(0).max(300).optional(),
   }),
   ack: z.object({
     task_id: taskId,
@@ -64,11 +65,16 @@ export interface MethodContext {
 export const HUB_VERSION = '0.1.0';
 
 /** Methods beyond the floor, announced by `hello` so clients can feature-detect. */
-export const EXTENSIONS = ['get', 'cancel', 'extend', 'subscribe', 'auth', 'hello', 'priority', 'routing', 'max_attempts', 'lease_token', 'idempotency_key'];
+export const EXTENSIONS = ['get', 'cancel', 'extend', 'subscribe', 'auth', 'hello', 'priority', 'routing', 'max_attempts', 'lease_token', 'idempotency_key', 'wait_seconds'];
 
-const handlers: { [M in MethodName]: (ctx: MethodContext, params: MethodParams<M>) => unknown } = {
+type Handler<M extends MethodName> = (ctx: MethodContext, params: MethodParams<M>, signal?: AbortSignal) => unknown;
+
+const handlers: { [M in MethodName]: Handler<M> } = {
   enqueue: (ctx, p) => ctx.queue.enqueue(p),
-  lease: (ctx, p) => ({ tasks: ctx.queue.lease(p) }),
+  lease: (ctx, p, signal) => {
+    const tasks = ctx.queue.leaseOrWait(p, signal);
+    return tasks instanceof Promise ? tasks.then((waited) => ({ tasks: waited })) : { tasks };
+  },
   ack: (ctx, p) => ctx.queue.ack(p),
   list: (ctx, p) => ({ tasks: ctx.queue.list(p), stats: ctx.queue.stats() }),
   stats: (ctx) => ({ stats: ctx.queue.stats() }),
@@ -102,9 +108,12 @@ export function parseParams<M extends MethodName>(method: M, raw: unknown): Meth
   return parsed.data as MethodParams<M>;
 }
 
-/** Validate and run one method. Throws HubError with a message naming the problem. */
-export function callMethod(ctx: MethodContext, method: string, rawParams: unknown): unknown {
+/**
+ * Validate and run one method. Throws HubError with a message naming the problem. The answer is a
+ * value, or a Promise for methods that may wait (a long-poll `lease`); `signal` ends such a wait.
+ */
+export function callMethod(ctx: MethodContext, method: string, rawParams: unknown, signal?: AbortSignal): unknown {
   if (!isMethodName(method)) throw new HubError('unknown_method', `unknown method ${JSON.stringify(method)}`);
   const params = parseParams(method, rawParams);
-  return (handlers[method] as (ctx: MethodContext, params: unknown) => unknown)(ctx, params);
+  return (handlers[method] as (ctx: MethodContext, params: unknown, signal?: AbortSignal) => unknown)(ctx, params, signal);
 }
