@@ -65,6 +65,8 @@ function enqueueInputs(flags: EnqueueFlags): EnqueueInput[] {
   }));
 }
 
+const parseTaskId = parseInteger('task id', { min: 1 });
+
 export function registerClientCommands(program: Command): void {
   withClientOptions(program.command('enqueue'))
     .description('queue one prompt (--prompt, --file) or a JSONL pack (--jsonl)')
@@ -127,9 +129,9 @@ export function registerClientCommands(program: Command): void {
 
   withClientOptions(program.command('cancel'))
     .description('cancel queued or leased tasks (an agent running one stops it)')
-    .argument('<task-id...>', 'task ids')
-    .action(async (rawIds: string[], flags: ClientFlags) => {
-      const ids = rawIds.map(parseInteger('task id', { min: 1 }));
+    // Parsed by commander (not in the action), so a bad id is reported like any other bad argument.
+    .argument('<task-id...>', 'task ids', (value: string, previous: number[] = []) => [...previous, parseTaskId(value)])
+    .action(async (ids: number[], flags: ClientFlags) => {
       const tasks = await withClient(flags, (client) => Promise.all(ids.map(async (id) => (await client.cancel(id)).task)));
       print(flags, { tasks }, tasks.map((t) => `cancelled task ${t.task_id}`).join('\n'));
     });

@@ -6,6 +6,8 @@ export type HubEventListener = (event: HubEvent) => void;
 export class EventBus {
   private readonly listeners = new Set<HubEventListener>();
   private seq = 0;
+  /** While a batch transaction is open, events wait here so nobody sees a change before it commits. */
+  private held: HubEvent[] | null = null;
 
   subscribe(listener: HubEventListener): () => void {
     this.listeners.add(listener);
@@ -24,7 +26,22 @@ export class EventBus {
     if (taskIds.length > 0) this.publish({ seq: ++this.seq, type: 'retried', task_ids: taskIds });
   }
 
+  hold(): void {
+    this.held ??= [];
+  }
+
+  /** Publishes what was held (after a commit), or drops it (after a rollback). */
+  release(publish: boolean): void {
+    const held = this.held ?? [];
+    this.held = null;
+    if (publish) for (const event of held) this.publish(event);
+  }
+
   private publish(event: HubEvent): void {
+    if (this.held) {
+      this.held.push(event);
+      return;
+    }
     for (const listener of this.listeners) {
       // A failing subscriber (a closed socket, say) must never break the queue or other subscribers.
       try {

@@ -38,12 +38,18 @@ export class LeaseWaiters {
     return this.waiters.size;
   }
 
-  /** A task routed to `backend` (null = unrouted, undefined = any route) may be available. */
+  /**
+   * One new task routed to `backend` (null = unrouted) appeared: the first waiter that can take it
+   * does. Without an argument (expiry sweep, retries) many tasks may be free: every waiter tries.
+   */
   wake(backend?: string | null): void {
     for (const waiter of this.waiters) {
       if (backend !== undefined && !waiter.routes.has(backend)) continue;
       const tasks = waiter.attempt();
-      if (tasks.length > 0) waiter.resolve(tasks);
+      if (tasks.length > 0) {
+        waiter.resolve(tasks);
+        if (backend !== undefined) return;
+      }
     }
   }
 

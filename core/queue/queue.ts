@@ -32,6 +32,19 @@ export interface AckRequest {
 export type Clock = () => number;
 const systemClock: Clock = () => Date.now() / 1000;
 
+/** Lease tokens come from a pool of random bytes: one crypto call per 512 leases instead of one each. */
+const TOKEN_BYTES = 12;
+let tokenPool = Buffer.alloc(0);
+let tokenOffset = 0;
+function newLeaseToken(): string {
+  if (tokenOffset + TOKEN_BYTES > tokenPool.length) {
+    tokenPool = randomBytes(TOKEN_BYTES * 512);
+    tokenOffset = 0;
+  }
+  tokenOffset += TOKEN_BYTES;
+  return tokenPool.toString('base64url', tokenOffset - TOKEN_BYTES, tokenOffset);
+}
+
 function publicTask(stored: StoredTask): Task {
   const { lease_token: _token, ...task } = stored;
   return task;
@@ -41,12 +54,23 @@ export class TaskQueue {
   readonly events = new EventBus();
   private readonly waiters = new LeaseWaiters();
   private readonly store: TaskStore;
+  /**
+   * No lease ends before this time (a lower bound; -Infinity = unknown). While `now` is below it a
+   * lease skips the queries for expired and exhausted leases, which are most of a busy hub's leases.
+   */
+  private earliestLeaseEnd = -Infinity;
+  /** Made once: better-sqlite3 builds a wrapper per `db.transaction()` call, which is not free. */
+  private readonly runInTransaction: (fn: () => unknown) => unknown;
+  private inBatch = false;
+  private batchWrote = false;
+  private batchError: unknown;
 
   constructor(
     private readonly db: Db,
     private readonly options: { leaseSeconds: number; clock?: Clock },
   ) {
     this.store = new TaskStore(db);
+    this.runInTransaction = db.transaction((fn: () => unknown) => fn());
   }
 
   private now(): number {
@@ -59,30 +83,86 @@ export class TaskQueue {
     return task;
   }
 
+  /**
+   * Runs `fn` (many queue calls) as one transaction: one commit for all of them (group commit).
+   * Each call inside succeeds or fails on its own (checks come before writes, so a refused call
+   * leaves nothing behind); a database failure rolls the whole batch back. After the commit,
+   * `deliver` gets the result (the wire server answers its clients there, so an answer always means
+   * committed), then the events the batch produced are published.
+   */
+  batch<T>(fn: () => T, deliver?: (result: T) => void): T {
+    if (this.inBatch) {
+      const result = fn();
+      deliver?.(result);
+      return result;
+    }
+    this.inBatch = true;
+    this.batchWrote = false;
+    this.batchError = undefined;
+    this.events.hold();
+    let committed = false;
+    try {
+      const result = this.runInTransaction(() => {
+        const value = fn();
+        if (this.batchError !== undefined) throw this.batchError;
+        return value;
+      }) as T;
+      committed = true;
+      this.inBatch = false;
+      deliver?.(result);
+      return result;
+    } catch (err) {
+      // The rollback undid writes the store had mirrored in memory.
+      if (!committed && (this.batchWrote || !(err instanceof HubError))) this.forgetMemory();
+      throw err;
+    } finally {
+      this.inBatch = false;
+      this.events.release(committed);
+    }
+  }
+
+  /** One state change: a transaction of its own, or part of the open batch. */
+  private tx<T>(fn: () => T): T {
+    if (!this.inBatch) return this.batch(fn);
+    try {
+      const result = fn();
+      this.batchWrote = true;
+      return result;
+    } catch (err) {
+      if (!(err instanceof HubError)) this.batchError ??= err;
+      throw err;
+    }
+  }
+
+  private forgetMemory(): void {
+    this.store.reload();
+    this.earliestLeaseEnd = -Infinity;
+  }
+
   enqueue(input: EnqueueInput): { task_id: number; duplicate: boolean } {
-    const outcome = this.db.transaction(() => {
+    const outcome = this.tx((): { task: StoredTask; duplicate: boolean } => {
       if (input.idempotency_key) {
         const existing = this.store.getByIdempotencyKey(input.idempotency_key);
-        if (existing) return { task_id: existing.task_id, duplicate: true };
+        if (existing) return { task: existing, duplicate: true };
       }
-      const taskId = this.store.insert({
+      const task = this.store.insert({
         prompt: input.prompt,
         priority: input.priority ?? 0,
         backend: input.backend ?? null,
         max_attempts: input.max_attempts ?? null,
-        labels: JSON.stringify(input.labels ?? []),
-        metadata: JSON.stringify(input.metadata ?? {}),
+        labels: input.labels ?? [],
+        metadata: input.metadata ?? {},
         run_id: input.run_id ?? null,
         idempotency_key: input.idempotency_key ?? null,
         now: this.now(),
       });
-      return { task_id: taskId, duplicate: false };
-    })();
+      return { task, duplicate: false };
+    });
     if (!outcome.duplicate) {
-      if (this.events.hasListeners) this.events.task('enqueued', this.get(outcome.task_id));
+      if (this.events.hasListeners) this.events.task('enqueued', publicTask(outcome.task));
       if (this.waiters.size > 0) this.waiters.wake(input.backend ?? null);
     }
-    return outcome;
+    return { task_id: outcome.task.task_id, duplicate: outcome.duplicate };
   }
 
   get(taskId: number): Task {
@@ -116,32 +196,26 @@ export class TaskQueue {
 
   private leaseNow(request: LeaseRequest, routes: (string | null)[]): LeasedTask[] {
     const leaseSeconds = request.lease_seconds ?? this.options.leaseSeconds;
-    const leased = this.db.transaction(() => {
+    const leased = this.tx(() => {
       const now = this.now();
-      this.failExhaustedLeases(now);
+      const someLeaseExpired = now >= this.earliestLeaseEnd;
+      if (someLeaseExpired) this.failExhaustedLeases(now);
       const candidates: StoredTask[] = [];
       for (const backend of routes) {
         candidates.push(...this.store.queuedFor(backend, request.max_tasks));
-        candidates.push(...this.store.expiredFor(backend, now, request.max_tasks));
+        if (someLeaseExpired) candidates.push(...this.store.expiredFor(backend, now, request.max_tasks));
       }
-      candidates.sort((a, b) => b.priority - a.priority || a.task_id - b.task_id);
+      if (routes.length > 1 || someLeaseExpired) candidates.sort((a, b) => b.priority - a.priority || a.task_id - b.task_id);
       const chosen = candidates.slice(0, request.max_tasks);
-      return chosen.map((task): LeasedTask => {
-        const token = randomBytes(12).toString('base64url');
-        const leasedUntil = now + leaseSeconds;
-        this.store.markLeased(task.task_id, request.worker_id, token, leasedUntil, now);
-        return {
-          ...publicTask(task),
-          status: 'leased',
-          worker_id: request.worker_id,
-          leased_until: leasedUntil,
-          leased_at: now,
-          attempts: task.attempts + 1,
-          updated_at: now,
-          lease_token: token,
-        };
+      const leasedUntil = now + leaseSeconds;
+      const result = chosen.map((task): LeasedTask => {
+        const leasedTask = this.store.markLeased(task, request.worker_id, newLeaseToken(), leasedUntil, now);
+        return { ...publicTask(leasedTask), lease_token: leasedTask.lease_token ?? '' };
       });
-    })();
+      if (someLeaseExpired) this.earliestLeaseEnd = this.store.earliestLeaseEnd() ?? Infinity;
+      else if (chosen.length > 0) this.earliestLeaseEnd = Math.min(this.earliestLeaseEnd, leasedUntil);
+      return result;
+    });
     if (this.events.hasListeners) {
       for (const task of leased) this.events.task('leased', publicTask(task));
     }
@@ -150,16 +224,15 @@ export class TaskQueue {
 
   /** Expired leases whose attempts are used up end `failed`, saying why. Also run on a timer by the hub. */
   failExhaustedLeases(now = this.now()): number {
-    const exhausted = this.db.transaction(() => {
-      const tasks = this.store.exhaustedLeases(now);
-      for (const task of tasks) {
+    if (now < this.earliestLeaseEnd) return 0;
+    const exhausted = this.tx(() =>
+      this.store.exhaustedLeases(now).map((task) => {
         const message = `lease expired ${task.attempts} time(s), reaching max_attempts=${task.max_attempts}; last worker: ${task.worker_id ?? 'unknown'}`;
-        this.store.finish(task.task_id, 'failed', null, message, now);
-      }
-      return tasks;
-    })();
+        return this.store.finish(task, 'failed', null, message, now);
+      }),
+    );
     if (this.events.hasListeners) {
-      for (const task of exhausted) this.events.task('expired', this.get(task.task_id));
+      for (const task of exhausted) this.events.task('expired', publicTask(task));
     }
     return exhausted.length;
   }
@@ -170,7 +243,7 @@ export class TaskQueue {
    * dropped connection) is answered ok without changing anything.
    */
   ack(request: AckRequest): { ok: true; duplicate?: true } {
-    const outcome = this.db.transaction(() => {
+    const outcome = this.tx(() => {
       const task = this.mustGet(request.task_id);
       if (request.lease_token !== undefined) {
         if (task.lease_token !== request.lease_token) {
@@ -180,23 +253,22 @@ export class TaskQueue {
           );
         }
         if (task.status === request.status && task.result === request.result && task.error === request.error) {
-          return 'duplicate' as const;
+          return null;
         }
       }
       if (task.status !== 'leased') {
         throw new HubError('conflict', `task ${task.task_id} is ${task.status}; only a leased task can be acked`);
       }
-      this.store.finish(task.task_id, request.status, request.result, request.error, this.now());
-      return 'accepted' as const;
-    })();
-    if (outcome === 'duplicate') return { ok: true, duplicate: true };
-    if (this.events.hasListeners) this.events.task('acked', this.get(request.task_id));
+      return this.store.finish(task, request.status, request.result, request.error, this.now());
+    });
+    if (outcome === null) return { ok: true, duplicate: true };
+    if (this.events.hasListeners) this.events.task('acked', publicTask(outcome));
     return { ok: true };
   }
 
   /** Heartbeat: push the lease end forward. Fails (with the reason) once the lease is no longer ours. */
   extend(taskId: number, leaseToken: string, leaseSeconds?: number): { ok: true; leased_until: number } {
-    return this.db.transaction(() => {
+    return this.tx(() => {
       const task = this.mustGet(taskId);
       if (task.status === 'cancelled') throw new HubError('conflict', `task ${taskId} was cancelled`);
       if (task.lease_token !== leaseToken || task.status !== 'leased') {
@@ -204,36 +276,35 @@ export class TaskQueue {
       }
       const now = this.now();
       const leasedUntil = now + (leaseSeconds ?? this.options.leaseSeconds);
-      this.store.extend(taskId, leasedUntil, now);
+      this.store.extend(task, leasedUntil, now);
       return { ok: true as const, leased_until: leasedUntil };
-    })();
+    });
   }
 
   cancel(taskId: number): { ok: true; task: Task } {
-    const task = this.db.transaction(() => {
+    const task = this.tx(() => {
       const current = this.mustGet(taskId);
       if (current.status !== 'queued' && current.status !== 'leased') {
         throw new HubError('conflict', `task ${taskId} is already ${current.status}; only queued or leased tasks can be cancelled`);
       }
-      this.store.cancel(taskId, this.now());
-      return this.get(taskId);
-    })();
+      return publicTask(this.store.cancel(current, this.now()));
+    });
     this.events.task('cancelled', task);
     return { ok: true, task };
   }
 
   /** Floor: every failed task back to queued. With `taskId`: that one failed or cancelled task. */
   retryFailed(taskId?: number): { retried: number } {
-    const ids = this.db.transaction(() => {
+    const ids = this.tx(() => {
       const now = this.now();
       if (taskId === undefined) return this.store.requeueAllFailed(now);
       const task = this.mustGet(taskId);
       if (task.status !== 'failed' && task.status !== 'cancelled') {
         throw new HubError('conflict', `task ${taskId} is ${task.status}; only failed or cancelled tasks can be retried`);
       }
-      this.store.requeue(taskId, now);
+      this.store.requeue(task, now);
       return [taskId];
-    })();
+    });
     this.events.retried(ids);
     if (ids.length > 0) this.wakeWaiters();
     return { retried: ids.length };
@@ -244,6 +315,6 @@ export class TaskQueue {
   }
 
   stats(): Stats {
-    return this.store.counts();
+    return this.store.stats();
   }
 }

@@ -25,7 +25,7 @@ export interface Task {
   cancelled_at: number | null;
 }
 
-/** What `lease` and `extend` return: the task plus the token that fences its ack. */
+/** What `lease` returns: the task plus the token that fences its ack. */
 export interface LeasedTask extends Task {
   lease_token: string;
 }
@@ -39,7 +39,7 @@ export interface Stats {
   cancelled: number;
 }
 
-export type TaskEventType = 'enqueued' | 'leased' | 'acked' | 'cancelled' | 'requeued' | 'expired';
+export type TaskEventType = 'enqueued' | 'leased' | 'acked' | 'cancelled' | 'expired';
 
 export type HubEvent =
   | { seq: number; type: TaskEventType; task: Task }

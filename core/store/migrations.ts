@@ -3,7 +3,7 @@
  * Append only: never edit a migration that has shipped.
  */
 export const MIGRATIONS: readonly string[] = [
-  // 1: tasks, with a status-count table kept exact by triggers so `stats` is O(1) at any size.
+  // 1: tasks. Partial indexes keep the hot paths (lease from queued, find expired leases) small.
   `
   CREATE TABLE tasks (
     task_id         INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -30,24 +30,11 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE UNIQUE INDEX tasks_idempotency ON tasks(idempotency_key) WHERE idempotency_key IS NOT NULL;
   CREATE INDEX tasks_queued_by_backend ON tasks(backend, priority DESC, task_id) WHERE status = 'queued';
-  CREATE INDEX tasks_leased_until ON tasks(leased_until) WHERE status = 'leased';
   CREATE INDEX tasks_leased_by_backend ON tasks(backend, leased_until) WHERE status = 'leased';
   CREATE INDEX tasks_status_id ON tasks(status, task_id);
   CREATE INDEX tasks_run ON tasks(run_id, task_id) WHERE run_id IS NOT NULL;
-  CREATE INDEX tasks_backend_id ON tasks(backend, task_id);
+  CREATE INDEX tasks_backend_id ON tasks(backend, task_id) WHERE backend IS NOT NULL;
 
-  CREATE TABLE task_counts (status TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
-  INSERT INTO task_counts (status, n) VALUES ('queued',0),('leased',0),('done',0),('failed',0),('cancelled',0);
-  CREATE TRIGGER tasks_count_insert AFTER INSERT ON tasks BEGIN
-    UPDATE task_counts SET n = n + 1 WHERE status = NEW.status;
-  END;
-  CREATE TRIGGER tasks_count_delete AFTER DELETE ON tasks BEGIN
-    UPDATE task_counts SET n = n - 1 WHERE status = OLD.status;
-  END;
-  CREATE TRIGGER tasks_count_update AFTER UPDATE OF status ON tasks WHEN OLD.status <> NEW.status BEGIN
-    UPDATE task_counts SET n = n - 1 WHERE status = OLD.status;
-    UPDATE task_counts SET n = n + 1 WHERE status = NEW.status;
-  END;
   `,
 ];
 

@@ -62,34 +62,51 @@ export interface NewTaskRow {
   priority: number;
   backend: string | null;
   max_attempts: number | null;
-  labels: string;
-  metadata: string;
+  labels: string[];
+  metadata: Record<string, unknown>;
   run_id: string | null;
   idempotency_key: string | null;
   now: number;
 }
 
+/** Queued and leased tasks kept in memory beyond this many are read from the database instead. */
+const MAX_CACHED_ACTIVE_TASKS = 100_000;
+
+/**
+ * The hub is the only writer, so the store keeps two things in memory that would otherwise cost a
+ * query each time: the status counts (`stats` in O(1) at any size) and the rows of active (queued
+ * or leased) tasks, so a lease or an ack does not read back rows the hub itself just wrote.
+ * Both are updated only after the statement that changes the row has run; a rolled-back
+ * transaction must call `reload()` (TaskQueue does).
+ */
 export class TaskStore {
   private readonly listStatements = new Map<string, Statement<(string | number)[]>>();
   private readonly stmt;
+  private readonly active = new Map<number, StoredTask>();
+  private counts: Stats = { queued: 0, leased: 0, done: 0, failed: 0, cancelled: 0 };
 
   constructor(private readonly db: Db) {
     this.stmt = {
       insert: db.prepare(
         `INSERT INTO tasks (prompt, status, priority, backend, max_attempts, labels, metadata, run_id, idempotency_key, created_at, updated_at)
-         VALUES (@prompt, 'queued', @priority, @backend, @max_attempts, @labels, @metadata, @run_id, @idempotency_key, @now, @now)`,
+         VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       byId: db.prepare('SELECT * FROM tasks WHERE task_id = ?'),
       byIdempotencyKey: db.prepare('SELECT * FROM tasks WHERE idempotency_key = ?'),
-      queuedFor: db.prepare(
-        "SELECT * FROM tasks INDEXED BY tasks_queued_by_backend WHERE status = 'queued' AND backend IS ? ORDER BY priority DESC, task_id LIMIT ?",
-      ),
-      expiredFor: db.prepare(
-        "SELECT * FROM tasks INDEXED BY tasks_leased_by_backend WHERE status = 'leased' AND backend IS ? AND leased_until < ? ORDER BY priority DESC, task_id LIMIT ?",
-      ),
+      queuedIdsFor: db
+        .prepare(
+          "SELECT task_id FROM tasks INDEXED BY tasks_queued_by_backend WHERE status = 'queued' AND backend IS ? ORDER BY priority DESC, task_id LIMIT ?",
+        )
+        .pluck(),
+      expiredIdsFor: db
+        .prepare(
+          "SELECT task_id FROM tasks INDEXED BY tasks_leased_by_backend WHERE status = 'leased' AND backend IS ? AND leased_until < ? ORDER BY priority DESC, task_id LIMIT ?",
+        )
+        .pluck(),
       exhaustedLeases: db.prepare(
-        "SELECT * FROM tasks INDEXED BY tasks_leased_until WHERE status = 'leased' AND leased_until < ? AND max_attempts IS NOT NULL AND attempts >= max_attempts",
+        "SELECT * FROM tasks INDEXED BY tasks_leased_by_backend WHERE status = 'leased' AND leased_until < ? AND max_attempts IS NOT NULL AND attempts >= max_attempts",
       ),
+      earliestLeaseEnd: db.prepare("SELECT min(leased_until) FROM tasks INDEXED BY tasks_leased_by_backend WHERE status = 'leased'").pluck(),
       markLeased: db.prepare(
         `UPDATE tasks SET status = 'leased', worker_id = ?, lease_token = ?, leased_until = ?, leased_at = ?,
            attempts = attempts + 1, updated_at = ? WHERE task_id = ?`,
@@ -102,7 +119,7 @@ export class TaskStore {
       cancel: db.prepare(
         "UPDATE tasks SET status = 'cancelled', leased_until = NULL, cancelled_at = ?, updated_at = ? WHERE task_id = ?",
       ),
-      failedIds: db.prepare("SELECT task_id FROM tasks WHERE status = 'failed' ORDER BY task_id"),
+      failedIds: db.prepare("SELECT task_id FROM tasks WHERE status = 'failed' ORDER BY task_id").pluck(),
       requeue: db.prepare(
         `UPDATE tasks SET status = 'queued', worker_id = NULL, lease_token = NULL, leased_until = NULL, result = NULL,
            error = NULL, attempts = 0, finished_at = NULL, cancelled_at = NULL, updated_at = ? WHERE task_id = ?`,
@@ -111,15 +128,76 @@ export class TaskStore {
         `UPDATE tasks SET status = 'queued', worker_id = NULL, lease_token = NULL, leased_until = NULL, result = NULL,
            error = NULL, attempts = 0, finished_at = NULL, updated_at = ? WHERE status = 'failed'`,
       ),
-      counts: db.prepare('SELECT status, n FROM task_counts'),
+      countByStatus: db.prepare('SELECT status, count(*) AS n FROM tasks INDEXED BY tasks_status_id GROUP BY status'),
     };
+    this.reload();
   }
 
-  insert(row: NewTaskRow): number {
-    return Number(this.stmt.insert.run(row).lastInsertRowid);
+  /** Forget the in-memory state and read the counts again (after a rollback, and at open). */
+  reload(): void {
+    this.active.clear();
+    const counts: Stats = { queued: 0, leased: 0, done: 0, failed: 0, cancelled: 0 };
+    for (const row of this.stmt.countByStatus.all() as { status: TaskStatus; n: number }[]) counts[row.status] = row.n;
+    this.counts = counts;
+  }
+
+  private move(from: TaskStatus, to: TaskStatus, n = 1): void {
+    this.counts[from] -= n;
+    this.counts[to] += n;
+  }
+
+  private remember(task: StoredTask): void {
+    if (task.status === 'queued' || task.status === 'leased') {
+      if (this.active.size < MAX_CACHED_ACTIVE_TASKS || this.active.has(task.task_id)) this.active.set(task.task_id, task);
+    } else {
+      this.active.delete(task.task_id);
+    }
+  }
+
+  insert(row: NewTaskRow): StoredTask {
+    const info = this.stmt.insert.run(
+      row.prompt,
+      row.priority,
+      row.backend,
+      row.max_attempts,
+      JSON.stringify(row.labels),
+      JSON.stringify(row.metadata),
+      row.run_id,
+      row.idempotency_key,
+      row.now,
+      row.now,
+    );
+    const task: StoredTask = {
+      task_id: Number(info.lastInsertRowid),
+      prompt: row.prompt,
+      status: 'queued',
+      created_at: row.now,
+      updated_at: row.now,
+      leased_until: null,
+      worker_id: null,
+      result: null,
+      error: null,
+      priority: row.priority,
+      backend: row.backend,
+      attempts: 0,
+      max_attempts: row.max_attempts,
+      labels: row.labels,
+      metadata: row.metadata,
+      run_id: row.run_id,
+      idempotency_key: row.idempotency_key,
+      leased_at: null,
+      finished_at: null,
+      cancelled_at: null,
+      lease_token: null,
+    };
+    this.counts.queued++;
+    this.remember(task);
+    return task;
   }
 
   get(taskId: number): StoredTask | undefined {
+    const cached = this.active.get(taskId);
+    if (cached) return cached;
     const row = this.stmt.byId.get(taskId) as TaskRow | undefined;
     return row && toTask(row);
   }
@@ -129,14 +207,23 @@ export class TaskStore {
     return row && toTask(row);
   }
 
+  private getMany(ids: number[]): StoredTask[] {
+    const tasks: StoredTask[] = [];
+    for (const id of ids) {
+      const task = this.get(id);
+      if (task) tasks.push(task);
+    }
+    return tasks;
+  }
+
   /** Queued tasks routed to `backend` (null = unrouted), best first. */
   queuedFor(backend: string | null, limit: number): StoredTask[] {
-    return (this.stmt.queuedFor.all(backend, limit) as TaskRow[]).map(toTask);
+    return this.getMany(this.stmt.queuedIdsFor.all(backend, limit) as number[]);
   }
 
   /** Leased tasks whose lease ran out before `now`, routed to `backend`, best first. */
   expiredFor(backend: string | null, now: number, limit: number): StoredTask[] {
-    return (this.stmt.expiredFor.all(backend, now, limit) as TaskRow[]).map(toTask);
+    return this.getMany(this.stmt.expiredIdsFor.all(backend, now, limit) as number[]);
   }
 
   /** Expired leases that have used up their attempts. */
@@ -144,37 +231,68 @@ export class TaskStore {
     return (this.stmt.exhaustedLeases.all(now) as TaskRow[]).map(toTask);
   }
 
-  markLeased(taskId: number, workerId: string, token: string, leasedUntil: number, now: number): void {
-    this.stmt.markLeased.run(workerId, token, leasedUntil, now, now, taskId);
+  /** When the first current lease ends, or null when nothing is leased. */
+  earliestLeaseEnd(): number | null {
+    return this.stmt.earliestLeaseEnd.get() as number | null;
   }
 
-  extend(taskId: number, leasedUntil: number, now: number): void {
-    this.stmt.extend.run(leasedUntil, now, taskId);
+  markLeased(task: StoredTask, workerId: string, token: string, leasedUntil: number, now: number): StoredTask {
+    this.stmt.markLeased.run(workerId, token, leasedUntil, now, now, task.task_id);
+    const leased: StoredTask = {
+      ...task,
+      status: 'leased',
+      worker_id: workerId,
+      lease_token: token,
+      leased_until: leasedUntil,
+      leased_at: now,
+      attempts: task.attempts + 1,
+      updated_at: now,
+    };
+    this.move(task.status, 'leased');
+    this.remember(leased);
+    return leased;
   }
 
-  finish(taskId: number, status: 'done' | 'failed', result: string | null, error: string | null, now: number): void {
-    this.stmt.finish.run(status, result, error, now, now, taskId);
+  extend(task: StoredTask, leasedUntil: number, now: number): void {
+    this.stmt.extend.run(leasedUntil, now, task.task_id);
+    this.remember({ ...task, leased_until: leasedUntil, updated_at: now });
   }
 
-  cancel(taskId: number, now: number): void {
-    this.stmt.cancel.run(now, now, taskId);
+  finish(task: StoredTask, status: 'done' | 'failed', result: string | null, error: string | null, now: number): StoredTask {
+    this.stmt.finish.run(status, result, error, now, now, task.task_id);
+    this.move(task.status, status);
+    const finished: StoredTask = { ...task, status, result, error, leased_until: null, finished_at: now, updated_at: now };
+    this.remember(finished);
+    return finished;
   }
 
-  requeue(taskId: number, now: number): void {
-    this.stmt.requeue.run(now, taskId);
+  cancel(task: StoredTask, now: number): StoredTask {
+    this.stmt.cancel.run(now, now, task.task_id);
+    this.move(task.status, 'cancelled');
+    const cancelled: StoredTask = { ...task, status: 'cancelled', leased_until: null, cancelled_at: now, updated_at: now };
+    this.remember(cancelled);
+    return cancelled;
+  }
+
+  requeue(task: StoredTask, now: number): void {
+    this.stmt.requeue.run(now, task.task_id);
+    this.move(task.status, 'queued');
+    // Read back rather than rebuild: a requeue is rare and resets many fields.
+    this.active.delete(task.task_id);
   }
 
   /** Every failed task back to queued; returns their ids. */
   requeueAllFailed(now: number): number[] {
-    const ids = (this.stmt.failedIds.all() as { task_id: number }[]).map((r) => r.task_id);
-    if (ids.length > 0) this.stmt.requeueAllFailed.run(now);
+    const ids = this.stmt.failedIds.all() as number[];
+    if (ids.length > 0) {
+      this.stmt.requeueAllFailed.run(now);
+      this.move('failed', 'queued', ids.length);
+    }
     return ids;
   }
 
-  counts(): Stats {
-    const stats: Stats = { queued: 0, leased: 0, done: 0, failed: 0, cancelled: 0 };
-    for (const row of this.stmt.counts.all() as { status: TaskStatus; n: number }[]) stats[row.status] = row.n;
-    return stats;
+  stats(): Stats {
+    return { ...this.counts };
   }
 
   /** Newest first; limit <= 0 means no limit. */

@@ -33,6 +33,8 @@ export class HubClient {
   private readonly pending = new Map<number, Pending>();
   private readonly eventListeners = new Set<(event: HubEvent) => void>();
   private closedError: HubError | undefined;
+  private outbox = '';
+  private flushQueued = false;
 
   private constructor(
     private readonly socket: net.Socket,
@@ -103,14 +105,26 @@ export class HubClient {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      this.socket.write(JSON.stringify({ id, method, params }) + '\n');
+      this.outbox += JSON.stringify({ id, method, params }) + '\n';
+      if (!this.flushQueued) {
+        this.flushQueued = true;
+        queueMicrotask(() => this.flushOutbox());
+      }
     });
+  }
+
+  /** Requests made in the same tick leave in one write (one packet, one syscall on each side). */
+  private flushOutbox(): void {
+    this.flushQueued = false;
+    const text = this.outbox;
+    this.outbox = '';
+    if (text !== '' && !this.socket.destroyed) this.socket.write(text);
   }
 
   enqueue(input: EnqueueInput): Promise<{ task_id: number; duplicate: boolean }> {
     return this.call('enqueue', { ...input });
   }
-  async lease(params: { worker_id: string; max_tasks?: number; lease_seconds?: number; backends?: string[] }): Promise<LeasedTask[]> {
+  async lease(params: { worker_id: string; max_tasks?: number; lease_seconds?: number; backends?: string[]; wait_seconds?: number }): Promise<LeasedTask[]> {
     return (await this.call<{ tasks: LeasedTask[] }>('lease', params)).tasks;
   }
   ack(params: { task_id: number; status: 'done' | 'failed'; result?: string | null; error?: string | null; lease_token?: string }): Promise<{ ok: true; duplicate?: true }> {

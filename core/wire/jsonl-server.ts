@@ -9,7 +9,7 @@ import type { HubEvent } from '../queue/types.js';
 import type { EventBus } from '../queue/events.js';
 import { tokenMatches } from './auth.js';
 import { LineSplitter, LineTooLongError } from './line-splitter.js';
-import { callMethod, type MethodContext } from './methods.js';
+import { MAX_JSON_DEPTH, callMethod, jsonDepthWithin, type MethodContext } from './methods.js';
 
 export interface JsonlServerOptions {
   context: MethodContext;
@@ -24,6 +24,8 @@ const MAX_SUBSCRIBER_BACKLOG = 32 * 1024 * 1024;
 const MAX_FAILED_AUTH = 10;
 /** Requests a client may queue behind a waiting one before the hub stops reading from it. */
 const MAX_BACKLOG_LINES = 10_000;
+/** After a line-too-long farewell, a peer that keeps sending instead of closing is cut off this much later. */
+const FAREWELL_GRACE_MS = 1000;
 
 type RequestId = unknown;
 
@@ -47,6 +49,7 @@ class Connection {
   readonly closed = new AbortController();
   subscribed = false;
   private tooLong = false;
+  private farewell: string | undefined;
 
   constructor(
     readonly socket: net.Socket,
@@ -74,26 +77,27 @@ class Connection {
       if (!(err instanceof LineTooLongError)) throw err;
       tooLong = err;
       lines = err.completed;
-      this.socket.pause();
     }
     if (lines.length > 0) {
       this.backlog = this.next < this.backlog.length ? this.backlog.slice(this.next).concat(lines) : lines;
       this.next = 0;
-      this.drain();
+      this.server.schedule(this);
     }
     if (tooLong) {
-      const farewell = errorResponse(null, new HubError('line_too_long', tooLong.message)) + '\n';
-      // Answers to the complete lines before it go first (also those behind a waiting lease).
-      void (this.waiting ?? Promise.resolve()).then(() => this.socket.end(farewell));
+      // Answers to the complete lines before it go first (also those behind a waiting lease); `send`
+      // says goodbye once they are out.
+      this.farewell = errorResponse(null, new HubError('line_too_long', tooLong.message)) + '\n';
       this.tooLong = true;
+      this.server.schedule(this);
     }
   }
 
   /**
-   * Answers queued lines in order. Most answers are immediate and go out in one write; a waiting
-   * answer (long-poll lease) holds the lines behind it until it resolves, keeping request order.
+   * Answers queued lines in order, inside the server's batch transaction; the text is sent by
+   * `send` once that has committed. A waiting answer (long-poll lease) holds the lines behind it
+   * until it resolves, keeping request order.
    */
-  private drain(): void {
+  answerQueued(): string {
     let out = '';
     while (this.next < this.backlog.length && this.waiting === undefined) {
       const line = this.backlog[this.next++] ?? '';
@@ -105,12 +109,24 @@ class Connection {
         this.waiting = answer.then((text) => {
           this.waiting = undefined;
           this.write(text + '\n');
-          this.drain();
+          this.server.schedule(this);
         });
       }
       if (this.server.closing) break;
     }
+    return out;
+  }
+
+  send(out: string): void {
     if (out !== '') this.write(out);
+    if (this.farewell !== undefined && this.waiting === undefined && this.next >= this.backlog.length) {
+      // Until the peer closes, what it still sends is read and dropped (onData returns early): a paused
+      // socket would never see the peer's end and stay open, with the peer's writes stuck.
+      this.socket.end(this.farewell);
+      this.farewell = undefined;
+      setTimeout(() => this.socket.destroy(), FAREWELL_GRACE_MS).unref();
+      return;
+    }
     // A client that queues requests behind a waiting one, or does not read its answers, stops being read.
     if (this.waiting !== undefined && this.backlog.length - this.next > MAX_BACKLOG_LINES) this.socket.pause();
     else if (this.waiting === undefined && !this.socket.writableNeedDrain && !this.tooLong) this.socket.resume();
@@ -132,6 +148,10 @@ class Connection {
       return errorResponse(null, new HubError('bad_request', 'a request must be a JSON object {"id", "method", "params"}'));
     }
     const { id, method, params } = request as { id?: unknown; method?: unknown; params?: unknown };
+    // An id too deep for JSON.stringify would make its answer throw; refuse it before running anything.
+    if (!jsonDepthWithin(id)) {
+      return errorResponse(null, new HubError('bad_request', `the request "id" nests deeper than ${MAX_JSON_DEPTH} levels; the request was not run`));
+    }
     if (typeof method !== 'string') {
       return errorResponse(id, new HubError('bad_request', 'the request has no "method" string'));
     }
@@ -159,6 +179,8 @@ class Connection {
     const token = typeof params === 'object' && params !== null ? (params as { token?: unknown }).token : undefined;
     if (method === 'auth') return this.authenticate(token);
     if (!this.authenticated && !(this.options.token !== undefined && tokenMatches(this.options.token, token))) {
+      // Wrong tokens sent as a param count like failed `auth` calls: guessing costs the connection.
+      if (token !== undefined && ++this.failedAuth >= MAX_FAILED_AUTH) setImmediate(() => this.socket.destroy());
       throw new HubError('unauthorized', 'unauthorized: this hub requires a token (send {"method":"auth","params":{"token":"..."}} first, or a "token" param)');
     }
     if (method === 'subscribe') {
@@ -199,6 +221,9 @@ export class JsonlServer {
   private readonly server: net.Server;
   private readonly connections = new Set<Connection>();
   private unsubscribeEvents: (() => void) | undefined;
+  /** Connections with lines to answer in the next batch. */
+  private readonly pending = new Set<Connection>();
+  private flushScheduled = false;
   closing = false;
 
   constructor(private readonly options: JsonlServerOptions) {
@@ -210,6 +235,35 @@ export class JsonlServer {
         this.updateSubscription();
       });
     });
+  }
+
+  /**
+   * Group commit: lines that arrive in the same event-loop turn, on any connection, are answered in
+   * one transaction, and their answers are sent after it commits.
+   */
+  schedule(connection: Connection): void {
+    this.pending.add(connection);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const connections = [...this.pending];
+    this.pending.clear();
+    try {
+      // Answers go out before the batch's events, so a client sees its own answer first.
+      this.options.context.queue.batch(
+        () => connections.map((c) => c.answerQueued()),
+        (answers) => connections.forEach((connection, i) => connection.send(answers[i] ?? '')),
+      );
+    } catch (err) {
+      // The commit itself failed (disk full, I/O error): nothing in the batch happened. The clients
+      // cannot be told which request failed, so their connections close; they retry (idempotently).
+      this.options.log?.(`a batch of requests could not be committed, closing ${connections.length} connection(s): ${errorMessage(err)}`);
+      for (const connection of connections) connection.socket.destroy();
+    }
   }
 
   listen(host: string, port: number): Promise<net.AddressInfo> {

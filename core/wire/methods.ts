@@ -13,6 +13,22 @@ const backendName = z
 const taskId = z.number().int().positive();
 const leaseSeconds = z.number().positive().max(7 * 24 * 3600);
 
+/** Deepest nesting accepted in free-form JSON (metadata, request ids): far beyond real use, far below the stack. */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * True when `value` nests at most `max` levels of arrays/objects. Deeper values are refused at the
+ * edge: JSON.stringify recurses, so storing or echoing them would throw deep inside the hub.
+ */
+export function jsonDepthWithin(value: unknown, max = MAX_JSON_DEPTH): boolean {
+  if (typeof value !== 'object' || value === null) return true;
+  if (max <= 0) return false;
+  for (const item of Array.isArray(value) ? value : Object.values(value)) {
+    if (!jsonDepthWithin(item, max - 1)) return false;
+  }
+  return true;
+}
+
 export const paramSchemas = {
   enqueue: z.object({
     prompt: z.string().refine((s) => s.trim().length > 0, 'must not be blank'),
@@ -20,7 +36,10 @@ export const paramSchemas = {
     priority: z.number().int().min(-1_000_000).max(1_000_000).optional(),
     max_attempts: z.number().int().positive().nullish(),
     labels: z.array(z.string().max(200)).max(100).optional(),
-    metadata: z.record(z.string(), z.unknown()).optional(),
+    metadata: z
+      .record(z.string(), z.unknown())
+      .refine((m) => jsonDepthWithin(m), `must not nest deeper than ${MAX_JSON_DEPTH} levels`)
+      .optional(),
     run_id: z.string().min(1).max(200).nullish(),
     idempotency_key: z.string().min(1).max(200).nullish(),
   }),
@@ -65,7 +84,11 @@ export interface MethodContext {
 export const HUB_VERSION = '0.1.0';
 
 /** Methods beyond the floor, announced by `hello` so clients can feature-detect. */
-export const EXTENSIONS = ['get', 'cancel', 'extend', 'subscribe', 'auth', 'hello', 'priority', 'routing', 'max_attempts', 'lease_token', 'idempotency_key', 'wait_seconds'];
+export const EXTENSIONS = [
+  'get', 'cancel', 'extend', 'subscribe', 'unsubscribe', 'auth', 'hello',
+  'priority', 'routing', 'max_attempts', 'lease_token', 'idempotency_key', 'wait_seconds',
+  'labels', 'metadata', 'run_id', 'list_filters', 'retry_one',
+];
 
 type Handler<M extends MethodName> = (ctx: MethodContext, params: MethodParams<M>, signal?: AbortSignal) => unknown;
 

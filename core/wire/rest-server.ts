@@ -44,8 +44,12 @@ function readBody(req: http.IncomingMessage, maxBytes: number): Promise<string> 
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > maxBytes) {
+        // Stop buffering but let the rest drain unread: destroying the socket here would reset the
+        // connection before the 413 answer is written.
+        chunks.length = 0;
+        req.removeAllListeners('data');
+        req.resume();
         reject(new HubError('line_too_long', `request body exceeds ${maxBytes} bytes`));
-        req.destroy();
         return;
       }
       chunks.push(chunk);
@@ -138,7 +142,7 @@ export class RestServer {
       case 'GET /events':
         return this.openEventStream(req, res);
       default:
-        return send(res, 404, { error: 'not found' });
+        return send(res, 404, { error: `no such endpoint: ${route}`, code: 'not_found' });
     }
   }
 

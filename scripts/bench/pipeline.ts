@@ -3,7 +3,7 @@
  * against a hub child process. Reports tasks/s, enqueue→ack latency percentiles, hub RSS and CPU,
  * the load generator's CPU, and verifies every task was done exactly once.
  *
- *   node dist/scripts/bench/pipeline.js [--tasks 20000] [--producers 4] [--workers 8] [--batch 8] [--backlog 256]
+ *   node dist/scripts/bench/pipeline.js [--tasks 20000] [--producers 4] [--workers 8] [--batch 8] [--backlog 64] [--pipeline 16]
  */
 import { parseArgs } from 'node:util';
 import { HubClient } from '../../core/wire/client.js';
@@ -15,7 +15,8 @@ const { values } = parseArgs({
     producers: { type: 'string', default: '4' },
     workers: { type: 'string', default: '8' },
     batch: { type: 'string', default: '8' },
-    backlog: { type: 'string', default: '256' },
+    backlog: { type: 'string', default: '64' },
+    pipeline: { type: 'string', default: '16' },
   },
 });
 const TASKS = Number(values.tasks);
@@ -24,10 +25,13 @@ const WORKERS = Number(values.workers);
 const BATCH = Number(values.batch);
 /** Producers hold back once this many tasks are enqueued but not yet acked (a closed loop). */
 const BACKLOG = Number(values.backlog);
+/** Enqueues a producer keeps in flight on its connection (pipelined, as a real client batching a pack would). */
+const PIPELINE = Number(values.pipeline);
 
 const hub = await startBenchHub();
 const address = { host: '127.0.0.1', port: hub.port };
-const enqueuedAt = new Map<number, number>();
+/** Keyed by prompt, which is unique: an ack may come back before its enqueue's answer is read. */
+const sentAt = new Map<string, number>();
 const latencies: number[] = [];
 const ackCount = new Map<number, number>();
 let enqueued = 0;
@@ -43,25 +47,29 @@ let peakHubRss = 0;
 const memoryProbe = setInterval(() => (peakHubRss = Math.max(peakHubRss, processMemoryMiB(hub.child.pid ?? 0).rss)), 100);
 const started = performance.now();
 
-async function produce(client: HubClient, share: number): Promise<void> {
+async function produce(client: HubClient, producer: number, share: number): Promise<void> {
+  const inFlight = new Set<Promise<unknown>>();
   for (let i = 0; i < share; i++) {
     while (enqueued - acked >= BACKLOG) await new Promise<void>((resolve) => backlogWaiters.push(resolve));
     enqueued++;
-    const sentAt = performance.now();
-    const { task_id } = await client.enqueue({ prompt: `bench task ${i}` });
-    enqueuedAt.set(task_id, sentAt);
+    const prompt = `bench task ${producer}-${i}`;
+    sentAt.set(prompt, performance.now());
+    const request = client.enqueue({ prompt }).finally(() => inFlight.delete(request));
+    inFlight.add(request);
+    if (inFlight.size >= PIPELINE) await Promise.race(inFlight);
   }
+  await Promise.all(inFlight);
 }
 
 async function work(client: HubClient, id: number): Promise<void> {
   while (acked < TASKS) {
-    const tasks = await client.lease({ worker_id: `bench-${id}`, max_tasks: BATCH, wait_seconds: 0.5 } as Parameters<HubClient['lease']>[0]);
+    const tasks = await client.lease({ worker_id: `bench-${id}`, max_tasks: BATCH, wait_seconds: 0.5 });
     await Promise.all(
       tasks.map(async (task) => {
         await client.ack({ task_id: task.task_id, status: 'done', result: `echo:${task.prompt}`, lease_token: task.lease_token });
         const now = performance.now();
-        const sentAt = enqueuedAt.get(task.task_id);
-        if (sentAt !== undefined) latencies.push(now - sentAt);
+        const sent = sentAt.get(task.prompt);
+        if (sent !== undefined) latencies.push(now - sent);
         ackCount.set(task.task_id, (ackCount.get(task.task_id) ?? 0) + 1);
         acked++;
         const waiting = backlogWaiters;
@@ -73,7 +81,7 @@ async function work(client: HubClient, id: number): Promise<void> {
 }
 
 const shares = Array.from({ length: PRODUCERS }, (_, i) => Math.floor(TASKS / PRODUCERS) + (i < TASKS % PRODUCERS ? 1 : 0));
-await Promise.all([...producers.map((c, i) => produce(c, shares[i] ?? 0)), ...workers.map((c, i) => work(c, i))]);
+await Promise.all([...producers.map((c, i) => produce(c, i, shares[i] ?? 0)), ...workers.map((c, i) => work(c, i))]);
 const elapsedSeconds = (performance.now() - started) / 1000;
 clearInterval(memoryProbe);
 const cpu = process.cpuUsage(cpuBefore);
@@ -98,6 +106,8 @@ const report = {
   workers: WORKERS,
   lease_batch: BATCH,
   backlog: BACKLOG,
+  producer_pipeline: PIPELINE,
+  latency_samples: latencies.length,
   seconds: Number(elapsedSeconds.toFixed(3)),
   tasks_per_second: Math.round(TASKS / elapsedSeconds),
   latency_ms: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99), max: latencies[latencies.length - 1] },
