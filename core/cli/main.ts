@@ -5,6 +5,7 @@ import { HUB_VERSION } from '../wire/methods.js';
 import { errorMessage } from '../errors.js';
 import { registerClientCommands } from './client-commands.js';
 import { registerHubCommand } from './hub-command.js';
+import { registerAgentCommand } from './agent-command.js';
 
 const program = new Command('mittelo')
   .description('Mittelo Control Center: run AI coding-agent CLIs through one task hub')
@@ -14,6 +15,7 @@ const program = new Command('mittelo')
 
 registerHubCommand(program);
 registerClientCommands(program);
+registerAgentCommand(program);
 
 try {
   await program.parseAsync(process.argv);

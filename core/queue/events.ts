@@ -22,6 +22,10 @@ export class EventBus {
     this.publish({ seq: ++this.seq, type, task });
   }
 
+  output(taskId: number, workerId: string | null, stream: 'stdout' | 'stderr', text: string): void {
+    this.publish({ seq: ++this.seq, type: 'output', task_id: taskId, worker_id: workerId, stream, text });
+  }
+
   retried(taskIds: number[]): void {
     if (taskIds.length > 0) this.publish({ seq: ++this.seq, type: 'retried', task_ids: taskIds });
   }

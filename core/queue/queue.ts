@@ -6,6 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../store/database.js';
 import { TaskStore, type StoredTask } from '../store/tasks.js';
+import { ArtifactStore } from '../store/artifacts.js';
+import type { Artifact } from './artifact.js';
 import { HubError } from '../errors.js';
 import { EventBus } from './events.js';
 import { LeaseWaiters } from './lease-waiters.js';
@@ -27,6 +29,8 @@ export interface AckRequest {
   result: string | null;
   error: string | null;
   lease_token?: string;
+  /** The record of the run (agents); stored with the task in the ack's transaction. */
+  artifact?: Artifact;
 }
 
 export type Clock = () => number;
@@ -54,6 +58,7 @@ export class TaskQueue {
   readonly events = new EventBus();
   private readonly waiters = new LeaseWaiters();
   private readonly store: TaskStore;
+  private readonly artifacts: ArtifactStore;
   /**
    * No lease ends before this time (a lower bound; -Infinity = unknown). While `now` is below it a
    * lease skips the queries for expired and exhausted leases, which are most of a busy hub's leases.
@@ -70,6 +75,7 @@ export class TaskQueue {
     private readonly options: { leaseSeconds: number; clock?: Clock },
   ) {
     this.store = new TaskStore(db);
+    this.artifacts = new ArtifactStore(db);
     this.runInTransaction = db.transaction((fn: () => unknown) => fn());
   }
 
@@ -259,6 +265,7 @@ export class TaskQueue {
       if (task.status !== 'leased') {
         throw new HubError('conflict', `task ${task.task_id} is ${task.status}; only a leased task can be acked`);
       }
+      if (request.artifact) this.artifacts.save(task.task_id, request.artifact);
       return this.store.finish(task, request.status, request.result, request.error, this.now());
     });
     if (outcome === null) return { ok: true, duplicate: true };
@@ -269,16 +276,51 @@ export class TaskQueue {
   /** Heartbeat: push the lease end forward. Fails (with the reason) once the lease is no longer ours. */
   extend(taskId: number, leaseToken: string, leaseSeconds?: number): { ok: true; leased_until: number } {
     return this.tx(() => {
-      const task = this.mustGet(taskId);
-      if (task.status === 'cancelled') throw new HubError('conflict', `task ${taskId} was cancelled`);
-      if (task.lease_token !== leaseToken || task.status !== 'leased') {
-        throw new HubError('stale_lease', `lease on task ${taskId} is no longer yours (task is ${task.status}, worker ${task.worker_id ?? 'none'})`);
-      }
+      const task = this.mustHoldLease(taskId, leaseToken);
       const now = this.now();
       const leasedUntil = now + (leaseSeconds ?? this.options.leaseSeconds);
       this.store.extend(task, leasedUntil, now);
+      // A heartbeat may also shorten a lease: keep the lower bound of lease ends true.
+      this.earliestLeaseEnd = Math.min(this.earliestLeaseEnd, leasedUntil);
       return { ok: true as const, leased_until: leasedUntil };
     });
+  }
+
+  /** The current lease holder, or an error saying why the caller no longer holds it. */
+  private mustHoldLease(taskId: number, leaseToken: string): StoredTask {
+    const task = this.mustGet(taskId);
+    if (task.status === 'cancelled') throw new HubError('conflict', `task ${taskId} was cancelled`);
+    if (task.lease_token !== leaseToken || task.status !== 'leased') {
+      throw new HubError('stale_lease', `lease on task ${taskId} is no longer yours (task is ${task.status}, worker ${task.worker_id ?? 'none'})`);
+    }
+    return task;
+  }
+
+  /** Give a lease back unused (an agent stopping): the task is queued again, its attempt not counted. */
+  release(taskId: number, leaseToken: string): { ok: true } {
+    const task = this.tx(() => publicTask(this.store.release(this.mustHoldLease(taskId, leaseToken), this.now())));
+    if (this.events.hasListeners) this.events.task('released', task);
+    this.wakeWaiters();
+    return { ok: true };
+  }
+
+  /**
+   * Live output of a running task, fanned out to subscribers (not stored). The answer tells the
+   * agent whether the task is still its own: `cancelled` means stop the process.
+   */
+  output(taskId: number, leaseToken: string, stream: 'stdout' | 'stderr', text: string): { ok: true; status: Task['status'] } {
+    const task = this.mustGet(taskId);
+    if (task.status === 'cancelled') return { ok: true, status: 'cancelled' };
+    if (task.lease_token !== leaseToken || task.status !== 'leased') {
+      throw new HubError('stale_lease', `lease on task ${taskId} is no longer yours (task is ${task.status})`);
+    }
+    if (this.events.hasListeners && text !== '') this.events.output(taskId, task.worker_id, stream, text);
+    return { ok: true, status: task.status };
+  }
+
+  artifact(taskId: number): Artifact | null {
+    this.mustGet(taskId);
+    return this.artifacts.get(taskId) ?? null;
   }
 
   cancel(taskId: number): { ok: true; task: Task } {

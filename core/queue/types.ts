@@ -39,11 +39,15 @@ export interface Stats {
   cancelled: number;
 }
 
-export type TaskEventType = 'enqueued' | 'leased' | 'acked' | 'cancelled' | 'expired';
+export type TaskEventType = 'enqueued' | 'leased' | 'acked' | 'cancelled' | 'expired' | 'released';
+export type HubEventType = TaskEventType | 'retried' | 'output';
+export const HUB_EVENT_TYPES: readonly HubEventType[] = ['enqueued', 'leased', 'acked', 'cancelled', 'expired', 'released', 'retried', 'output'];
 
 export type HubEvent =
   | { seq: number; type: TaskEventType; task: Task }
-  | { seq: number; type: 'retried'; task_ids: number[] };
+  | { seq: number; type: 'retried'; task_ids: number[] }
+  /** Live output of a running task (not stored: the artifact holds the whole output). */
+  | { seq: number; type: 'output'; task_id: number; worker_id: string | null; stream: 'stdout' | 'stderr'; text: string };
 
 export interface EnqueueInput {
   prompt: string;

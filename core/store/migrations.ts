@@ -36,6 +36,27 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX tasks_backend_id ON tasks(backend, task_id) WHERE backend IS NOT NULL;
 
   `,
+  // 2: artifacts: one per task (its last run), the columns that runs and comparisons roll up,
+  // and the whole record as JSON.
+  `
+  CREATE TABLE artifacts (
+    task_id       INTEGER PRIMARY KEY REFERENCES tasks(task_id) ON DELETE CASCADE,
+    backend       TEXT NOT NULL,
+    cli_version   TEXT,
+    model         TEXT,
+    failure_class TEXT,
+    exit_code     INTEGER,
+    latency_ms    REAL,
+    input_tokens  INTEGER,
+    output_tokens INTEGER,
+    cost_usd      REAL,
+    started_at    REAL,
+    finished_at   REAL,
+    host          TEXT,
+    worker_id     TEXT,
+    data          TEXT NOT NULL
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -111,6 +111,10 @@ export class TaskStore {
         `UPDATE tasks SET status = 'leased', worker_id = ?, lease_token = ?, leased_until = ?, leased_at = ?,
            attempts = attempts + 1, updated_at = ? WHERE task_id = ?`,
       ),
+      release: db.prepare(
+        `UPDATE tasks SET status = 'queued', worker_id = NULL, lease_token = NULL, leased_until = NULL, leased_at = NULL,
+           attempts = max(attempts - 1, 0), updated_at = ? WHERE task_id = ?`,
+      ),
       extend: db.prepare('UPDATE tasks SET leased_until = ?, updated_at = ? WHERE task_id = ?'),
       finish: db.prepare(
         `UPDATE tasks SET status = ?, result = ?, error = ?, leased_until = NULL, finished_at = ?, updated_at = ?
@@ -251,6 +255,24 @@ export class TaskStore {
     this.move(task.status, 'leased');
     this.remember(leased);
     return leased;
+  }
+
+  /** A lease given back unused: queued again, and the attempt it took does not count. */
+  release(task: StoredTask, now: number): StoredTask {
+    this.stmt.release.run(now, task.task_id);
+    this.move(task.status, 'queued');
+    const released: StoredTask = {
+      ...task,
+      status: 'queued',
+      worker_id: null,
+      lease_token: null,
+      leased_until: null,
+      leased_at: null,
+      attempts: Math.max(task.attempts - 1, 0),
+      updated_at: now,
+    };
+    this.remember(released);
+    return released;
   }
 
   extend(task: StoredTask, leasedUntil: number, now: number): void {

@@ -5,7 +5,8 @@
 import net from 'node:net';
 import type { ClientAddress } from '../config.js';
 import { HubError, errorMessage, type HubErrorCode } from '../errors.js';
-import type { EnqueueInput, HubEvent, LeasedTask, ListFilter, Stats, Task } from '../queue/types.js';
+import type { EnqueueInput, HubEvent, HubEventType, LeasedTask, ListFilter, Stats, Task, TaskStatus } from '../queue/types.js';
+import type { Artifact, ArtifactInput } from '../queue/artifact.js';
 import { LineSplitter } from './line-splitter.js';
 
 interface Pending {
@@ -71,6 +72,11 @@ export class HubClient {
     return client;
   }
 
+  /** True once the connection is gone; every later call fails with the reason. */
+  get closed(): boolean {
+    return this.closedError !== undefined;
+  }
+
   private onLine(line: string): void {
     let message: WireResponse;
     try {
@@ -127,7 +133,7 @@ export class HubClient {
   async lease(params: { worker_id: string; max_tasks?: number; lease_seconds?: number; backends?: string[]; wait_seconds?: number }): Promise<LeasedTask[]> {
     return (await this.call<{ tasks: LeasedTask[] }>('lease', params)).tasks;
   }
-  ack(params: { task_id: number; status: 'done' | 'failed'; result?: string | null; error?: string | null; lease_token?: string }): Promise<{ ok: true; duplicate?: true }> {
+  ack(params: { task_id: number; status: 'done' | 'failed'; result?: string | null; error?: string | null; lease_token?: string; artifact?: ArtifactInput }): Promise<{ ok: true; duplicate?: true }> {
     return this.call('ack', params);
   }
   extend(params: { task_id: number; lease_token: string; lease_seconds?: number }): Promise<{ ok: true; leased_until: number }> {
@@ -153,10 +159,24 @@ export class HubClient {
   }
 
   /** Live task changes; returns a function that stops the listener. */
-  async subscribe(listener: (event: HubEvent) => void): Promise<() => void> {
+  /** Events to `listener`; `types` narrows what the hub sends this connection (first subscriber's choice). */
+  async subscribe(listener: (event: HubEvent) => void, types?: HubEventType[]): Promise<() => void> {
     this.eventListeners.add(listener);
-    if (this.eventListeners.size === 1) await this.call('subscribe');
+    if (this.eventListeners.size === 1) await this.call('subscribe', types ? { types } : {});
     return () => this.eventListeners.delete(listener);
+  }
+
+  release(taskId: number, leaseToken: string): Promise<{ ok: true }> {
+    return this.call('release', { task_id: taskId, lease_token: leaseToken });
+  }
+
+  /** Live output of a running task; the answer's status is `cancelled` once the task was cancelled. */
+  output(params: { task_id: number; lease_token: string; stream: 'stdout' | 'stderr'; text: string }): Promise<{ ok: true; status: TaskStatus }> {
+    return this.call('output', params);
+  }
+
+  async artifact(taskId: number): Promise<Artifact | null> {
+    return (await this.call<{ artifact: Artifact | null }>('artifact', { task_id: taskId })).artifact;
   }
 
   close(): void {

@@ -9,7 +9,7 @@ import type { HubEvent } from '../queue/types.js';
 import type { EventBus } from '../queue/events.js';
 import { tokenMatches } from './auth.js';
 import { LineSplitter, LineTooLongError } from './line-splitter.js';
-import { MAX_JSON_DEPTH, callMethod, jsonDepthWithin, type MethodContext } from './methods.js';
+import { MAX_JSON_DEPTH, callMethod, jsonDepthWithin, parseParams, type MethodContext } from './methods.js';
 
 export interface JsonlServerOptions {
   context: MethodContext;
@@ -47,7 +47,12 @@ class Connection {
   private waiting: Promise<void> | undefined;
   /** Aborted when the connection closes, ending any long-poll lease it was waiting on. */
   readonly closed = new AbortController();
-  subscribed = false;
+  /** Event types this connection asked for (`subscribe` with `types`), all, or none. */
+  subscribed: Set<string> | 'all' | null = null;
+
+  wants(type: string): boolean {
+    return this.subscribed === 'all' || (this.subscribed !== null && this.subscribed.has(type));
+  }
   private tooLong = false;
   private farewell: string | undefined;
 
@@ -184,12 +189,13 @@ class Connection {
       throw new HubError('unauthorized', 'unauthorized: this hub requires a token (send {"method":"auth","params":{"token":"..."}} first, or a "token" param)');
     }
     if (method === 'subscribe') {
-      this.subscribed = true;
+      const { types } = parseParams('subscribe', params);
+      this.subscribed = types ? new Set(types) : 'all';
       this.server.updateSubscription();
       return { ok: true };
     }
     if (method === 'unsubscribe') {
-      this.subscribed = false;
+      this.subscribed = null;
       this.server.updateSubscription();
       return { ok: true };
     }
@@ -280,11 +286,15 @@ export class JsonlServer {
 
   /** One bus subscription for all subscribed connections: each event is serialized once. */
   updateSubscription(): void {
-    const wanted = [...this.connections].some((c) => c.subscribed);
+    const wanted = [...this.connections].some((c) => c.subscribed !== null);
     if (wanted && !this.unsubscribeEvents) {
       this.unsubscribeEvents = this.options.events.subscribe((event: HubEvent) => {
-        const line = JSON.stringify({ event: event.type, ...event }) + '\n';
-        for (const connection of this.connections) if (connection.subscribed) connection.sendEvent(line);
+        let line: string | undefined;
+        for (const connection of this.connections) {
+          if (!connection.wants(event.type)) continue;
+          line ??= JSON.stringify({ event: event.type, ...event }) + '\n';
+          connection.sendEvent(line);
+        }
       });
     } else if (!wanted && this.unsubscribeEvents) {
       this.unsubscribeEvents();

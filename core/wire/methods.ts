@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import { HubError } from '../errors.js';
 import type { TaskQueue } from '../queue/queue.js';
-import { TASK_STATUSES } from '../queue/types.js';
+import { HUB_EVENT_TYPES, TASK_STATUSES } from '../queue/types.js';
+import { artifactSchema } from '../queue/artifact.js';
 
 const backendName = z
   .string()
@@ -56,7 +57,17 @@ export const paramSchemas = {
     result: z.string().nullish().transform((v) => v ?? null),
     error: z.string().nullish().transform((v) => v ?? null),
     lease_token: z.string().min(1).optional(),
+    artifact: artifactSchema.optional(),
   }),
+  release: z.object({ task_id: taskId, lease_token: z.string().min(1) }),
+  output: z.object({
+    task_id: taskId,
+    lease_token: z.string().min(1),
+    stream: z.enum(['stdout', 'stderr']).default('stdout'),
+    text: z.string().max(1024 * 1024),
+  }),
+  artifact: z.object({ task_id: taskId }),
+  subscribe: z.object({ types: z.array(z.enum(HUB_EVENT_TYPES as [string, ...string[]])).min(1).optional() }),
   list: z.object({
     status: z.enum(TASK_STATUSES).optional(),
     limit: z.number().int().default(50),
@@ -88,6 +99,7 @@ export const EXTENSIONS = [
   'get', 'cancel', 'extend', 'subscribe', 'unsubscribe', 'auth', 'hello',
   'priority', 'routing', 'max_attempts', 'lease_token', 'idempotency_key', 'wait_seconds',
   'labels', 'metadata', 'run_id', 'list_filters', 'retry_one',
+  'release', 'output', 'artifact', 'subscribe_types',
 ];
 
 type Handler<M extends MethodName> = (ctx: MethodContext, params: MethodParams<M>, signal?: AbortSignal) => unknown;
@@ -105,6 +117,13 @@ const handlers: { [M in MethodName]: Handler<M> } = {
   get: (ctx, p) => ({ task: ctx.queue.get(p.task_id) }),
   cancel: (ctx, p) => ctx.queue.cancel(p.task_id),
   extend: (ctx, p) => ctx.queue.extend(p.task_id, p.lease_token, p.lease_seconds),
+  release: (ctx, p) => ctx.queue.release(p.task_id, p.lease_token),
+  output: (ctx, p) => ctx.queue.output(p.task_id, p.lease_token, p.stream, p.text),
+  artifact: (ctx, p) => ({ artifact: ctx.queue.artifact(p.task_id) }),
+  // Served by the connection (JSONL) or the event stream (REST); here only for its params schema.
+  subscribe: () => {
+    throw new HubError('bad_request', 'subscribe is served by the JSONL connection or GET /events');
+  },
   hello: () => ({ server: 'mittelo', version: HUB_VERSION, extensions: EXTENSIONS }),
   shutdown: (ctx) => {
     ctx.requestShutdown();

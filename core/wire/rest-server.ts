@@ -7,7 +7,7 @@ import type net from 'node:net';
 import { HubError, errorMessage, type HubErrorCode } from '../errors.js';
 import type { EventBus } from '../queue/events.js';
 import { tokenMatches } from './auth.js';
-import { callMethod, type MethodContext } from './methods.js';
+import { callMethod, parseParams, type MethodContext } from './methods.js';
 
 export interface RestServerOptions {
   context: MethodContext;
@@ -117,11 +117,12 @@ export class RestServer {
     if (this.closing) throw new HubError('shutting_down', 'the hub is shutting down');
     if (!this.authorized(req)) throw new HubError('unauthorized', 'unauthorized: send Authorization: Bearer <token>');
 
-    const taskRoute = /^(GET|POST) \/tasks\/(\d+)(\/cancel)?$/.exec(route);
+    const taskRoute = /^(GET|POST) \/tasks\/(\d+)(\/cancel|\/artifact)?$/.exec(route);
     if (taskRoute) {
       const taskId = Number(taskRoute[2]);
       if (taskRoute[1] === 'GET' && !taskRoute[3]) return send(res, 200, call('get', { task_id: taskId }));
-      if (taskRoute[1] === 'POST' && taskRoute[3]) return send(res, 200, call('cancel', { task_id: taskId }));
+      if (taskRoute[1] === 'GET' && taskRoute[3] === '/artifact') return send(res, 200, call('artifact', { task_id: taskId }));
+      if (taskRoute[1] === 'POST' && taskRoute[3] === '/cancel') return send(res, 200, call('cancel', { task_id: taskId }));
     }
     switch (route) {
       case 'GET /stats':
@@ -139,18 +140,23 @@ export class RestServer {
         return send(res, 200, call('retry_failed', await jsonBody(req, this.options.maxBodyBytes)));
       case 'POST /shutdown':
         return send(res, 200, call('shutdown', {}));
-      case 'GET /events':
-        return this.openEventStream(req, res);
+      case 'GET /events': {
+        const types = url.searchParams.get('types');
+        const { types: wanted } = parseParams('subscribe', types ? { types: types.split(',') } : {});
+        return this.openEventStream(req, res, wanted ? new Set(wanted) : undefined);
+      }
       default:
-        return send(res, 404, { error: `no such endpoint: ${route}`, code: 'not_found' });
+        // The floor fixes this exact body; `code` is our addition.
+        return send(res, 404, { error: 'not found', code: 'not_found' });
     }
   }
 
-  private openEventStream(req: http.IncomingMessage, res: http.ServerResponse): void {
+  private openEventStream(req: http.IncomingMessage, res: http.ServerResponse, types?: Set<string>): void {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     res.write(': connected\n\n');
     this.streams.add(res);
     const unsubscribe = this.options.events.subscribe((event) => {
+      if (types && !types.has(event.type)) return;
       if (res.writableLength > MAX_SSE_BACKLOG) return res.destroy();
       res.write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
     });

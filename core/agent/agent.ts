@@ -1,0 +1,293 @@
+/**
+ * The agent: leases tasks for the backends it serves, runs each through its driver, streams output
+ * to the hub while it runs, heartbeats long runs, and acks with the artifact. It rides out hub
+ * restarts (reconnects with backoff, retries acks so no finished result is lost) and stops cleanly:
+ * `finish` lets running tasks end, `release` kills them and gives their leases back.
+ */
+import type { ClientAddress } from '../config.js';
+import { HubError, errorMessage } from '../errors.js';
+import type { HubEvent, LeasedTask } from '../queue/types.js';
+import type { OutputStream } from '../../drivers/run/types.js';
+import { executeTask, type ReadyBackend, type TaskAck, type TaskRunSettings } from './execute.js';
+import { HubLink, LinkClosedError } from './hub-link.js';
+import { OutputPump } from './output-pump.js';
+
+export interface ServedBackend extends ReadyBackend {
+  /** Tasks of this backend at once (default 1). */
+  concurrency: number;
+  /** Started tasks per minute at most. */
+  ratePerMinute?: number;
+}
+
+export interface AgentOptions {
+  address: ClientAddress;
+  backends: ServedBackend[];
+  workerId: string;
+  /** Tasks at once across all backends (default: the sum of the backends' own caps). */
+  concurrency?: number;
+  leaseSeconds: number;
+  /** How long one lease call waits for work (long poll). */
+  waitSeconds?: number;
+  /** Stop after starting this many tasks. */
+  maxTasks?: number;
+  /** One lease round per backend without waiting, run what came, then stop. */
+  once?: boolean;
+  log?: (line: string) => void;
+  /** Called whenever the counts below change (swarm status lines, the UI). */
+  onStatus?: (status: AgentStatus) => void;
+  run?: TaskRunSettings['run'];
+}
+
+export interface AgentStatus {
+  worker_id: string;
+  running: { task_id: number; backend: string }[];
+  done: number;
+  failed: number;
+  /** Finished but not yet accepted by the hub (it is away). */
+  unacked: number;
+  stopping: boolean;
+}
+
+interface RunningTask {
+  task: LeasedTask;
+  backend: ServedBackend;
+  controller: AbortController;
+  /** Set when the task was given back (release stop) or taken away (cancel, lost lease): no ack. */
+  abandoned?: 'cancelled' | 'released' | 'lost';
+  done: Promise<void>;
+}
+
+const DEFAULT_WAIT_SECONDS = 10;
+
+export class Agent {
+  private readonly work: HubLink;
+  private readonly leaseLinks: HubLink[] = [];
+  private readonly running = new Map<number, RunningTask>();
+  private readonly runningPerBackend = new Map<string, number>();
+  private readonly startTimes = new Map<string, number[]>();
+  private readonly slotWaiters = new Set<() => void>();
+  private started = 0;
+  private done = 0;
+  private failed = 0;
+  private unacked = 0;
+  private stopping = false;
+  private readonly totalSlots: number;
+
+  constructor(private readonly options: AgentOptions) {
+    if (options.backends.length === 0) throw new HubError('bad_request', 'an agent needs at least one backend');
+    this.totalSlots = options.concurrency ?? options.backends.reduce((sum, b) => sum + b.concurrency, 0);
+    this.work = new HubLink(options.address, {
+      log: (line) => this.log(line),
+      // Cancellations reach the agent at once, not at the next heartbeat.
+      onConnect: async (client) => {
+        await client.subscribe((event) => this.onEvent(event), ['cancelled']);
+      },
+    });
+  }
+
+  private log(line: string): void {
+    this.options.log?.(line);
+  }
+
+  status(): AgentStatus {
+    return {
+      worker_id: this.options.workerId,
+      running: [...this.running.values()].map((r) => ({ task_id: r.task.task_id, backend: r.backend.name })),
+      done: this.done,
+      failed: this.failed,
+      unacked: this.unacked,
+      stopping: this.stopping,
+    };
+  }
+
+  private changed(): void {
+    this.options.onStatus?.(this.status());
+  }
+
+  /** Serves until stopped, `--once` is done or `--max-tasks` were run; resolves when all acks are in. */
+  async run(): Promise<AgentStatus> {
+    try {
+      await this.work.get();
+      await Promise.all(this.options.backends.map((backend) => this.serve(backend)));
+      while (this.running.size > 0) await Promise.all([...this.running.values()].map((r) => r.done));
+    } finally {
+      for (const link of this.leaseLinks) link.close();
+      this.work.close();
+    }
+    return this.status();
+  }
+
+  /**
+   * `finish`: lease nothing more, let running tasks end and ack them. `release`: also kill them and
+   * give their leases back so another agent takes them at once.
+   */
+  async stop(mode: 'finish' | 'release' = 'finish'): Promise<void> {
+    this.stopping = true;
+    for (const link of this.leaseLinks) link.close();
+    this.wakeSlotWaiters();
+    if (mode === 'release') {
+      await Promise.all(
+        [...this.running.values()].map(async (entry) => {
+          entry.abandoned ??= 'released';
+          entry.controller.abort();
+          try {
+            await this.work.call((client) => client.release(entry.task.task_id, entry.task.lease_token));
+            this.log(`released task ${entry.task.task_id}`);
+          } catch (err) {
+            this.log(`could not release task ${entry.task.task_id} (${errorMessage(err)}); it is leased again when its lease expires`);
+          }
+        }),
+      );
+    }
+    this.changed();
+  }
+
+  private onEvent(event: HubEvent): void {
+    if (event.type !== 'cancelled') return;
+    const entry = this.running.get(event.task.task_id);
+    if (!entry) return;
+    entry.abandoned ??= 'cancelled';
+    this.log(`task ${event.task.task_id} was cancelled; stopping its process`);
+    entry.controller.abort();
+  }
+
+  private freeSlots(backend: ServedBackend): number {
+    const own = backend.concurrency - (this.runningPerBackend.get(backend.name) ?? 0);
+    const total = this.totalSlots - this.running.size;
+    const budget = this.options.maxTasks === undefined ? Infinity : this.options.maxTasks - this.started;
+    return Math.max(0, Math.min(own, total, budget));
+  }
+
+  private waitForSlot(): Promise<void> {
+    return new Promise((resolve) => this.slotWaiters.add(resolve));
+  }
+
+  private wakeSlotWaiters(): void {
+    const waiters = [...this.slotWaiters];
+    this.slotWaiters.clear();
+    for (const wake of waiters) wake();
+  }
+
+  /** Waits until starting one more task keeps the backend under its tasks-per-minute limit. */
+  private async respectRate(backend: ServedBackend): Promise<void> {
+    if (!backend.ratePerMinute) return;
+    const times = this.startTimes.get(backend.name) ?? [];
+    const windowStart = Date.now() - 60_000;
+    while (times.length > 0 && (times[0] ?? 0) < windowStart) times.shift();
+    this.startTimes.set(backend.name, times);
+    if (times.length < backend.ratePerMinute) return;
+    const waitMs = (times[0] ?? 0) + 60_000 - Date.now();
+    await new Promise((resolve) => setTimeout(resolve, Math.max(waitMs, 10)));
+  }
+
+  private budgetLeft(): boolean {
+    return this.options.maxTasks === undefined || this.started < this.options.maxTasks;
+  }
+
+  private async serve(backend: ServedBackend): Promise<void> {
+    const link = new HubLink(this.options.address, { log: (line) => this.log(line) });
+    this.leaseLinks.push(link);
+    while (!this.stopping && this.budgetLeft()) {
+      const free = this.freeSlots(backend);
+      if (free === 0) {
+        await this.waitForSlot();
+        continue;
+      }
+      await this.respectRate(backend);
+      const maxTasks = backend.ratePerMinute ? 1 : free;
+      let tasks: LeasedTask[];
+      try {
+        tasks = await link.call((client) =>
+          client.lease({
+            worker_id: this.options.workerId,
+            max_tasks: maxTasks,
+            lease_seconds: this.options.leaseSeconds,
+            backends: [backend.name],
+            wait_seconds: this.options.once ? 0 : (this.options.waitSeconds ?? DEFAULT_WAIT_SECONDS),
+          }),
+        );
+      } catch (err) {
+        if (err instanceof LinkClosedError || this.stopping) break;
+        this.log(`lease for ${backend.name} failed: ${errorMessage(err)}`);
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        continue;
+      }
+      for (const task of tasks) this.start(backend, task);
+      if (this.options.once) break;
+    }
+  }
+
+  private start(backend: ServedBackend, task: LeasedTask): void {
+    this.started++;
+    this.runningPerBackend.set(backend.name, (this.runningPerBackend.get(backend.name) ?? 0) + 1);
+    if (backend.ratePerMinute) this.startTimes.get(backend.name)?.push(Date.now());
+    const controller = new AbortController();
+    const entry: RunningTask = { task, backend, controller, done: Promise.resolve() };
+    this.running.set(task.task_id, entry);
+    this.changed();
+
+    const pump = new OutputPump((stream: OutputStream, text: string) =>
+      this.work.call((client) => client.output({ task_id: task.task_id, lease_token: task.lease_token, stream, text })).then((answer) => {
+        if (answer.status === 'cancelled') this.onEvent({ seq: 0, type: 'cancelled', task: { ...task, status: 'cancelled' } });
+      }),
+    );
+    const heartbeat = setInterval(() => void this.heartbeat(entry), (this.options.leaseSeconds * 1000) / 2);
+    const settings: TaskRunSettings = {
+      workerId: this.options.workerId,
+      signal: controller.signal,
+      onOutput: (stream, text) => pump.push(stream, text),
+      ...(this.options.run ? { run: this.options.run } : {}),
+    };
+    entry.done = executeTask(backend, task, settings)
+      .then(async (ack) => {
+        clearInterval(heartbeat);
+        await pump.flush();
+        await this.deliver(entry, ack);
+      })
+      .catch((err: unknown) => this.log(`task ${task.task_id}: ${errorMessage(err)}`))
+      .finally(() => {
+        clearInterval(heartbeat);
+        pump.close();
+        this.running.delete(task.task_id);
+        this.runningPerBackend.set(backend.name, (this.runningPerBackend.get(backend.name) ?? 1) - 1);
+        this.wakeSlotWaiters();
+        this.changed();
+      });
+  }
+
+  private async heartbeat(entry: RunningTask): Promise<void> {
+    try {
+      await this.work.call((client) => client.extend({ task_id: entry.task.task_id, lease_token: entry.task.lease_token, lease_seconds: this.options.leaseSeconds }));
+    } catch (err) {
+      if (err instanceof LinkClosedError) return;
+      if (err instanceof HubError && (err.code === 'conflict' || err.code === 'stale_lease')) {
+        entry.abandoned ??= err.code === 'conflict' ? 'cancelled' : 'lost';
+        this.log(`task ${entry.task.task_id}: ${err.message}; stopping its process`);
+        entry.controller.abort();
+      }
+    }
+  }
+
+  /** Acks until the hub has it: a finished result is never dropped because the hub was away. */
+  private async deliver(entry: RunningTask, ack: TaskAck): Promise<void> {
+    const { task } = entry;
+    if (entry.abandoned) {
+      this.log(`task ${task.task_id} ${entry.abandoned}; not acked`);
+      return;
+    }
+    this.unacked++;
+    this.changed();
+    try {
+      await this.work.call((client) =>
+        client.ack({ task_id: task.task_id, status: ack.status, result: ack.result, error: ack.error, lease_token: task.lease_token, artifact: ack.artifact }),
+      );
+      if (ack.status === 'done') this.done++;
+      else this.failed++;
+    } catch (err) {
+      // The hub refused it (lease lost to another worker, task cancelled): its current state stands.
+      this.log(`ack of task ${task.task_id} refused: ${errorMessage(err)}`);
+    } finally {
+      this.unacked--;
+    }
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * The record of one real run of a backend, sent by the agent with its ack and stored next to the
+ * task: what ran (argv, version, model, env; all redacted by the agent's runner), what came out, how
+ * it ended and what it cost. Comparison and the run history are built from these.
+ */
+import { z } from 'zod';
+import { FAILURE_CLASSES } from '../../drivers/types.js';
+
+const MAX_TEXT = 16 * 1024 * 1024;
+const shortText = z.string().max(4096);
+const count = z.number().int().nonnegative();
+
+export const artifactSchema = z.object({
+  backend: z.string().min(1).max(64),
+  driver: z.string().max(64).nullish(),
+  argv: z.array(z.string().max(65536)).max(1000).default([]),
+  cli_path: shortText.nullish(),
+  cli_version: z.string().max(200).nullish(),
+  model: z.string().max(200).nullish(),
+  tool_policy: z.string().max(64).nullish(),
+  env: z.record(z.string().max(256), z.string().max(65536)).default({}),
+  stdout: z.string().max(MAX_TEXT).default(''),
+  stderr: z.string().max(MAX_TEXT).default(''),
+  stdout_truncated: z.boolean().default(false),
+  stderr_truncated: z.boolean().default(false),
+  exit_code: z.number().int().nullish(),
+  signal: z.string().max(32).nullish(),
+  failure_class: z.enum(FAILURE_CLASSES).nullish(),
+  failure_message: z.string().max(MAX_TEXT).nullish(),
+  latency_ms: z.number().nonnegative().nullish(),
+  started_at: z.number().nullish(),
+  finished_at: z.number().nullish(),
+  input_tokens: count.nullish(),
+  output_tokens: count.nullish(),
+  cost_usd: z.number().nonnegative().nullish(),
+  session_id: z.string().max(200).nullish(),
+  turns: count.nullish(),
+  host: z.string().max(255).nullish(),
+  worker_id: z.string().max(200).nullish(),
+  /** Structured events a driver kept (tool calls of an ACP agent, say). */
+  events: z.array(z.record(z.string(), z.unknown())).max(10_000).optional(),
+});
+
+export type Artifact = z.output<typeof artifactSchema>;
+export type ArtifactInput = z.input<typeof artifactSchema>;

@@ -1,0 +1,246 @@
+/**
+ * The generic `acp` backend: any agent that speaks the Agent Client Protocol (v1) over stdio, started
+ * from a configured command line (`options.acp_cmd`, e.g. `gemini --acp`, `kiro-cli acp`,
+ * `qwen --acp`; quoting rules in command-line.ts). One run is one conversation:
+ * initialize -> session/new -> session/prompt, with the answer assembled from the agent's
+ * `session/update` notifications and its permission requests answered by the task's tool policy.
+ * Timeout or cancel send `session/cancel`, wait one grace period for the agent to stop, then end its
+ * whole process group. RunResult.stdout is the agent's raw JSON-RPC output (the transcript).
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { z } from 'zod';
+import { refused, tail } from './builtin-result.js';
+import { CommandLineError, splitCommandLine } from './command-line.js';
+import { classifyMessage } from './failure.js';
+import { AgentProcess } from './acp/process.js';
+import {
+  ACP_ERROR,
+  ACP_PROTOCOL_VERSION,
+  initializeResultSchema,
+  newSessionResultSchema,
+  promptResultSchema,
+  type InitializeParams,
+  type NewSessionParams,
+  type PromptParams,
+} from './acp/protocol.js';
+import { JsonRpcPeer, PeerClosedError, RpcError } from './acp/rpc.js';
+import { AcpTurn } from './acp/turn.js';
+import { prepareChild, type ChildSetup } from './run/env.js';
+import { collectSecrets, createRedactor, redactEnv, type Redactor } from './run/redact.js';
+import { DEFAULT_KILL_GRACE_MS, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TIMEOUT_MS } from './run/runner.js';
+import type { RunResult } from './run/types.js';
+import type { DriverOutcome, ExecuteContext, ExecutingDriver, FailureClass, ParsedOutput } from './types.js';
+
+export const ACP_CMD_OPTION = 'acp_cmd';
+
+const CLIENT_INFO = { name: 'mittelo', title: 'Mittelo Control Center', version: '0.1.0' };
+
+/** The agent answered, but not in the shape the protocol promises. */
+class ProtocolError extends Error {}
+
+async function call<S extends z.ZodType>(peer: JsonRpcPeer, method: string, params: unknown, schema: S): Promise<z.infer<S>> {
+  const result = await peer.request(method, params);
+  const parsed = schema.safeParse(result);
+  if (!parsed.success) throw new ProtocolError(`${method}: unexpected answer ${JSON.stringify(result).slice(0, 300)} (${parsed.error.message})`);
+  return parsed.data;
+}
+
+/** Failure class of an agent's own error answer: its code first, then its words (the vendor drivers' patterns). */
+function classifyRpcError(err: RpcError, text: string): FailureClass {
+  if (err.code === ACP_ERROR.authRequired) return 'auth_required';
+  return classifyMessage(text) ?? 'crashed';
+}
+
+function rpcErrorText(err: RpcError): string {
+  const data = err.data === undefined ? '' : typeof err.data === 'string' ? ` ${err.data}` : ` ${JSON.stringify(err.data).slice(0, 500)}`;
+  return `${err.method} failed: ${err.message}${data} (code ${err.code})`;
+}
+
+interface RunState {
+  stopping: 'timeout' | 'cancelled' | null;
+  error: unknown;
+  stopReason: string | null;
+  sessionId: string | null;
+}
+
+function outcomeOf(state: RunState, turn: AcpTurn, peer: JsonRpcPeer, proc: AgentProcess, stderr: string, agent: string, timeoutMs: number): DriverOutcome {
+  const output: ParsedOutput = { answer: turn.answer };
+  const tools = turn.toolCalls;
+  if (tools.length > 0) output.tool_calls = tools;
+  if (state.sessionId) output.session_id = state.sessionId;
+  if (state.stopReason) output.stop_reason = state.stopReason;
+  const stderrTail = tail(stderr);
+  const withStderr = (text: string) => (stderrTail ? `${text}; stderr: ${stderrTail}` : text);
+
+  if (proc.spawnError) {
+    const failure = proc.spawnError.code === 'ENOENT' || proc.spawnError.code === 'EACCES' ? 'not_installed' : 'crashed';
+    return { ok: false, failure, message: `${agent} could not start: ${proc.spawnError.message}` };
+  }
+  if (state.stopping === 'timeout') {
+    const how = proc.signalsSent.length > 0 ? `ended with ${proc.signalsSent.join(', ')} to its process group` : 'stopped after session/cancel';
+    return { ok: false, failure: 'timeout', message: withStderr(`${agent} did not finish its turn within ${timeoutMs} ms; ${how}`), output };
+  }
+  if (state.stopping === 'cancelled') return { ok: false, failure: 'cancelled', message: `${agent}: cancelled`, output };
+  const err = state.error;
+  if (err instanceof RpcError) {
+    const text = rpcErrorText(err);
+    return { ok: false, failure: classifyRpcError(err, text), message: withStderr(`${agent} ${text}`), output };
+  }
+  if (err instanceof ProtocolError) return { ok: false, failure: 'bad_output', message: withStderr(`${agent} ${err.message}`), output };
+  if (err instanceof PeerClosedError) {
+    if (peer.strayCount > 0 && !peer.answered) {
+      const lines = peer.strayLines.map((l) => JSON.stringify(l)).join(', ');
+      return { ok: false, failure: 'bad_output', message: withStderr(`${agent} wrote ${peer.strayCount} non-JSON-RPC line(s) and never answered: ${lines}`), output };
+    }
+    return { ok: false, failure: 'crashed', message: withStderr(`${agent} ${err.message} before answering ${err.method}`), output };
+  }
+  if (err !== null) throw err;
+  if (state.stopReason === 'cancelled') return { ok: false, failure: 'cancelled', message: `${agent} ended its turn as cancelled`, output };
+  return { ok: true, output };
+}
+
+/** The answer and messages were parsed from the raw protocol lines, so they get the runner's redaction here. */
+function redactOutcome(outcome: DriverOutcome, redactor: Redactor): DriverOutcome {
+  const redactOutput = (output: ParsedOutput): ParsedOutput => ({
+    ...output,
+    answer: redactor.redact(output.answer),
+    ...(output.tool_calls ? { tool_calls: output.tool_calls.map((t) => (t.title ? { ...t, title: redactor.redact(t.title) } : t)) } : {}),
+  });
+  if (outcome.ok) return { ok: true, output: redactOutput(outcome.output) };
+  return { ...outcome, message: redactor.redact(outcome.message), ...(outcome.output ? { output: redactOutput(outcome.output) } : {}) };
+}
+
+async function execute(ctx: ExecuteContext): Promise<{ outcome: DriverOutcome; result: RunResult }> {
+  const startedAt = Date.now();
+  const line = ctx.call.options[ACP_CMD_OPTION];
+  if (line === undefined || line.trim() === '') {
+    return refused(['acp'], startedAt, 'not_installed', 'EINVAL', 'the acp backend needs the agent command line: set option acp_cmd (e.g. "gemini --acp")');
+  }
+  let argv: [string, ...string[]];
+  try {
+    argv = splitCommandLine(line);
+  } catch (err) {
+    if (!(err instanceof CommandLineError)) throw err;
+    return refused([line], startedAt, 'not_installed', 'EINVAL', `acp_cmd: ${err.message}`);
+  }
+  const [command, ...args] = argv;
+  const agent = `ACP agent "${path.basename(command)}"`;
+  const { run } = ctx;
+  const timeoutMs = run.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const graceMs = run.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
+
+  let setup: ChildSetup;
+  try {
+    setup = await prepareChild(run);
+    if (!(await fs.stat(setup.cwd)).isDirectory()) throw new Error(`working directory is not a directory: ${setup.cwd}`);
+  } catch (err) {
+    return refused([command, ...args], startedAt, 'crashed', 'ESETUP', `${agent}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const redactor = createRedactor(collectSecrets(process.env, setup.env));
+  const onOutput = ctx.onOutput ?? run.onOutput;
+  const proc = new AgentProcess({
+    command,
+    args,
+    env: setup.env,
+    cwd: setup.cwd,
+    maxOutputBytes: run.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
+    killGraceMs: graceMs,
+    redactor,
+    ...(onOutput
+      ? {
+          onOutput: (stream, text) => {
+            try {
+              onOutput(stream, text);
+            } catch {
+              // A broken live listener must not break the run.
+            }
+          },
+        }
+      : {}),
+  });
+
+  const turn = new AcpTurn(ctx.call.toolPolicy);
+  const peer = new JsonRpcPeer((text) => proc.write(text), turn.handlers);
+  proc.onLine((text) => peer.receive(text));
+  void proc.finished.then((exit) => {
+    const how = proc.spawnError ? 'could not start' : exit.exitCode !== null ? `exited with code ${exit.exitCode}` : `was killed by ${exit.signal ?? 'a signal'}`;
+    peer.close(how);
+  });
+
+  const state: RunState = { stopping: null, error: null, stopReason: null, sessionId: null };
+  let graceTimer: NodeJS.Timeout | undefined;
+  const interrupt = (why: 'timeout' | 'cancelled'): void => {
+    if (state.stopping) return;
+    state.stopping = why;
+    turn.cancelling = true;
+    const reason = why === 'timeout' ? `timed out after ${timeoutMs} ms` : 'was cancelled';
+    if (!state.sessionId) return peer.close(reason);
+    // Ask the agent to stop; if it has not answered the prompt within a grace period, stop listening.
+    peer.notify('session/cancel', { sessionId: state.sessionId });
+    graceTimer = setTimeout(() => peer.close(reason), graceMs);
+  };
+  const timer = setTimeout(() => interrupt('timeout'), timeoutMs);
+  const onAbort = (): void => interrupt('cancelled');
+  run.signal?.addEventListener('abort', onAbort, { once: true });
+  if (run.signal?.aborted) interrupt('cancelled');
+
+  try {
+    const initialize: InitializeParams = {
+      protocolVersion: ACP_PROTOCOL_VERSION,
+      clientCapabilities: { fs: { readTextFile: false, writeTextFile: false }, terminal: false },
+      clientInfo: CLIENT_INFO,
+    };
+    const init = await call(peer, 'initialize', initialize, initializeResultSchema);
+    if (init.protocolVersion !== ACP_PROTOCOL_VERSION) {
+      throw new ProtocolError(`speaks ACP protocol version ${init.protocolVersion}; this client speaks ${ACP_PROTOCOL_VERSION}`);
+    }
+    const sessionParams: NewSessionParams = { cwd: setup.cwd, mcpServers: [] };
+    state.sessionId = (await call(peer, 'session/new', sessionParams, newSessionResultSchema)).sessionId;
+    const prompt: PromptParams = { sessionId: state.sessionId, prompt: [{ type: 'text', text: ctx.call.prompt }] };
+    state.stopReason = (await call(peer, 'session/prompt', prompt, promptResultSchema)).stopReason;
+  } catch (err) {
+    state.error = err;
+  } finally {
+    clearTimeout(timer);
+    clearTimeout(graceTimer);
+    run.signal?.removeEventListener('abort', onAbort);
+  }
+
+  // An agent that answered the prompt (even as cancelled) gets the polite exit: EOF, then a grace period.
+  const exit = await proc.stop({ graceful: state.stopping === null || state.stopReason !== null });
+  const captured = proc.output();
+  const outcome = redactOutcome(outcomeOf(state, turn, peer, proc, captured.stderr, agent, timeoutMs), redactor);
+  const finishedAt = Date.now();
+  return {
+    outcome,
+    result: {
+      argv: [command, ...args].map((arg) => redactor.redact(arg)),
+      exitCode: exit.exitCode,
+      signal: exit.signal,
+      ...captured,
+      timedOut: state.stopping === 'timeout',
+      cancelled: state.stopping === 'cancelled',
+      spawnError: proc.spawnError,
+      durationMs: finishedAt - startedAt,
+      startedAt,
+      finishedAt,
+      workdir: setup.workdir,
+      home: setup.home,
+      env: redactEnv(setup.env, redactor),
+    },
+  };
+}
+
+export const acpDriver: ExecutingDriver = {
+  kind: 'executing',
+  name: 'acp',
+  aliases: [],
+  binary: null,
+  requiredFlags: [],
+  authHints: { env: [], files: [] },
+  outputFormat: 'jsonl',
+  versionArgs: null,
+  parseVersion: () => null,
+  execute,
+};

@@ -1,0 +1,140 @@
+/**
+ * Secret redaction for every string the runner hands back (argv, output, env, live chunks): literal
+ * values of secret-named env vars, plus the shapes of well-known keys that may come from anywhere.
+ */
+
+export const REDACTED = '[REDACTED]';
+
+/** Env var names that carry credentials; a false positive only costs a redacted harmless value. */
+const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH|COOKIE|SESSION/i;
+/** Shorter values are too likely to occur by chance (`1`, `true`, `default`) to be replaced everywhere. */
+export const MIN_SECRET_LENGTH = 8;
+
+interface Shape {
+  pattern: RegExp;
+  replacement: string;
+}
+
+/** Known key shapes; every pattern is global so `replace` and `matchAll` walk the whole text. */
+const SHAPES: readonly Shape[] = [
+  // NAME=value in env dumps and argv: keep the name, drop the value.
+  {
+    pattern: /\b([A-Z][A-Z0-9_]*(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH|COOKIE|SESSION)[A-Z0-9_]*)=[^\s'"]{8,}/g,
+    replacement: `$1=${REDACTED}`,
+  },
+  { pattern: /\b(Bearer\s+)[A-Za-z0-9._~+/-]{8,}=*/gi, replacement: `$1${REDACTED}` },
+  // OpenAI (sk-, sk-proj-) and Anthropic (sk-ant-) keys.
+  { pattern: /(?<![A-Za-z0-9])sk-[A-Za-z0-9_-]{20,}/g, replacement: REDACTED },
+  { pattern: /\bAIza[0-9A-Za-z_-]{35}/g, replacement: REDACTED },
+  { pattern: /\bgh[pousr]_[A-Za-z0-9]{36,}/g, replacement: REDACTED },
+  { pattern: /\bgithub_pat_[A-Za-z0-9_]{22,}/g, replacement: REDACTED },
+  { pattern: /\bxox[abprs]-[A-Za-z0-9-]{10,}/g, replacement: REDACTED },
+  { pattern: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g, replacement: REDACTED },
+  // JWT-like: base64url JSON header, payload and optional signature.
+  { pattern: /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]+)?/g, replacement: REDACTED },
+];
+
+/** Characters a key or token is made of: a run of them at the end of a chunk may continue in the next. */
+const TOKEN_CHAR = /[A-Za-z0-9_\-.+/=~]/;
+const TRAILING_BEARER = /bearer\s*$/i;
+/** The start of a key shape above: a run holding one may be a key cut short. */
+const KEY_PREFIX =
+  /sk-|AIza|gh[pousr]_|github_pat_|xox[abprs]-|AKIA|ASIA|eyJ|[A-Z][A-Z0-9_]*(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH|COOKIE|SESSION)[A-Z0-9_]*=/;
+/** A chunk tail longer than this is released even without a safe boundary, to bound memory. */
+const MAX_HELD_CHARS = 16 * 1024;
+
+export function isSecretName(name: string): boolean {
+  return SECRET_NAME.test(name);
+}
+
+/** Values of secret-named variables, long enough to be replaced wherever they appear. */
+export function collectSecrets(...envs: (Record<string, string | undefined> | undefined)[]): string[] {
+  const secrets = new Set<string>();
+  for (const env of envs) {
+    for (const [name, value] of Object.entries(env ?? {})) {
+      if (value !== undefined && value.length >= MIN_SECRET_LENGTH && isSecretName(name)) secrets.add(value);
+    }
+  }
+  return [...secrets];
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+export interface Redactor {
+  redact(text: string): string;
+  /**
+   * The largest prefix length of `text` that can be redacted and released on its own: it ends
+   * neither inside a match nor inside what may be the first part of a secret (the start of a known
+   * secret value, a trailing `Bearer`, and: with `more` (text still to come) any trailing token-like
+   * run, else, for text cut short for good, a trailing run that holds a known key prefix).
+   */
+  safeCut(text: string, more: boolean): number;
+}
+
+export function createRedactor(secrets: readonly string[]): Redactor {
+  // Longest first, so a secret that contains another is replaced whole.
+  const literals = [...new Set(secrets)].filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
+  const literalPattern = literals.length > 0 ? new RegExp(literals.map(escapeRegExp).join('|'), 'g') : null;
+
+  const redact = (text: string): string => {
+    let out = literalPattern ? text.replace(literalPattern, REDACTED) : text;
+    for (const shape of SHAPES) out = out.replace(shape.pattern, shape.replacement);
+    return out;
+  };
+
+  const matchRanges = (text: string): [number, number][] => {
+    const ranges: [number, number][] = [];
+    const patterns = literalPattern ? [literalPattern, ...SHAPES.map((s) => s.pattern)] : SHAPES.map((s) => s.pattern);
+    for (const pattern of patterns) {
+      for (const match of text.matchAll(pattern)) ranges.push([match.index, match.index + match[0].length]);
+    }
+    return ranges;
+  };
+
+  const safeCut = (text: string, more: boolean): number => {
+    const floor = Math.max(0, text.length - MAX_HELD_CHARS);
+    let cut = text.length;
+    while (cut > floor && TOKEN_CHAR.test(text.charAt(cut - 1))) cut--;
+    if (!more) {
+      const prefix = KEY_PREFIX.exec(text.slice(cut));
+      cut = prefix ? cut + prefix.index : text.length;
+    }
+    const window = Math.max(0, cut - 64);
+    const bearer = TRAILING_BEARER.exec(text.slice(window, cut));
+    if (bearer) cut = window + bearer.index;
+    for (const secret of literals) {
+      // The earliest position where the rest of the text is a proper prefix of this secret.
+      for (let p = Math.max(0, text.length - secret.length + 1); p < cut; p++) {
+        if (text.charCodeAt(p) === secret.charCodeAt(0) && secret.startsWith(text.slice(p))) {
+          cut = p;
+          break;
+        }
+      }
+    }
+    cut = Math.max(cut, floor);
+    const ranges = matchRanges(text);
+    for (let moved = true; moved; ) {
+      moved = false;
+      for (const [start, end] of ranges) {
+        if (start < cut && cut < end) {
+          cut = start;
+          moved = true;
+        }
+      }
+    }
+    return cut;
+  };
+
+  return { redact, safeCut };
+}
+
+/** The child's environment as recorded in the artifact: secret-named values and known secrets hidden. */
+export function redactEnv(env: Record<string, string>, redactor: Redactor): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    out[name] = isSecretName(name) && value.length >= MIN_SECRET_LENGTH ? REDACTED : redactor.redact(value);
+  }
+  return out;
+}
