@@ -1,7 +1,6 @@
 /** `mittelo hub`: run the hub in the foreground until shutdown, SIGINT or SIGTERM. */
 import type { Command } from 'commander';
 import { DEFAULT_HOST, DEFAULT_LEASE_SECONDS, DEFAULT_MAX_LINE_BYTES, DEFAULT_PORT, defaultDbPath } from '../config.js';
-import { startHub } from '../hub.js';
 import { parseInteger, parsePort } from './options.js';
 
 interface HubFlags {
@@ -34,6 +33,8 @@ export function registerHubCommand(program: Command): void {
     .action(async (flags: HubFlags) => {
       const dbPath = flags.db ?? defaultDbPath();
       const log = flags.quiet ? undefined : (line: string) => process.stderr.write(`mittelo hub: ${line}\n`);
+      // Loaded here, not at the top: client commands then start without SQLite and the servers.
+      const { startHub } = await import('../hub.js');
       const hub = await startHub({
         dbPath,
         host: flags.host,
