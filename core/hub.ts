@@ -2,6 +2,8 @@
 import { DEFAULT_HOST, DEFAULT_LEASE_SECONDS, DEFAULT_MAX_LINE_BYTES, DEFAULT_PORT } from './config.js';
 import { HubError } from './errors.js';
 import { TaskQueue } from './queue/queue.js';
+import { RunService } from './runs/service.js';
+import { lockDatabase } from './store/db-lock.js';
 import { openDatabase, type Db } from './store/database.js';
 import { assertBindAllowed } from './wire/auth.js';
 import { JsonlServer } from './wire/jsonl-server.js';
@@ -23,6 +25,7 @@ export interface HubOptions {
 
 export interface RunningHub {
   queue: TaskQueue;
+  runs: RunService;
   host: string;
   port: number;
   restUrl?: string;
@@ -40,14 +43,24 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   assertBindAllowed(host, token, '--host');
   if (options.restPort !== undefined) assertBindAllowed(restHost, token, '--rest-host');
 
-  const db: Db = openDatabase(options.dbPath);
+  // One hub per database: the hub keeps rows and counts in memory, a second writer would falsify them.
+  const dbLock = lockDatabase(options.dbPath);
+  let db: Db;
+  try {
+    db = openDatabase(options.dbPath);
+  } catch (err) {
+    dbLock.release();
+    throw err;
+  }
   const queue = new TaskQueue(db, { leaseSeconds: options.leaseSeconds ?? DEFAULT_LEASE_SECONDS });
+  const runs = new RunService(db, queue);
   let stopping: Promise<void> | undefined;
   let resolveClosed: () => void = () => {};
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
 
   const context: MethodContext = {
     queue,
+    runs,
     // Deferred so the `shutdown` caller gets its answer before the servers close.
     requestShutdown: () => void setImmediate(() => void stop()),
   };
@@ -74,6 +87,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       await new Promise((resolve) => setImmediate(resolve));
       await Promise.all([jsonl.close(), rest?.close()]);
       db.close();
+      dbLock.release();
       resolveClosed();
     })();
     return stopping;
@@ -82,7 +96,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   try {
     const address = await jsonl.listen(host, options.port ?? DEFAULT_PORT);
     const restAddress = rest && options.restPort !== undefined ? await rest.listen(restHost, options.restPort) : undefined;
-    const hub: RunningHub = { queue, host, port: address.port, closed, stop };
+    const hub: RunningHub = { queue, runs, host, port: address.port, closed, stop };
     if (restAddress) hub.restUrl = `http://${formatHost(restHost)}:${restAddress.port}`;
     return hub;
   } catch (err) {

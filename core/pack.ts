@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import { z } from 'zod';
 import { HubError, errorMessage } from './errors.js';
+import { expectSchema } from './runs/expect.js';
 
 export const packEntrySchema = z.object({
   prompt: z.string().refine((s) => s.trim().length > 0, 'must not be blank'),
@@ -10,7 +11,7 @@ export const packEntrySchema = z.object({
   priority: z.number().int().optional(),
   max_attempts: z.number().int().positive().optional(),
   labels: z.array(z.string()).optional(),
-  expect: z.record(z.string(), z.unknown()).optional(),
+  expect: expectSchema.optional(),
 });
 
 export type PackEntry = z.output<typeof packEntrySchema>;

@@ -8,9 +8,12 @@ import type { ClientAddress } from '../config.js';
 import { HubError, errorMessage } from '../errors.js';
 import type { HubEvent, LeasedTask } from '../queue/types.js';
 import type { OutputStream } from '../../drivers/run/types.js';
+import { HubClient } from '../wire/client.js';
+import { ackFitting } from './ack-size.js';
 import { executeTask, type ReadyBackend, type TaskAck, type TaskRunSettings } from './execute.js';
 import { HubLink, LinkClosedError } from './hub-link.js';
 import { OutputPump } from './output-pump.js';
+import { StartRate, pause } from './start-rate.js';
 
 export interface ServedBackend extends ReadyBackend {
   /** Tasks of this backend at once (default 1). */
@@ -54,6 +57,8 @@ interface RunningTask {
   controller: AbortController;
   /** Set when the task was given back (release stop) or taken away (cancel, lost lease): no ack. */
   abandoned?: 'cancelled' | 'released' | 'lost';
+  /** Its process has ended: from here on a release stop no longer throws its result away. */
+  ended?: boolean;
   done: Promise<void>;
 }
 
@@ -64,18 +69,25 @@ export class Agent {
   private readonly leaseLinks: HubLink[] = [];
   private readonly running = new Map<number, RunningTask>();
   private readonly runningPerBackend = new Map<string, number>();
-  private readonly startTimes = new Map<string, number[]>();
+  private readonly rates = new Map<string, StartRate>();
   private readonly slotWaiters = new Set<() => void>();
   private started = 0;
   private done = 0;
   private failed = 0;
   private unacked = 0;
   private stopping = false;
+  /** Ends the pauses between leases (rate limit, retry after an error) when the agent stops. */
+  private readonly stopped = new AbortController();
+  /** Leases given back (tasks leased beyond a cap or after stopping), awaited before the link closes. */
+  private readonly givingBack = new Set<Promise<void>>();
   private readonly totalSlots: number;
 
   constructor(private readonly options: AgentOptions) {
     if (options.backends.length === 0) throw new HubError('bad_request', 'an agent needs at least one backend');
     this.totalSlots = options.concurrency ?? options.backends.reduce((sum, b) => sum + b.concurrency, 0);
+    for (const backend of options.backends) {
+      if (backend.ratePerMinute) this.rates.set(backend.name, new StartRate(backend.ratePerMinute));
+    }
     this.work = new HubLink(options.address, {
       log: (line) => this.log(line),
       // Cancellations reach the agent at once, not at the next heartbeat.
@@ -107,9 +119,16 @@ export class Agent {
   /** Serves until stopped, `--once` is done or `--max-tasks` were run; resolves when all acks are in. */
   async run(): Promise<AgentStatus> {
     try {
-      await this.work.get();
+      // `once` is one round, now: a hub that is not there is an error rather than something to wait for.
+      if (this.options.once) (await HubClient.connect(this.options.address)).close();
+      // A stop while the hub is not up yet ends the wait: nothing ran, nothing to ack.
+      const connected = this.work.get();
+      connected.catch(() => undefined);
+      await Promise.race([connected, new Promise((resolve) => this.stopped.signal.addEventListener('abort', resolve, { once: true }))]);
+      if (this.stopping) return this.status();
       await Promise.all(this.options.backends.map((backend) => this.serve(backend)));
       while (this.running.size > 0) await Promise.all([...this.running.values()].map((r) => r.done));
+      await Promise.all(this.givingBack);
     } finally {
       for (const link of this.leaseLinks) link.close();
       this.work.close();
@@ -123,23 +142,39 @@ export class Agent {
    */
   async stop(mode: 'finish' | 'release' = 'finish'): Promise<void> {
     this.stopping = true;
-    for (const link of this.leaseLinks) link.close();
-    this.wakeSlotWaiters();
+    this.stopped.abort();
+    this.endLeasing();
     if (mode === 'release') {
-      await Promise.all(
-        [...this.running.values()].map(async (entry) => {
-          entry.abandoned ??= 'released';
-          entry.controller.abort();
-          try {
-            await this.work.call((client) => client.release(entry.task.task_id, entry.task.lease_token));
-            this.log(`released task ${entry.task.task_id}`);
-          } catch (err) {
-            this.log(`could not release task ${entry.task.task_id} (${errorMessage(err)}); it is leased again when its lease expires`);
-          }
-        }),
-      );
+      // The lease goes back once the process is gone (see deliver), so no other worker starts the
+      // task while this one still runs. A task whose process already ended is acked instead.
+      for (const entry of this.running.values()) {
+        if (entry.ended) continue;
+        entry.abandoned ??= 'released';
+        entry.controller.abort();
+      }
     }
     this.changed();
+  }
+
+  /** No more leases: the lease links close, which also ends long polls in flight. */
+  private endLeasing(): void {
+    for (const link of this.leaseLinks) link.close();
+    this.wakeSlotWaiters();
+  }
+
+  /**
+   * A task leased that this agent will not run (another backend's loop took the last shared slot,
+   * or the agent is stopping) goes straight back to the queue, its attempt not counted.
+   */
+  private giveBack(task: LeasedTask): void {
+    const pending = this.work
+      .call((client) => client.release(task.task_id, task.lease_token))
+      .then(
+        () => undefined,
+        (err: unknown) => this.log(`could not give back task ${task.task_id} (${errorMessage(err)}); it is leased again when its lease expires`),
+      )
+      .finally(() => this.givingBack.delete(pending));
+    this.givingBack.add(pending);
   }
 
   private onEvent(event: HubEvent): void {
@@ -168,18 +203,6 @@ export class Agent {
     for (const wake of waiters) wake();
   }
 
-  /** Waits until starting one more task keeps the backend under its tasks-per-minute limit. */
-  private async respectRate(backend: ServedBackend): Promise<void> {
-    if (!backend.ratePerMinute) return;
-    const times = this.startTimes.get(backend.name) ?? [];
-    const windowStart = Date.now() - 60_000;
-    while (times.length > 0 && (times[0] ?? 0) < windowStart) times.shift();
-    this.startTimes.set(backend.name, times);
-    if (times.length < backend.ratePerMinute) return;
-    const waitMs = (times[0] ?? 0) + 60_000 - Date.now();
-    await new Promise((resolve) => setTimeout(resolve, Math.max(waitMs, 10)));
-  }
-
   private budgetLeft(): boolean {
     return this.options.maxTasks === undefined || this.started < this.options.maxTasks;
   }
@@ -193,8 +216,10 @@ export class Agent {
         await this.waitForSlot();
         continue;
       }
-      await this.respectRate(backend);
-      const maxTasks = backend.ratePerMinute ? 1 : free;
+      const rate = this.rates.get(backend.name);
+      if (rate) await rate.wait(this.stopped.signal);
+      if (this.stopping) break;
+      const maxTasks = rate ? 1 : free;
       let tasks: LeasedTask[];
       try {
         tasks = await link.call((client) =>
@@ -207,12 +232,18 @@ export class Agent {
           }),
         );
       } catch (err) {
-        if (err instanceof LinkClosedError || this.stopping) break;
+        if (err instanceof LinkClosedError || this.stopping || !this.budgetLeft()) break;
         this.log(`lease for ${backend.name} failed: ${errorMessage(err)}`);
-        await new Promise((resolve) => setTimeout(resolve, 1000));
+        await pause(1000, this.stopped.signal);
         continue;
       }
-      for (const task of tasks) this.start(backend, task);
+      // Each backend leases on its own, so the shared caps (total, --max-tasks) are checked again
+      // here: another backend may have used the slots while this lease was waiting for work.
+      for (const task of tasks) {
+        if (this.stopping || this.freeSlots(backend) === 0) this.giveBack(task);
+        else this.start(backend, task);
+      }
+      if (!this.budgetLeft()) this.endLeasing();
       if (this.options.once) break;
     }
   }
@@ -220,14 +251,14 @@ export class Agent {
   private start(backend: ServedBackend, task: LeasedTask): void {
     this.started++;
     this.runningPerBackend.set(backend.name, (this.runningPerBackend.get(backend.name) ?? 0) + 1);
-    if (backend.ratePerMinute) this.startTimes.get(backend.name)?.push(Date.now());
+    this.rates.get(backend.name)?.started();
     const controller = new AbortController();
     const entry: RunningTask = { task, backend, controller, done: Promise.resolve() };
     this.running.set(task.task_id, entry);
     this.changed();
 
     const pump = new OutputPump((stream: OutputStream, text: string) =>
-      this.work.call((client) => client.output({ task_id: task.task_id, lease_token: task.lease_token, stream, text })).then((answer) => {
+      this.work.callNow((client) => client.output({ task_id: task.task_id, lease_token: task.lease_token, stream, text })).then((answer) => {
         if (answer.status === 'cancelled') this.onEvent({ seq: 0, type: 'cancelled', task: { ...task, status: 'cancelled' } });
       }),
     );
@@ -240,6 +271,7 @@ export class Agent {
     };
     entry.done = executeTask(backend, task, settings)
       .then(async (ack) => {
+        entry.ended = true;
         clearInterval(heartbeat);
         await pump.flush();
         await this.deliver(entry, ack);
@@ -271,6 +303,15 @@ export class Agent {
   /** Acks until the hub has it: a finished result is never dropped because the hub was away. */
   private async deliver(entry: RunningTask, ack: TaskAck): Promise<void> {
     const { task } = entry;
+    if (entry.abandoned === 'released') {
+      try {
+        await this.work.call((client) => client.release(task.task_id, task.lease_token));
+        this.log(`released task ${task.task_id}`);
+      } catch (err) {
+        this.log(`could not release task ${task.task_id} (${errorMessage(err)}); it is leased again when its lease expires`);
+      }
+      return;
+    }
     if (entry.abandoned) {
       this.log(`task ${task.task_id} ${entry.abandoned}; not acked`);
       return;
@@ -278,8 +319,13 @@ export class Agent {
     this.unacked++;
     this.changed();
     try {
-      await this.work.call((client) =>
-        client.ack({ task_id: task.task_id, status: ack.status, result: ack.result, error: ack.error, lease_token: task.lease_token, artifact: ack.artifact }),
+      await ackFitting(
+        ack,
+        (fitting) =>
+          this.work.call((client) =>
+            client.ack({ task_id: task.task_id, status: fitting.status, result: fitting.result, error: fitting.error, lease_token: task.lease_token, artifact: fitting.artifact }),
+          ),
+        () => this.log(`ack of task ${task.task_id} is too long for the hub; sending less of its output`),
       );
       if (ack.status === 'done') this.done++;
       else this.failed++;

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { findDriver, knownBackendNames } from '../../drivers/registry.js';
+import { findDriver, knownBackendNames, listDrivers } from '../../drivers/registry.js';
 import { resolveBinary } from '../../drivers/resolve.js';
 import { runProcess } from '../../drivers/run/runner.js';
 import type { Driver, ResolvedBinary, ToolPolicy } from '../../drivers/types.js';
@@ -115,7 +115,10 @@ export async function preflight(spec: BackendSpec, env: NodeJS.ProcessEnv = proc
       report.problems.push(err instanceof Error ? err.message : String(err));
     }
     if (!report.binary) {
-      if (report.problems.length === 0) {
+      if (report.problems.length === 0 && spec.binaryPath) {
+        // A configured path is never silently replaced by another binary (resolve.ts): name the path.
+        report.problems.push(`configured path ${spec.binaryPath} for ${driver.binary} does not exist or is not an executable file`);
+      } else if (report.problems.length === 0) {
         report.problems.push(`${driver.binary} not found on PATH, the login shell's PATH or the usual install places${driver.npmPackage ? ` (install: npm install -g ${driver.npmPackage})` : ''}`);
       }
       return { ...report, status: 'fail' };
@@ -126,7 +129,8 @@ export async function preflight(spec: BackendSpec, env: NodeJS.ProcessEnv = proc
       report.problems.push(`${report.binary.path} ${driver.versionArgs.join(' ')} printed no version we understand: ${output.slice(0, 200) || '(nothing)'}`);
     }
   }
-  if (!driver.binary && !findDriver(spec.name)) {
+  // findDriver also answers with folder backends: a driver that is not registered is one.
+  if (!driver.binary && !listDrivers().includes(driver)) {
     report.binary = resolveFolderBinary(spec.name, { env });
     if (!report.binary) report.problems.push(`folder backend ${spec.name}: its run file is not executable (chmod +x it)`);
   }

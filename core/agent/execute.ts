@@ -6,6 +6,7 @@ import os from 'node:os';
 import { runOneShot } from '../../drivers/one-shot.js';
 import { resolveModel } from '../../drivers/model.js';
 import type { Driver, DriverOutcome, ResolvedBinary, ToolPolicy } from '../../drivers/types.js';
+import { collectSecrets, createRedactor } from '../../drivers/run/redact.js';
 import type { OutputStream, RunRequest, RunResult } from '../../drivers/run/types.js';
 import type { ArtifactInput } from '../queue/artifact.js';
 import type { LeasedTask } from '../queue/types.js';
@@ -70,13 +71,16 @@ export async function executeTask(backend: ReadyBackend, task: LeasedTask, setti
     ...(settings.onOutput ? { onOutput: settings.onOutput } : {}),
   };
   const ctx = { call, run, binary: backend.binary };
+  // The runner redacts what it captured; what the ack adds from elsewhere (the requested model, a
+  // driver's exception) goes through the same redaction here.
+  const redact = createRedactor(collectSecrets(process.env, settings.run?.env)).redact;
   let outcome: DriverOutcome;
   let result: RunResult;
   try {
     ({ outcome, result } = backend.driver.kind === 'one-shot' ? await runOneShot(backend.driver, ctx) : await backend.driver.execute(ctx));
   } catch (err) {
     // A driver bug must not lose the task: it ends failed with the reason.
-    const message = err instanceof Error ? err.message : String(err);
+    const message = redact(err instanceof Error ? err.message : String(err));
     return {
       status: 'failed',
       result: null,
@@ -91,7 +95,7 @@ export async function executeTask(backend: ReadyBackend, task: LeasedTask, setti
     argv: result.argv,
     cli_path: backend.binary?.path ?? null,
     cli_version: backend.version,
-    model: output?.model ?? call.model ?? null,
+    model: redact(output?.model ?? call.model ?? '') || null,
     tool_policy: call.toolPolicy,
     env: result.env,
     stdout: result.stdout,

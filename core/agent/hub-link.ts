@@ -86,6 +86,20 @@ export class HubLink {
     }
   }
 
+  /**
+   * Runs `fn` once on the live connection, or fails at once when there is none: for what is only
+   * worth sending now (live output), never queued up while the hub is away.
+   */
+  callNow<T>(fn: (client: HubClient) => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new LinkClosedError());
+    if (!this.client || this.client.closed) {
+      // Start coming back now rather than at the next heartbeat or ack.
+      this.get().catch(() => undefined);
+      return Promise.reject(new HubError('unreachable', 'not connected to the hub'));
+    }
+    return fn(this.client);
+  }
+
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const wake = () => {

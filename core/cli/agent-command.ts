@@ -9,6 +9,9 @@ import { DEFAULT_LEASE_SECONDS } from '../config.js';
 import { HubError } from '../errors.js';
 import { clientAddress, collect, parseInteger, withClientOptions, type ClientFlags } from './options.js';
 
+/** After its parent died, an agent that could not release its tasks by then exits anyway. */
+const PARENT_GONE_EXIT_MS = 10_000;
+
 interface AgentFlags extends ClientFlags {
   backend: string[];
   once?: boolean;
@@ -57,7 +60,8 @@ export function backendSpecs(flags: AgentFlags): BackendSpec[] {
 }
 
 export function formatPreflight(report: Preflight): string {
-  const where = report.binary ? `${report.binary.path} (${report.binary.source})` : 'built in';
+  // No binary is "built in" only for a backend that needs none (echo, shell...); a failed one was not found.
+  const where = report.binary ? `${report.binary.path} (${report.binary.source})` : report.status === 'fail' ? 'not ready' : 'built in';
   const lines = [`${report.status.toUpperCase().padEnd(4)} ${report.backend}: ${where}${report.version ? `, version ${report.version}` : ''}`];
   for (const problem of report.problems) lines.push(`     ${problem}`);
   if (report.auth.hint) lines.push(`     ${report.auth.hint}`);
@@ -151,17 +155,37 @@ export function registerAgentCommand(program: Command): void {
         if (signals === 1) {
           log(`${signal}: finishing running tasks (again to kill them and release their leases)`);
           void agent.stop('finish');
-        } else {
-          log(`${signal}: stopping running tasks and releasing their leases`);
+        } else if (signals === 2) {
+          log(`${signal}: stopping running tasks and releasing their leases (again to exit at once)`);
           void agent.stop('release');
+        } else {
+          // Acks and releases wait for an absent hub without end; the user still gets out.
+          log(`${signal}: exiting now; results and leases not yet given to the hub are left to lease expiry`);
+          process.exit(1);
         }
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
+      // Started by `mittelo swarm` (or any parent holding an IPC channel): the channel closes when that
+      // parent dies, even by SIGKILL. Give the running tasks back and exit instead of serving on as an
+      // orphan nobody stops. Unref'd, so the channel alone never keeps the agent alive.
+      const onParentGone = () => {
+        process.stdout.on('error', () => undefined); // nobody reads our pipes any more
+        process.stderr.on('error', () => undefined);
+        log('parent process gone: releasing running tasks and exiting');
+        void agent.stop('release');
+        setTimeout(() => process.exit(1), PARENT_GONE_EXIT_MS).unref();
+      };
+      if (process.channel) {
+        process.channel.unref();
+        process.once('disconnect', onParentGone);
+      }
       log(`serving ${served.map((b) => `${b.name}×${b.concurrency}`).join(', ')} as ${workerId}`);
+      if (flags.statusJson) process.stdout.write(`${JSON.stringify(agent.status())}\n`); // the first line says "up and idle"
       const final = await agent.run();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      process.off('disconnect', onParentGone);
       log(`stopped. ${statusLine(final)}`);
       if (flags.json) process.stdout.write(`${JSON.stringify(final)}\n`);
     });

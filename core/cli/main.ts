@@ -6,6 +6,12 @@ import { errorMessage } from '../errors.js';
 import { registerClientCommands } from './client-commands.js';
 import { registerHubCommand } from './hub-command.js';
 import { registerAgentCommand } from './agent-command.js';
+import { registerBackendCommands } from './backend-commands.js';
+import { registerSwarmCommand } from './swarm-command.js';
+import { registerRunCommands } from './run-commands.js';
+import { registerCompareCommand } from './compare-command.js';
+import { registerMcpCommand } from './mcp-command.js';
+import { registerLockCommands } from './lock-commands.js';
 
 const program = new Command('mittelo')
   .description('Mittelo Control Center: run AI coding-agent CLIs through one task hub')
@@ -16,6 +22,12 @@ const program = new Command('mittelo')
 registerHubCommand(program);
 registerClientCommands(program);
 registerAgentCommand(program);
+registerSwarmCommand(program);
+registerBackendCommands(program);
+registerRunCommands(program);
+registerCompareCommand(program);
+registerMcpCommand(program);
+registerLockCommands(program);
 
 try {
   await program.parseAsync(process.argv);

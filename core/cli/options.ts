@@ -40,3 +40,26 @@ export function clientAddress(flags: ClientFlags): ClientAddress {
   if (flags.token) address.token = flags.token;
   return address;
 }
+
+export interface DriverOptionFlags {
+  shellCmd?: string;
+  acpCmd?: string;
+  tmuxSession?: string;
+}
+
+/** The options the shell, acp and tmux backends cannot run without. */
+export function withDriverOptions(command: Command): Command {
+  return command
+    .option('--shell-cmd <command>', 'command line for the shell backend (prompt on stdin)')
+    .option('--acp-cmd <command>', 'command line of an ACP agent for the acp backend')
+    .option('--tmux-session <name>', 'tmux session for the tmux backend');
+}
+
+/** Driver options given on the command line, over those of the config file. */
+export function driverOptions(flags: DriverOptionFlags, base: Record<string, string> = {}): Record<string, string> {
+  const options = { ...base };
+  if (flags.shellCmd) options.shell_cmd = flags.shellCmd;
+  if (flags.acpCmd) options.acp_cmd = flags.acpCmd;
+  if (flags.tmuxSession) options.tmux_session = flags.tmuxSession;
+  return options;
+}

@@ -11,6 +11,7 @@ import type { Artifact } from './artifact.js';
 import { HubError } from '../errors.js';
 import { EventBus } from './events.js';
 import { LeaseWaiters } from './lease-waiters.js';
+import { WorkerRegistry, type WorkerInfo } from './workers.js';
 import type { EnqueueInput, LeasedTask, ListFilter, Stats, Task } from './types.js';
 
 export interface LeaseRequest {
@@ -57,6 +58,7 @@ function publicTask(stored: StoredTask): Task {
 export class TaskQueue {
   readonly events = new EventBus();
   private readonly waiters = new LeaseWaiters();
+  private readonly workers = new WorkerRegistry();
   private readonly store: TaskStore;
   private readonly artifacts: ArtifactStore;
   /**
@@ -180,15 +182,21 @@ export class TaskQueue {
    * priority first, then oldest. Expired leases that used up max_attempts end `failed` instead.
    */
   lease(request: LeaseRequest): LeasedTask[] {
+    this.workers.seen(request.worker_id, request.backends ?? [], this.now());
     return this.leaseNow(request, [null, ...new Set(request.backends ?? [])]);
   }
 
   /** `lease`, but with `wait_seconds` an empty answer waits (long poll) until a task appears or time runs out. */
   leaseOrWait(request: LeaseRequest, signal?: AbortSignal): LeasedTask[] | Promise<LeasedTask[]> {
     const routes: (string | null)[] = [null, ...new Set(request.backends ?? [])];
+    this.workers.seen(request.worker_id, request.backends ?? [], this.now());
     const tasks = this.leaseNow(request, routes);
     if (tasks.length > 0 || !request.wait_seconds || signal?.aborted) return tasks;
-    return this.waiters.wait(routes, request.wait_seconds, () => this.leaseNow(request, routes), signal);
+    this.workers.waiting(request.worker_id, 1);
+    return this.waiters.wait(routes, request.wait_seconds, () => this.leaseNow(request, routes), signal).finally(() => {
+      this.workers.waiting(request.worker_id, -1);
+      this.workers.seen(request.worker_id, request.backends ?? [], this.now());
+    });
   }
 
   /** Wakes long-poll leases (expiry sweep, retries); answers every waiter at shutdown. */
@@ -316,6 +324,25 @@ export class TaskQueue {
     }
     if (this.events.hasListeners && text !== '') this.events.output(taskId, task.worker_id, stream, text);
     return { ok: true, status: task.status };
+  }
+
+  /** Inserts a finished task with its artifact (run import); one call of a batch. */
+  importFinished(task: Parameters<TaskStore['insertFinished']>[0], artifact: Artifact | null): number {
+    return this.tx(() => {
+      const taskId = this.store.insertFinished(task);
+      if (artifact) this.artifacts.save(taskId, artifact);
+      return taskId;
+    });
+  }
+
+  /** Deletes the tasks of a run and their artifacts (retention). */
+  deleteRunTasks(runId: string): number {
+    return this.tx(() => this.store.deleteRun(runId));
+  }
+
+  /** The agents seen recently and what they run (the Overview's agents, and runs' choice of in-process agents). */
+  listWorkers(): WorkerInfo[] {
+    return this.workers.list(this.now(), this.store.activeLeased());
   }
 
   artifact(taskId: number): Artifact | null {

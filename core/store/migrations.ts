@@ -57,6 +57,39 @@ export const MIGRATIONS: readonly string[] = [
     data          TEXT NOT NULL
   );
   `,
+  // 3: runs (a pack × backends executed as tasks sharing run_id) and the baseline run of each pack.
+  `
+  CREATE TABLE runs (
+    run_id        TEXT PRIMARY KEY,
+    label         TEXT,
+    pack_name     TEXT NOT NULL,
+    pack_path     TEXT,
+    preset        TEXT NOT NULL,
+    backends      TEXT NOT NULL,
+    repeat        INTEGER NOT NULL,
+    created_at    REAL NOT NULL,
+    host          TEXT NOT NULL,
+    lock_state    TEXT,
+    picks         TEXT NOT NULL DEFAULT '{}',
+    imported_from TEXT
+  );
+  CREATE INDEX runs_pack_created ON runs(pack_name, created_at);
+  CREATE INDEX runs_created ON runs(created_at);
+  CREATE TABLE baselines (
+    pack_name TEXT PRIMARY KEY,
+    run_id    TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE
+  );
+  `,
+  // 4: doctor_runs: every `mittelo doctor` result, kept to show drift over time (report = the JSON report).
+  `
+  CREATE TABLE doctor_runs (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at REAL    NOT NULL,
+    host       TEXT    NOT NULL,
+    ok         INTEGER NOT NULL CHECK (ok IN (0, 1)),
+    report     TEXT    NOT NULL
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -3,7 +3,7 @@ import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
 import type { ListFilter, Stats, Task, TaskStatus } from '../queue/types.js';
 
-interface TaskRow {
+export interface TaskRow {
   task_id: number;
   prompt: string;
   status: TaskStatus;
@@ -31,7 +31,7 @@ export interface StoredTask extends Task {
   lease_token: string | null;
 }
 
-function toTask(row: TaskRow): StoredTask {
+export function toTask(row: TaskRow): StoredTask {
   return {
     task_id: row.task_id,
     prompt: row.prompt,
@@ -132,6 +132,16 @@ export class TaskStore {
         `UPDATE tasks SET status = 'queued', worker_id = NULL, lease_token = NULL, leased_until = NULL, result = NULL,
            error = NULL, attempts = 0, finished_at = NULL, updated_at = ? WHERE status = 'failed'`,
       ),
+      insertFinished: db.prepare(
+        `INSERT INTO tasks (prompt, status, priority, backend, attempts, worker_id, result, error, labels, metadata, run_id,
+           created_at, updated_at, leased_at, finished_at, cancelled_at)
+         VALUES (@prompt, @status, 0, @backend, @attempts, @worker_id, @result, @error, @labels, @metadata, @run_id,
+           @created_at, @updated_at, @leased_at, @finished_at, @cancelled_at)`,
+      ),
+      runStatusCounts: db.prepare('SELECT status, count(*) AS n FROM tasks WHERE run_id = ? GROUP BY status'),
+      runActiveIds: db.prepare("SELECT task_id FROM tasks WHERE run_id = ? AND status IN ('queued', 'leased')").pluck(),
+      deleteRun: db.prepare('DELETE FROM tasks WHERE run_id = ?'),
+      leasedAll: db.prepare("SELECT * FROM tasks INDEXED BY tasks_leased_by_backend WHERE status = 'leased'"),
       countByStatus: db.prepare('SELECT status, count(*) AS n FROM tasks INDEXED BY tasks_status_id GROUP BY status'),
     };
     this.reload();
@@ -311,6 +321,31 @@ export class TaskStore {
       this.move('failed', 'queued', ids.length);
     }
     return ids;
+  }
+
+  /** A finished task from another hub (a run import): inserted as it was, never leased here. */
+  insertFinished(task: Omit<StoredTask, 'task_id' | 'lease_token' | 'leased_until' | 'priority' | 'max_attempts' | 'idempotency_key'>): number {
+    const info = this.stmt.insertFinished.run({
+      ...task,
+      labels: JSON.stringify(task.labels),
+      metadata: JSON.stringify(task.metadata),
+    });
+    this.counts[task.status]++;
+    return Number(info.lastInsertRowid);
+  }
+
+  /** Deletes every task of a run (their artifacts follow by foreign key); returns how many. */
+  deleteRun(runId: string): number {
+    const counts = this.stmt.runStatusCounts.all(runId) as { status: TaskStatus; n: number }[];
+    for (const id of this.stmt.runActiveIds.all(runId) as number[]) this.active.delete(id);
+    const info = this.stmt.deleteRun.run(runId);
+    for (const { status, n } of counts) this.counts[status] -= n;
+    return info.changes;
+  }
+
+  /** Leased tasks (who runs what): few, from the partial index (the cache may not hold them all). */
+  activeLeased(): StoredTask[] {
+    return (this.stmt.leasedAll.all() as TaskRow[]).map(toTask);
   }
 
   stats(): Stats {

@@ -7,12 +7,51 @@ import { HubError } from '../errors.js';
 import type { TaskQueue } from '../queue/queue.js';
 import { HUB_EVENT_TYPES, TASK_STATUSES } from '../queue/types.js';
 import { artifactSchema } from '../queue/artifact.js';
+import { packEntrySchema } from '../pack.js';
+import type { RunService } from '../runs/service.js';
+import { RUN_PRESETS, type RunRecord } from '../runs/types.js';
+import { expectSchema } from '../runs/expect.js';
 
 const backendName = z
   .string()
   .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/, 'must be a backend name: letters, digits, _ . - (max 64)');
 const taskId = z.number().int().positive();
 const leaseSeconds = z.number().positive().max(7 * 24 * 3600);
+
+/** An exported run coming back (run import): checked enough that nothing malformed is stored. */
+const runRecordSchema = z.object({
+  run: z.object({
+    run_id: z.string().regex(/^[A-Za-z0-9_.:-]{1,120}$/),
+    label: z.string().max(200).nullable(),
+    pack_name: z.string().min(1).max(200),
+    pack_path: z.string().max(4096).nullable(),
+    preset: z.enum(RUN_PRESETS),
+    backends: z.array(z.string().max(64)).max(100),
+    repeat: z.number().int().min(1),
+    created_at: z.number(),
+    finished_at: z.number().nullable(),
+    host: z.string().max(255),
+    lock_state: z.array(z.record(z.string(), z.unknown())).nullable(),
+    baseline: z.boolean(),
+    picks: z.record(z.string(), z.number().int()),
+  }),
+  tasks: z
+    .array(
+      z.object({
+        task_id: z.number().int(),
+        prompt_id: z.string().min(1).max(200),
+        prompt: z.string(),
+        backend: z.string().max(64),
+        repeat_index: z.number().int().min(0),
+        status: z.enum(TASK_STATUSES),
+        result: z.string().nullable(),
+        error: z.string().nullable(),
+        artifact: artifactSchema.nullable(),
+        expect: expectSchema.nullable(),
+      }),
+    )
+    .max(100_000),
+});
 
 /** Deepest nesting accepted in free-form JSON (metadata, request ids): far beyond real use, far below the stack. */
 export const MAX_JSON_DEPTH = 64;
@@ -81,6 +120,26 @@ export const paramSchemas = {
   cancel: z.object({ task_id: taskId }),
   extend: z.object({ task_id: taskId, lease_token: z.string().min(1), lease_seconds: leaseSeconds.optional() }),
   hello: z.object({}),
+  workers: z.object({}),
+  run_create: z.object({
+    run_id: z.string().regex(/^[A-Za-z0-9_.:-]{1,120}$/, 'letters, digits and _ . : - only').optional(),
+    label: z.string().max(200).nullish(),
+    pack_name: z.string().min(1).max(200),
+    pack_path: z.string().max(4096).nullish(),
+    preset: z.enum(RUN_PRESETS).default('custom'),
+    backends: z.array(backendName).min(1).max(100),
+    repeat: z.number().int().min(1).max(1000).default(1),
+    entries: z.array(packEntrySchema).min(1).max(100_000),
+    lock_state: z.array(z.record(z.string(), z.unknown())).nullish(),
+  }),
+  run_get: z.object({ run_id: z.string().min(1) }),
+  run_summary: z.object({ run_id: z.string().min(1) }),
+  run_list: z.object({ pack_name: z.string().min(1).optional(), limit: z.number().int().default(50) }),
+  run_baseline: z.object({ run_id: z.string().min(1) }),
+  run_baseline_of: z.object({ pack_name: z.string().min(1) }),
+  run_pick: z.object({ run_id: z.string().min(1), prompt_id: z.string().min(1), task_id: taskId }),
+  run_import: z.object({ record: runRecordSchema }),
+  run_prune: z.object({ keep: z.number().int().min(0) }),
   shutdown: z.object({}),
 };
 
@@ -89,6 +148,7 @@ export type MethodParams<M extends MethodName> = z.output<(typeof paramSchemas)[
 
 export interface MethodContext {
   queue: TaskQueue;
+  runs: RunService;
   requestShutdown: () => void;
 }
 
@@ -99,7 +159,7 @@ export const EXTENSIONS = [
   'get', 'cancel', 'extend', 'subscribe', 'unsubscribe', 'auth', 'hello',
   'priority', 'routing', 'max_attempts', 'lease_token', 'idempotency_key', 'wait_seconds',
   'labels', 'metadata', 'run_id', 'list_filters', 'retry_one',
-  'release', 'output', 'artifact', 'subscribe_types',
+  'release', 'output', 'artifact', 'subscribe_types', 'workers', 'runs',
 ];
 
 type Handler<M extends MethodName> = (ctx: MethodContext, params: MethodParams<M>, signal?: AbortSignal) => unknown;
@@ -125,6 +185,17 @@ const handlers: { [M in MethodName]: Handler<M> } = {
     throw new HubError('bad_request', 'subscribe is served by the JSONL connection or GET /events');
   },
   hello: () => ({ server: 'mittelo', version: HUB_VERSION, extensions: EXTENSIONS }),
+  workers: (ctx) => ({ workers: ctx.queue.listWorkers() }),
+  run_create: (ctx, p) =>
+    ctx.runs.create({ ...p, lock_state: (p.lock_state ?? null) as Parameters<RunService['create']>[0]['lock_state'] }),
+  run_get: (ctx, p) => ctx.runs.get(p.run_id),
+  run_summary: (ctx, p) => ctx.runs.summary(p.run_id),
+  run_list: (ctx, p) => ({ runs: ctx.runs.list(p) }),
+  run_baseline: (ctx, p) => ctx.runs.setBaseline(p.run_id),
+  run_baseline_of: (ctx, p) => ({ run_id: ctx.runs.baselineOf(p.pack_name) }),
+  run_pick: (ctx, p) => ctx.runs.pick(p.run_id, p.prompt_id, p.task_id),
+  run_import: (ctx, p) => ctx.runs.import(p.record as RunRecord),
+  run_prune: (ctx, p) => ctx.runs.prune(p.keep),
   shutdown: (ctx) => {
     ctx.requestShutdown();
     return { ok: true };

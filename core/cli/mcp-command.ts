@@ -1,0 +1,13 @@
+/** `mittelo mcp`: the MCP adapter, a separate process speaking MCP on stdio and the wire protocol to a hub. */
+import type { Command } from 'commander';
+import { clientAddress, withClientOptions, type ClientFlags } from './options.js';
+
+export function registerMcpCommand(program: Command): void {
+  withClientOptions(program.command('mcp'))
+    .description('serve MCP on stdio so other agents (Claude Code, Gemini CLI, Codex) can drive the hub')
+    .action(async (flags: ClientFlags) => {
+      const { serveMcpOverStdio } = await import('../mcp/server.js');
+      // stdout carries the protocol: logs go to stderr only.
+      await serveMcpOverStdio(clientAddress(flags), (line) => process.stderr.write(`mittelo mcp: ${line}\n`));
+    });
+}

@@ -1,0 +1,228 @@
+/** `mittelo run` and `mittelo runs ...`: run packs on backends, list, show, export, import, prune, baseline, pick. */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { TOOL_POLICIES, type ToolPolicy } from '../../drivers/types.js';
+import { loadWorkspaceConfig, specFromSettings } from '../agent/config.js';
+import { driverFor, type BackendSpec } from '../agent/backend.js';
+import { HubError } from '../errors.js';
+import { readPackFile, type PackEntry } from '../pack.js';
+import { exportRun, readExport } from '../runs/export.js';
+import { executeRun } from '../runs/orchestrate.js';
+import { formatSeconds, ProgressPrinter, RunProgress } from '../runs/progress.js';
+import { rollups } from '../runs/rollup.js';
+import { RUN_PRESETS, type RunInfo, type RunPreset, type RunRecord, type RunRollup } from '../runs/types.js';
+import { HubClient } from '../wire/client.js';
+import { lockState } from '../lock/check.js';
+import { compareWithBaseline } from './compare-command.js';
+import { clientAddress, collect, parseInteger, withClientOptions, type ClientFlags } from './options.js';
+
+interface RunFlags extends ClientFlags {
+  pack?: string;
+  prompt?: string;
+  backend: string[];
+  label?: string;
+  repeat: number;
+  concurrency: number;
+  preset?: RunPreset;
+  againstBaseline?: boolean;
+  embedded: boolean;
+  config?: string;
+  model?: string;
+  toolPolicy?: ToolPolicy;
+  timeout?: number;
+  db?: string;
+}
+
+const DEFAULT_SMOKE_PACK = path.join('packs', 'smoke.jsonl');
+
+function resolvePack(flags: RunFlags): { name: string; path: string | null; entries: PackEntry[] } {
+  if (flags.pack && flags.prompt) throw new HubError('bad_request', 'give --pack or --prompt, not both');
+  if (flags.prompt) return { name: 'prompt', path: null, entries: [{ prompt: flags.prompt, id: 'prompt' }] };
+  const file = flags.pack ?? (flags.preset === 'smoke' || flags.preset === 'pair-smoke' ? DEFAULT_SMOKE_PACK : undefined);
+  if (!file) throw new HubError('bad_request', 'give --pack FILE (a JSONL pack) or --prompt TEXT');
+  return { name: path.basename(file).replace(/\.jsonl$/i, ''), path: path.resolve(file), entries: readPackFile(file) };
+}
+
+function resolveBackends(flags: RunFlags, preset: RunPreset): BackendSpec[] {
+  const config = loadWorkspaceConfig(flags.config);
+  let names = flags.backend;
+  if (names.length === 0 && (preset === 'matrix' || preset === 'smoke')) names = Object.keys(config.backends);
+  if (names.length === 0) {
+    throw new HubError('bad_request', preset === 'matrix' ? 'the matrix preset runs every backend of mittelo.config.json, and it lists none; add some or give --backend' : 'give at least one --backend');
+  }
+  if (preset === 'system-test' && names.length !== 1) throw new HubError('bad_request', `the system-test preset runs one backend, got ${names.length}`);
+  if (preset === 'pair-smoke' && names.length !== 2) throw new HubError('bad_request', `the pair-smoke preset runs two backends, got ${names.length}`);
+  return names.map((name) => {
+    driverFor(name); // an unknown backend fails here, before any task is queued
+    const spec = specFromSettings(name, config.backends[name]);
+    if (flags.model) spec.model = flags.model;
+    if (flags.toolPolicy) spec.toolPolicy = flags.toolPolicy;
+    if (flags.timeout !== undefined) spec.timeoutMs = flags.timeout * 1000;
+    return spec;
+  });
+}
+
+function n(value: number | null, digits = 0): string {
+  return value === null ? '–' : value.toFixed(digits);
+}
+
+export function formatRollups(rows: RunRollup[]): string {
+  const header = ['backend', 'tasks', 'done', 'failed', 'checks✗', 'p50 ms', 'p95 ms', 'tok in', 'tok out', 'cost $'];
+  const body = rows.map((r) => [r.backend ?? 'all', r.total, r.done, r.failed, r.check_failures, n(r.latency_ms.p50), n(r.latency_ms.p95), n(r.input_tokens), n(r.output_tokens), n(r.cost_usd, 4)].map(String));
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] ?? '').length)));
+  return [header, ...body].map((row) => row.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ')).join('\n');
+}
+
+function describeRun(run: RunInfo): string {
+  const when = new Date(run.created_at * 1000).toISOString().replace('T', ' ').slice(0, 19);
+  const took = run.finished_at ? formatSeconds(run.finished_at - run.created_at) : 'running';
+  return `${run.run_id}  ${when}  pack ${run.pack_name}  ${run.preset}  ${run.backends.join(',')}${run.label ? `  "${run.label}"` : ''}${run.baseline ? '  [baseline]' : ''}  (${took})`;
+}
+
+async function withClient<T>(flags: ClientFlags, work: (client: HubClient) => Promise<T>): Promise<T> {
+  const client = await HubClient.connect(clientAddress(flags));
+  try {
+    return await work(client);
+  } finally {
+    client.close();
+  }
+}
+
+function print(flags: ClientFlags, json: unknown, human: string): void {
+  process.stdout.write(flags.json ? `${JSON.stringify(json, null, 2)}\n` : `${human}\n`);
+}
+
+export function registerRunCommands(program: Command): void {
+  withClientOptions(program.command('run'))
+    .description('run a pack of prompts on one or more backends as one run; exits non-zero when a task fails')
+    .option('--pack <file>', 'JSONL pack: {"prompt", "id"?, "backend"?, "expect"?} per line')
+    .option('--prompt <text>', 'a single prompt instead of a pack')
+    .option('--backend <name>', 'backend to run on (repeatable)', collect, [])
+    .option('--preset <preset>', `${RUN_PRESETS.join(' | ')} (smoke and pair-smoke default to ${DEFAULT_SMOKE_PACK}; matrix runs every configured backend)`)
+    .option('--label <label>', 'a note shown with the run')
+    .option('--repeat <n>', 'run every prompt this many times', parseInteger('--repeat', { min: 1, max: 1000 }), 1)
+    .option('--concurrency <n>', 'tasks at once per backend for in-process agents', parseInteger('--concurrency', { min: 1, max: 256 }), 2)
+    .option('--against-baseline', 'compare with the baseline run of this pack; exit non-zero on regressions')
+    .option('--no-embedded', 'fail instead of starting an in-process hub when none answers')
+    .option('--db <file>', 'database for the in-process hub (default .mittelo/mittelo.db)')
+    .option('--config <file>', 'per-backend settings (default mittelo.config.json)')
+    .option('--model <model>', 'model for every backend')
+    .option('--tool-policy <policy>', `${TOOL_POLICIES.join(', ')} (default none)`)
+    .option('--timeout <seconds>', 'per-task timeout', parseInteger('--timeout', { min: 1 }))
+    .action(async (flags: RunFlags) => {
+      if (flags.preset && !RUN_PRESETS.includes(flags.preset)) throw new HubError('bad_request', `--preset must be one of ${RUN_PRESETS.join(', ')}`);
+      if (flags.toolPolicy && !TOOL_POLICIES.includes(flags.toolPolicy)) throw new HubError('bad_request', `--tool-policy must be one of ${TOOL_POLICIES.join(', ')}`);
+      const preset: RunPreset = flags.preset ?? 'custom';
+      const pack = resolvePack(flags);
+      const backends = resolveBackends(flags, preset);
+      const log = (line: string) => process.stderr.write(`mittelo run: ${line}\n`);
+      const printer = new ProgressPrinter(process.stderr);
+      const outcome = await executeRun({
+        address: clientAddress(flags),
+        ...(flags.embedded ? (flags.db ? { embeddedDbPath: flags.db } : {}) : { embeddedDbPath: null }),
+        packName: pack.name,
+        packPath: pack.path,
+        entries: pack.entries,
+        backends,
+        preset,
+        repeat: flags.repeat,
+        concurrency: flags.concurrency,
+        lockState: await lockState(),
+        withBaseline: Boolean(flags.againstBaseline),
+        log,
+        onProgress: flags.json ? undefined : (progress) => printer.draw(progress.render()),
+        ...(flags.label ? { label: flags.label } : {}),
+      });
+      const { record } = outcome;
+      if (!flags.json) {
+        const final = new RunProgress(record.tasks, record.run.created_at * 1000, (record.run.finished_at ?? Date.now() / 1000) * 1000);
+        printer.draw(final.render(), true);
+      }
+      const summary = rollups(record.tasks, record.run.backends);
+      const total = summary[0];
+      let regressions = false;
+      let comparisonText = '';
+      if (flags.againstBaseline) {
+        const compared = compareWithBaseline(record, outcome.baseline);
+        regressions = compared.regressions;
+        comparisonText = compared.text;
+      }
+      print(flags, { run: record.run, rollups: summary, regressions }, [describeRun(record.run), formatRollups(summary), comparisonText].filter(Boolean).join('\n\n'));
+      const failed = (total?.failed ?? 0) + (total?.cancelled ?? 0) + (total?.check_failures ?? 0);
+      if (failed > 0) log(`${failed} task(s) failed or failed their checks; see \`mittelo runs show ${record.run.run_id}\``);
+      if (failed > 0 || regressions) process.exitCode = 1;
+    });
+
+  const runs = program.command('runs').description('list runs and manage them (show, export, import, prune, baseline, pick)');
+  withClientOptions(runs.command('list', { isDefault: true }))
+    .description('list runs, newest first')
+    .option('--pack <name>', 'only runs of this pack')
+    .option('--limit <n>', 'at most this many (0 = all)', parseInteger('--limit'), 20)
+    .action(async (flags: ClientFlags & { pack?: string; limit: number }) => {
+      const { runs: list } = await withClient(flags, (c) => c.call<{ runs: { run: RunInfo; rollups: RunRollup[] }[] }>('run_list', { limit: flags.limit, ...(flags.pack ? { pack_name: flags.pack } : {}) }));
+      const lines = list.map(({ run, rollups: r }) => {
+        const all = r[0];
+        return `${describeRun(run)}\n    ${all ? `${all.done}/${all.total} done, ${all.failed} failed, ${all.check_failures} check failures` : ''}`;
+      });
+      print(flags, list, lines.join('\n') || 'no runs yet');
+    });
+
+  withClientOptions(runs.command('show'))
+    .description('summary of one run: per-backend counts, latency, tokens, cost, failures')
+    .argument('<run-id>')
+    .action(async (runId: string, flags: ClientFlags) => {
+      const record = await withClient(flags, (c) => c.call<RunRecord>('run_get', { run_id: runId }));
+      const summary = rollups(record.tasks, record.run.backends);
+      const failures = record.tasks
+        .filter((t) => !t.pass)
+        .map((t) => `  task ${t.task_id} ${t.backend} ${t.prompt_id}: ${t.status !== 'done' ? (t.error ?? t.status).split('\n')[0] : t.checks.filter((c) => !c.pass).map((c) => `${c.check} (${c.detail})`).join('; ')}`);
+      print(flags, { ...record, rollups: summary }, [describeRun(record.run), formatRollups(summary), failures.length ? `failures:\n${failures.join('\n')}` : 'no failures'].join('\n\n'));
+    });
+
+  withClientOptions(runs.command('export'))
+    .description('write a run to a folder (run.json, one folder per task, summary.md) to share it')
+    .argument('<run-id>')
+    .argument('<dir>')
+    .action(async (runId: string, dir: string, flags: ClientFlags) => {
+      const record = await withClient(flags, (c) => c.call<RunRecord>('run_get', { run_id: runId }));
+      const { files } = exportRun(record, dir);
+      print(flags, { run_id: runId, dir: path.resolve(dir), files }, `exported run ${runId} to ${dir} (${files} files)`);
+    });
+
+  withClientOptions(runs.command('import'))
+    .description('read an exported run folder into this hub (to compare with local runs)')
+    .argument('<dir>')
+    .action(async (dir: string, flags: ClientFlags) => {
+      if (!fs.existsSync(dir)) throw new HubError('bad_request', `${dir} does not exist`);
+      const record = readExport(dir);
+      const result = await withClient(flags, (c) => c.call<{ run_id: string; tasks: number }>('run_import', { record }));
+      print(flags, result, `imported run ${result.run_id} (${result.tasks} tasks)`);
+    });
+
+  withClientOptions(runs.command('prune'))
+    .description('delete old runs and their tasks, keeping the newest N (baselines are always kept)')
+    .requiredOption('--keep <n>', 'runs to keep', parseInteger('--keep', { min: 0 }))
+    .action(async (flags: ClientFlags & { keep: number }) => {
+      const result = await withClient(flags, (c) => c.call<{ deleted: string[] }>('run_prune', { keep: flags.keep }));
+      print(flags, result, result.deleted.length ? `deleted ${result.deleted.length} run(s): ${result.deleted.join(', ')}` : 'nothing to delete');
+    });
+
+  withClientOptions(runs.command('baseline'))
+    .description("mark a run as its pack's baseline: later runs of the pack are compared with it")
+    .argument('<run-id>')
+    .action(async (runId: string, flags: ClientFlags) => {
+      const result = await withClient(flags, (c) => c.call<{ pack_name: string }>('run_baseline', { run_id: runId }));
+      print(flags, result, `run ${runId} is now the baseline of pack ${result.pack_name}`);
+    });
+
+  withClientOptions(runs.command('pick'))
+    .description('mark the best answer of a prompt in a run (compare-and-pick)')
+    .argument('<run-id>')
+    .requiredOption('--prompt <prompt-id>', 'the prompt id')
+    .requiredOption('--task <task-id>', 'the task whose answer is best', parseInteger('--task', { min: 1 }))
+    .action(async (runId: string, flags: ClientFlags & { prompt: string; task: number }) => {
+      const result = await withClient(flags, (c) => c.call('run_pick', { run_id: runId, prompt_id: flags.prompt, task_id: flags.task }));
+      print(flags, result, `picked task ${flags.task} for prompt ${flags.prompt} in run ${runId}`);
+    });
+}

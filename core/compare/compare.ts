@@ -1,0 +1,107 @@
+/**
+ * Compares two runs (A the baseline, B the candidate): summary counts per category and backend,
+ * the CLI versions and models that changed, then every pair of tasks (see pair.ts).
+ */
+import { rollup } from '../runs/rollup.js';
+import type { RunRecord, RunTask } from '../runs/types.js';
+import { distinct, numberDelta } from './deltas.js';
+import { comparePair, pairTasks } from './pair.js';
+import type { BackendChange, BackendSummary, CategoryCounts, ComparedPair, Comparison, NumberDelta, RunRef } from './types.js';
+
+export function emptyCounts(): CategoryCounts {
+  return { new_failure: 0, fixed: 0, changed: 0, still_failing: 0, only_in_a: 0, only_in_b: 0, unchanged: 0 };
+}
+
+function count(pairs: ComparedPair[]): CategoryCounts {
+  const counts = emptyCounts();
+  for (const pair of pairs) counts[pair.category]++;
+  return counts;
+}
+
+function runRef(record: RunRecord): RunRef {
+  const { run } = record;
+  return {
+    run_id: run.run_id,
+    label: run.label,
+    pack_name: run.pack_name,
+    preset: run.preset,
+    created_at: run.created_at,
+    host: run.host,
+    tasks: record.tasks.length,
+  };
+}
+
+/** Backends in A's order, then B's, then any a task names that its run does not list. */
+function backendsOf(a: RunRecord, b: RunRecord): string[] {
+  return [...new Set([...a.run.backends, ...b.run.backends, ...a.tasks.map((t) => t.backend), ...b.tasks.map((t) => t.backend)])];
+}
+
+function backendChanges(backend: string, a: RunTask[], b: RunTask[]): BackendChange[] {
+  const changes: BackendChange[] = [];
+  const fields = [
+    ['cli_version', (task: RunTask) => task.artifact?.cli_version, ''],
+    ['model', (task: RunTask) => task.artifact?.model, 'model '],
+  ] as const;
+  for (const [kind, read, prefix] of fields) {
+    const before = distinct(a.map(read));
+    const after = distinct(b.map(read));
+    // Unknown on one side is not a change: a run whose tasks all failed before the CLI ran says nothing.
+    if (before.length === 0 || after.length === 0 || before.join('\n') === after.join('\n')) continue;
+    changes.push({ backend, kind, a: before, b: after, text: `${backend} ${prefix}${before.join(', ')} → ${after.join(', ')}` });
+  }
+  return changes;
+}
+
+/**
+ * Cost summed over the pairs where both sides reported one: run totals would compare unlike sets
+ * when a CLI reported cost in one run only. Null when no pair has both.
+ */
+function likeForLikeCost(pairs: ComparedPair[]): NumberDelta {
+  let a = 0;
+  let b = 0;
+  let both = 0;
+  for (const { cost_usd: cost } of pairs.map((pair) => pair.deltas)) {
+    if (cost.a === null || cost.b === null) continue;
+    a += cost.a;
+    b += cost.b;
+    both++;
+  }
+  return both === 0 ? numberDelta(null, null) : numberDelta(a, b);
+}
+
+export function compareRuns(a: RunRecord, b: RunRecord): Comparison {
+  const pairs = pairTasks(a.tasks, b.tasks).map(comparePair);
+  const backends = backendsOf(a, b);
+  const byBackend: BackendSummary[] = [];
+  const changes: BackendChange[] = [];
+  for (const backend of backends) {
+    const tasksA = a.tasks.filter((task) => task.backend === backend);
+    const tasksB = b.tasks.filter((task) => task.backend === backend);
+    const mine = pairs.filter((pair) => pair.backend === backend);
+    const rollupA = rollup(tasksA, backend);
+    const rollupB = rollup(tasksB, backend);
+    byBackend.push({
+      backend,
+      pairs: mine.length,
+      counts: count(mine),
+      a: rollupA,
+      b: rollupB,
+      latency_p50_ms: numberDelta(rollupA.latency_ms.p50, rollupB.latency_ms.p50),
+      cost_usd: likeForLikeCost(mine),
+    });
+    changes.push(...backendChanges(backend, tasksA, tasksB));
+  }
+  const counts = count(pairs);
+  return {
+    a: runRef(a),
+    b: runRef(b),
+    summary: { pairs: pairs.length, counts, regressions: counts.new_failure > 0, by_backend: byBackend },
+    changes,
+    pairs,
+  };
+}
+
+/** Any new failure, check regressions included: the CLI exits non-zero. */
+export function hasRegressions(comparison: Comparison): boolean {
+  return comparison.summary.counts.new_failure > 0;
+}

@@ -1,0 +1,85 @@
+/** Words and numbers shared by the text and HTML reports, so both say the same thing the same way. */
+import type { NumberDelta, PairCategory, PairSide } from './types.js';
+
+export const CATEGORY_LABELS: Record<PairCategory, string> = {
+  new_failure: 'new failure',
+  fixed: 'fixed',
+  changed: 'changed',
+  still_failing: 'still failing',
+  only_in_a: 'only in A',
+  only_in_b: 'only in B',
+  unchanged: 'unchanged',
+};
+
+/** The categories a report details pair by pair, most urgent first (unchanged pairs are only counted). */
+export const DETAILED_CATEGORIES: readonly PairCategory[] = ['new_failure', 'fixed', 'changed', 'still_failing', 'only_in_a', 'only_in_b'];
+
+export function formatMs(ms: number): string {
+  const size = Math.abs(ms);
+  if (size < 1_000) return `${Math.round(ms)} ms`;
+  if (size < 60_000) return `${(ms / 1_000).toFixed(1)} s`;
+  return `${(ms / 60_000).toFixed(1)} min`;
+}
+
+export function formatCost(usd: number): string {
+  const sign = usd < 0 ? '-' : '';
+  return `${sign}$${Math.abs(usd).toFixed(4)}`;
+}
+
+/** "1 line", "2 lines". */
+export function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+export function formatCount(value: number): string {
+  return Math.round(value).toLocaleString('en-US');
+}
+
+function signed(text: string, value: number): string {
+  return value > 0 ? `+${text}` : text;
+}
+
+/** "+300 ms (+25.0%)", "-$0.0020"; null when either side did not report it or nothing changed. */
+export function formatDelta(delta: NumberDelta, unit: (value: number) => string): string | null {
+  if (delta.delta === null || delta.delta === 0) return null;
+  const pct = delta.pct === null ? '' : ` (${delta.pct > 0 ? '+' : ''}${delta.pct.toFixed(1)}%)`;
+  return `${signed(unit(delta.delta), delta.delta)}${pct}`;
+}
+
+/** "1.2 s → 1.5 s", "? → $0.0100" (unknown stays a question mark, never 0). */
+export function formatPair(delta: NumberDelta, unit: (value: number) => string): string {
+  const side = (value: number | null) => (value === null ? '?' : unit(value));
+  return `${side(delta.a)} → ${side(delta.b)}`;
+}
+
+/** "done, checks pass", "done, 1 of 3 checks fail", "failed (rate_limited)", "cancelled". */
+export function describeStatus(side: PairSide): string {
+  const failing = side.checks.filter((check) => !check.pass).length;
+  if (side.status === 'done') {
+    if (side.checks.length === 0) return 'done';
+    return failing === 0 ? 'done, checks pass' : `done, ${failing} of ${side.checks.length} checks fail`;
+  }
+  if (side.status === 'failed') return side.failure_class ? `failed (${side.failure_class})` : 'failed';
+  if (side.status === 'leased') return 'still running';
+  return side.status;
+}
+
+/** The first line of a prompt, cut to `max` characters. */
+export function promptTitle(prompt: string, max = 72): string {
+  const first = prompt.trim().split('\n')[0] ?? '';
+  return first.length > max ? `${first.slice(0, max - 1)}…` : first;
+}
+
+/** Run times are epoch seconds (as the store keeps them); shown in UTC, to the minute. */
+export function formatDate(epochSeconds: number): string {
+  return `${new Date(epochSeconds * 1000).toISOString().replace('T', ' ').slice(0, 16)} UTC`;
+}
+
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g;
+const CONTROL_BUT_NEWLINE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/** Control characters (ESC above all: answers are untrusted) as \xNN; tabs stay, and newlines when asked. */
+export function printable(text: string, keepNewlines = false): string {
+  const source = keepNewlines ? text.replace(/\r\n/g, '\n') : text;
+  return source.replace(keepNewlines ? CONTROL_BUT_NEWLINE : CONTROL, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}

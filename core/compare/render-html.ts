@@ -1,0 +1,201 @@
+/**
+ * The comparison as one self-contained HTML page (inline CSS, no script, no external resource):
+ * summary, per-backend table, version and model changes, then each pair worth reading with a
+ * side-by-side diff and word highlights. Every string from a run (answers, prompts, errors, ids)
+ * is untrusted: all of it goes through `html()`, and a Content-Security-Policy forbids scripts
+ * should anything ever slip through.
+ */
+import {
+  CATEGORY_LABELS,
+  DETAILED_CATEGORIES,
+  describeStatus,
+  formatCost,
+  formatCount,
+  formatDate,
+  formatDelta,
+  formatMs,
+  formatPair,
+  plural,
+  printable,
+  promptTitle,
+} from './format.js';
+import type { ComparedPair, Comparison, DiffHunk, DiffLine, PairCategory, PairSide, RunRef } from './types.js';
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** Text for an element or a quoted attribute: markup characters escaped, control characters shown as \xNN. */
+export function html(text: string): string {
+  return printable(text, true).replace(/[&<>"']/g, (ch) => ESCAPES[ch] ?? ch);
+}
+
+const STYLE = `
+:root { color-scheme: light dark; --bad: #c62828; --good: #2e7d32; --warn: #b26a00; --muted: #777;
+  --del: rgba(229, 57, 53, .13); --ins: rgba(67, 160, 71, .15); --delw: rgba(229, 57, 53, .38); --insw: rgba(67, 160, 71, .42); --line: rgba(128,128,128,.25); }
+body { font: 14px/1.45 system-ui, sans-serif; margin: 24px; max-width: 1400px; }
+h1 { font-size: 20px; margin: 0 0 12px; } h2 { font-size: 16px; margin: 28px 0 8px; }
+table { border-collapse: collapse; } th, td { padding: 3px 8px; text-align: left; vertical-align: top; }
+.runs td:first-child { font-weight: 600; } .grid th { border-bottom: 1px solid var(--line); } .grid td.n { text-align: right; }
+.verdict { font-weight: 700; font-size: 16px; margin: 16px 0 8px; } .verdict.bad { color: var(--bad); } .verdict.good { color: var(--good); }
+.chips span { display: inline-block; margin: 0 6px 6px 0; padding: 2px 8px; border-radius: 10px; border: 1px solid var(--line); }
+.cat-new_failure, .cat-still_failing { color: var(--bad); } .cat-fixed { color: var(--good); } .cat-changed { color: var(--warn); }
+.change { color: var(--warn); }
+details.pair { border: 1px solid var(--line); border-radius: 6px; margin: 10px 0; padding: 6px 10px; }
+details.pair > summary { cursor: pointer; font-weight: 600; }
+.meta { margin: 6px 0; } .meta div { margin: 2px 0; } .muted { color: var(--muted); } .prompt { white-space: pre-wrap; }
+pre, .diff td.code { font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; white-space: pre-wrap; word-break: break-all; }
+pre { margin: 4px 0; padding: 6px; border: 1px solid var(--line); border-radius: 4px; max-height: 320px; overflow: auto; }
+.diff { width: 100%; table-layout: fixed; margin-top: 6px; } .diff col.ln { width: 4.5em; }
+.diff td.ln { color: var(--muted); text-align: right; user-select: none; font: 12px ui-monospace, monospace; }
+.diff tr.hunk td { color: var(--muted); background: rgba(128,128,128,.08); font: 12px ui-monospace, monospace; }
+.diff td.del { background: var(--del); } .diff td.ins { background: var(--ins); }
+.diff span.wd { background: var(--delw); border-radius: 2px; } .diff span.wi { background: var(--insw); border-radius: 2px; }
+.checks li.fail { color: var(--bad); } .checks li.pass { color: var(--good); }
+`;
+
+function runRow(name: string, run: RunRef): string {
+  const label = run.label ? ` “${html(run.label)}”` : '';
+  return `<tr><td>${name}</td><td>${html(run.run_id)}${label}</td><td>pack ${html(run.pack_name)}</td><td>${html(run.preset)}</td><td>${html(formatDate(run.created_at))}</td><td>${html(run.host)}</td><td>${run.tasks} tasks</td></tr>`;
+}
+
+function summary(c: Comparison): string {
+  const { counts } = c.summary;
+  const verdict =
+    counts.new_failure > 0
+      ? `<p class="verdict bad">Regressions: ${plural(counts.new_failure, 'new failure')}</p>`
+      : '<p class="verdict good">No regressions.</p>';
+  const chips = (Object.keys(CATEGORY_LABELS) as PairCategory[])
+    .map((cat) => `<span class="cat-${cat}">${CATEGORY_LABELS[cat]} <b>${counts[cat]}</b></span>`)
+    .join('');
+  const head = ['backend', 'pairs', ...DETAILED_CATEGORIES.map((cat) => CATEGORY_LABELS[cat]), 'unchanged', 'p50 latency A → B', 'cost A → B'];
+  const rows = c.summary.by_backend.map((b) => {
+    const cells = [b.pairs, ...DETAILED_CATEGORIES.map((cat) => b.counts[cat]), b.counts.unchanged].map((n) => `<td class="n">${n}</td>`).join('');
+    return `<tr><td>${html(b.backend)}</td>${cells}<td>${html(formatPair(b.latency_p50_ms, formatMs))}</td><td>${html(formatPair(b.cost_usd, formatCost))}</td></tr>`;
+  });
+  const changes =
+    c.changes.length === 0
+      ? '<p class="muted">None.</p>'
+      : `<ul>${c.changes.map((change) => `<li class="change">${html(change.text)}</li>`).join('')}</ul>`;
+  return [
+    '<h1>Run comparison</h1>',
+    `<table class="runs">${runRow('A', c.a)}${runRow('B', c.b)}</table>`,
+    verdict,
+    `<div class="chips">${chips} <span class="muted">${c.summary.pairs} pairs</span></div>`,
+    '<h2>By backend</h2>',
+    `<table class="grid"><tr>${head.map((h) => `<th>${html(h)}</th>`).join('')}</tr>${rows.join('')}</table>`,
+    '<h2>CLI versions and models that changed</h2>',
+    changes,
+  ].join('\n');
+}
+
+function cellText(line: DiffLine): string {
+  if (!line.segments) return html(line.text);
+  return line.segments.map((s) => (s.kind === 'same' ? html(s.text) : `<span class="${s.kind === 'removed' ? 'wd' : 'wi'}">${html(s.text)}</span>`)).join('');
+}
+
+const EMPTY_CELLS = '<td class="ln"></td><td class="code"></td>';
+
+function cells(line: DiffLine | undefined, side: 'a' | 'b'): string {
+  if (!line) return EMPTY_CELLS;
+  const number = side === 'a' ? line.a_line : line.b_line;
+  const cls = line.kind === 'removed' ? 'code del' : line.kind === 'added' ? 'code ins' : 'code';
+  return `<td class="ln">${number ?? ''}</td><td class="${cls}">${cellText(line)}</td>`;
+}
+
+/** Side by side: context on both sides, a removed run next to the added run that follows it. */
+function hunkRows(hunk: DiffHunk): string[] {
+  const rows = [`<tr class="hunk"><td colspan="4">@@ -${hunk.a_start},${hunk.a_count} +${hunk.b_start},${hunk.b_count} @@</td></tr>`];
+  const { lines } = hunk;
+  for (let i = 0; i < lines.length; ) {
+    const line = lines[i] as DiffLine;
+    if (line.kind === 'context') {
+      rows.push(`<tr>${cells(line, 'a')}${cells(line, 'b')}</tr>`);
+      i++;
+      continue;
+    }
+    const removed: DiffLine[] = [];
+    const added: DiffLine[] = [];
+    while (i < lines.length && lines[i]?.kind === 'removed') removed.push(lines[i++] as DiffLine);
+    while (i < lines.length && lines[i]?.kind === 'added') added.push(lines[i++] as DiffLine);
+    for (let k = 0; k < Math.max(removed.length, added.length); k++) rows.push(`<tr>${cells(removed[k], 'a')}${cells(added[k], 'b')}</tr>`);
+  }
+  return rows;
+}
+
+function sideBlock(name: string, side: PairSide | null): string {
+  if (!side) return `<div><b>${name}</b>: <span class="muted">no task</span></div>`;
+  const facts = [describeStatus(side), side.cli_version, side.model].filter((f): f is string => Boolean(f)).map(html).join(' · ');
+  const error = !side.ok && side.error ? `<pre>${html(side.error)}</pre>` : '';
+  const checks = side.checks.length
+    ? `<ul class="checks">${side.checks.map((c) => `<li class="${c.pass ? 'pass' : 'fail'}">${c.pass ? '✓' : '✗'} ${html(c.check)} <span class="muted">${html(c.detail)}</span></li>`).join('')}</ul>`
+    : '';
+  return `<div><b>${name}</b> (task ${side.task_id}): ${facts}${error}${checks}</div>`;
+}
+
+function excerpt(name: string, side: PairSide | null): string {
+  if (!side || side.answer_excerpt === null) return '';
+  const more = side.answer_excerpt_truncated ? ` <span class="muted">(first ${side.answer_excerpt.length} of ${side.answer_chars ?? '?'} characters)</span>` : '';
+  return `<div><b>Answer ${name}</b>${more}<pre>${html(side.answer_excerpt)}</pre></div>`;
+}
+
+function pairSection(pair: ComparedPair): string {
+  const repeat = pair.repeat_index > 0 ? ` · repeat ${pair.repeat_index + 1}` : '';
+  const summaryLine = `<span class="cat-${pair.category}">${CATEGORY_LABELS[pair.category]}</span> · ${html(pair.backend)} · ${html(pair.prompt_id)}${repeat} <span class="muted">${html(promptTitle(pair.prompt))}</span>`;
+  const notes: string[] = [];
+  if (pair.likely_cause) notes.push(`<div class="change">Likely cause: ${html(pair.likely_cause)}</div>`);
+  if (pair.prompt_changed) notes.push('<div class="muted">The prompt text changed between the runs.</div>');
+  if (pair.matched_by === 'text') notes.push('<div class="muted">Paired by prompt text (the prompt ids differ).</div>');
+  for (const check of pair.check_regressions) notes.push(`<div class="cat-new_failure">Check now failing: ${html(check.check)} <span class="muted">${html(check.detail)}</span></div>`);
+  if (pair.check_fixes.length) notes.push(`<div class="cat-fixed">Checks now passing: ${pair.check_fixes.map(html).join(', ')}</div>`);
+  const deltas = [
+    ['latency', formatDelta(pair.deltas.latency_ms, formatMs), formatPair(pair.deltas.latency_ms, formatMs)],
+    ['cost', formatDelta(pair.deltas.cost_usd, formatCost), formatPair(pair.deltas.cost_usd, formatCost)],
+    ['input tokens', formatDelta(pair.deltas.input_tokens, formatCount), formatPair(pair.deltas.input_tokens, formatCount)],
+    ['output tokens', formatDelta(pair.deltas.output_tokens, formatCount), formatPair(pair.deltas.output_tokens, formatCount)],
+  ]
+    .filter(([, delta]) => delta !== null)
+    .map(([name, delta, both]) => `${name} ${html(delta ?? '')} <span class="muted">(${html(both ?? '')})</span>`);
+  if (deltas.length) notes.push(`<div>${deltas.join(' · ')}</div>`);
+
+  let body = '';
+  const diff = pair.diff;
+  if (diff) {
+    const facts = [`${plural(diff.removed, 'line')} removed, ${diff.added} added (${diff.a_lines} → ${plural(diff.b_lines, 'line')})`];
+    if (diff.note) facts.push(html(diff.note));
+    if (diff.simplified) facts.push(`diff simplified: ${html(diff.simplified)}`);
+    if (diff.omitted_lines > 0) facts.push(`${plural(diff.omitted_lines, 'more diff line')} not shown`);
+    const rows = diff.hunks.flatMap(hunkRows).join('\n');
+    body = `<div class="muted">${facts.join(' · ')}</div><table class="diff"><colgroup><col class="ln"><col><col class="ln"><col></colgroup>\n${rows}\n</table>`;
+  } else if (pair.category !== 'unchanged') {
+    body = excerpt('A', pair.a) + excerpt('B', pair.b);
+  }
+  return `<details class="pair" open><summary>${summaryLine}</summary><div class="meta"><div class="prompt muted">${html(pair.prompt.length > 500 ? `${pair.prompt.slice(0, 500)}…` : pair.prompt)}</div>${notes.join('')}${sideBlock('A', pair.a)}${sideBlock('B', pair.b)}</div>${body}</details>`;
+}
+
+export function renderHtml(c: Comparison): string {
+  const sections: string[] = [];
+  for (const category of DETAILED_CATEGORIES) {
+    const pairs = c.pairs.filter((pair) => pair.category === category);
+    if (pairs.length) sections.push(`<h2 class="cat-${category}">${CATEGORY_LABELS[category]} (${pairs.length})</h2>`, ...pairs.map(pairSection));
+  }
+  const unchanged = c.pairs.filter((pair) => pair.category === 'unchanged');
+  if (unchanged.length) {
+    const items = unchanged.map((pair) => `<li>${html(pair.backend)} · ${html(pair.prompt_id)}${pair.repeat_index > 0 ? ` · repeat ${pair.repeat_index + 1}` : ''} <span class="muted">${html(formatDelta(pair.deltas.latency_ms, formatMs) ?? '')}</span></li>`);
+    sections.push(`<h2>Unchanged (${unchanged.length})</h2><details><summary>Show</summary><ul>${items.join('')}</ul></details>`);
+  }
+  const title = `Compare ${c.a.run_id} → ${c.b.run_id}`;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${html(title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+${summary(c)}
+${sections.join('\n')}
+</body>
+</html>
+`;
+}

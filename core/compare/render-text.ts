@@ -1,0 +1,205 @@
+/**
+ * The comparison as terminal text: the verdict and counts first, then each pair worth reading
+ * (new failures first) with its deltas and a compact unified diff. Answers are untrusted, so control
+ * characters are shown escaped, never sent to the terminal.
+ */
+import {
+  CATEGORY_LABELS,
+  DETAILED_CATEGORIES,
+  describeStatus,
+  formatCost,
+  formatCount,
+  formatDate,
+  formatDelta,
+  formatMs,
+  formatPair,
+  plural,
+  printable,
+  promptTitle,
+} from './format.js';
+import type { ComparedPair, Comparison, DiffLine, DiffSegment, PairCategory, PairSide, RunRef } from './types.js';
+
+/** Diff lines printed per pair; the HTML report shows them all. */
+export const TEXT_DIFF_LINES = 40;
+/** Characters printed of one diff line. */
+const TEXT_LINE_CHARS = 400;
+/** Answer lines printed for a pair only in one run. */
+const EXCERPT_LINES = 5;
+
+const CODES = { bold: '1', dim: '2', red: '31', green: '32', yellow: '33', cyan: '36', inverse: '7' } as const;
+type Style = keyof typeof CODES;
+
+const CATEGORY_STYLE: Record<PairCategory, Style> = {
+  new_failure: 'red',
+  fixed: 'green',
+  changed: 'yellow',
+  still_failing: 'red',
+  only_in_a: 'cyan',
+  only_in_b: 'cyan',
+  unchanged: 'dim',
+};
+
+class Out {
+  readonly lines: string[] = [];
+  constructor(readonly color: boolean) {}
+
+  paint(text: string, ...styles: Style[]): string {
+    if (!this.color || styles.length === 0 || text === '') return text;
+    return `\x1b[${styles.map((s) => CODES[s]).join(';')}m${text}\x1b[0m`;
+  }
+
+  line(text = ''): void {
+    this.lines.push(text);
+  }
+}
+
+function runLine(name: string, run: RunRef): string {
+  const label = run.label ? ` "${printable(run.label)}"` : '';
+  return `  ${name}  ${printable(run.run_id)}${label} · pack ${printable(run.pack_name)} · ${formatDate(run.created_at)} · ${run.tasks} tasks`;
+}
+
+function table(rows: string[][]): string[] {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((row) => `  ${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ')}`.trimEnd());
+}
+
+function summary(out: Out, c: Comparison): void {
+  out.line(out.paint('Comparing runs', 'bold'));
+  out.line(runLine('A', c.a));
+  out.line(runLine('B', c.b));
+  out.line();
+  const { counts } = c.summary;
+  if (counts.new_failure > 0) out.line(out.paint(`REGRESSIONS: ${plural(counts.new_failure, 'new failure')}`, 'bold', 'red'));
+  else out.line(out.paint('No regressions.', 'bold', 'green'));
+  const parts = (Object.keys(CATEGORY_LABELS) as PairCategory[]).map((cat) => {
+    const text = `${CATEGORY_LABELS[cat]} ${counts[cat]}`;
+    return counts[cat] > 0 && cat !== 'unchanged' ? out.paint(text, CATEGORY_STYLE[cat]) : text;
+  });
+  out.line(`  ${parts.join(' · ')}  (${c.summary.pairs} pairs)`);
+  out.line();
+
+  if (c.summary.by_backend.length > 0) {
+    out.line(out.paint('By backend', 'bold'));
+    const rows = [['backend', 'pairs', 'new fail', 'fixed', 'changed', 'still fail', 'only A', 'only B', 'same', 'p50 latency A → B', 'cost A → B']];
+    for (const b of c.summary.by_backend) {
+      const n = b.counts;
+      rows.push([
+        printable(b.backend),
+        String(b.pairs),
+        String(n.new_failure),
+        String(n.fixed),
+        String(n.changed),
+        String(n.still_failing),
+        String(n.only_in_a),
+        String(n.only_in_b),
+        String(n.unchanged),
+        formatPair(b.latency_p50_ms, formatMs),
+        formatPair(b.cost_usd, formatCost),
+      ]);
+    }
+    for (const row of table(rows)) out.line(row);
+    out.line();
+  }
+
+  if (c.changes.length > 0) {
+    out.line(out.paint('CLI versions and models that changed', 'bold'));
+    for (const change of c.changes) out.line(`  ${out.paint(printable(change.text), 'yellow')}`);
+    out.line();
+  }
+}
+
+function sideLine(name: string, side: PairSide | null): string {
+  if (!side) return `  ${name}: (no task)`;
+  const parts = [describeStatus(side)];
+  if (side.cli_version) parts.push(printable(side.cli_version));
+  if (side.model) parts.push(printable(side.model));
+  let text = `  ${name}: ${parts.join(' · ')}`;
+  if (!side.ok && side.error) text += ` — ${printable(side.error.split('\n')[0] ?? '').slice(0, 200)}`;
+  return text;
+}
+
+/** Cuts a line's pieces to `max` characters in all (a terminal line, not a page). */
+function clip(segments: DiffSegment[], max: number): DiffSegment[] {
+  const out: DiffSegment[] = [];
+  let left = max;
+  for (const segment of segments) {
+    if (left <= 0) break;
+    out.push(segment.text.length > left ? { kind: segment.kind, text: `${segment.text.slice(0, left)} …` } : segment);
+    left -= segment.text.length;
+  }
+  return out;
+}
+
+function diffLineText(out: Out, line: DiffLine): string {
+  const mark = line.kind === 'removed' ? '-' : line.kind === 'added' ? '+' : ' ';
+  const style: Style | null = line.kind === 'removed' ? 'red' : line.kind === 'added' ? 'green' : null;
+  const pieces = clip(line.segments && out.color ? line.segments : [{ kind: 'same', text: line.text }], TEXT_LINE_CHARS);
+  // Inside a coloured line, changed words are shown inverse (and the line colour restored after each).
+  const body = pieces.map((s) => (s.kind === 'same' ? printable(s.text) : `\x1b[${CODES.inverse}m${printable(s.text)}\x1b[27m`)).join('');
+  return style ? `  ${out.paint(mark + body, style)}` : `  ${mark}${body}`;
+}
+
+function pairDetail(out: Out, pair: ComparedPair): void {
+  const repeat = pair.repeat_index > 0 ? ` · repeat ${pair.repeat_index + 1}` : '';
+  const title = `${CATEGORY_LABELS[pair.category].toUpperCase()} · ${printable(pair.backend)} · ${printable(pair.prompt_id)}${repeat}`;
+  out.line(out.paint(title, 'bold', CATEGORY_STYLE[pair.category]));
+  out.line(`  prompt: ${printable(promptTitle(pair.prompt))}${pair.prompt_changed ? ' (prompt text changed)' : ''}${pair.matched_by === 'text' ? ' (paired by prompt text)' : ''}`);
+  if (pair.likely_cause) out.line(`  likely cause: ${out.paint(printable(pair.likely_cause), 'yellow')}`);
+  out.line(sideLine('A', pair.a));
+  out.line(sideLine('B', pair.b));
+  for (const check of pair.check_regressions) out.line(`  ${out.paint('check now failing', 'red')}: ${printable(check.check)} (${printable(check.detail)})`);
+  if (pair.check_fixes.length > 0) out.line(`  ${out.paint('checks now passing', 'green')}: ${pair.check_fixes.map((name) => printable(name)).join(', ')}`);
+
+  const deltas = [
+    ['latency', formatDelta(pair.deltas.latency_ms, formatMs)],
+    ['cost', formatDelta(pair.deltas.cost_usd, formatCost)],
+    ['input tokens', formatDelta(pair.deltas.input_tokens, formatCount)],
+    ['output tokens', formatDelta(pair.deltas.output_tokens, formatCount)],
+  ].filter((entry): entry is [string, string] => entry[1] !== null);
+  if (deltas.length > 0) out.line(`  ${deltas.map(([name, text]) => `${name} ${text}`).join(' · ')}`);
+
+  const diff = pair.diff;
+  if (!diff) {
+    const only = pair.category === 'only_in_a' ? pair.a : pair.category === 'only_in_b' ? pair.b : null;
+    if (only?.answer_excerpt) {
+      const shown = only.answer_excerpt.split('\n').slice(0, EXCERPT_LINES);
+      for (const line of shown) out.line(`  │ ${printable(line.slice(0, TEXT_LINE_CHARS))}`);
+      if ((only.answer_chars ?? 0) > shown.join('\n').length) out.line(`  ${out.paint('│ …', 'dim')}`);
+    }
+    return;
+  }
+  out.line(`  answer: ${plural(diff.removed, 'line')} removed, ${diff.added} added (of ${diff.a_lines} → ${diff.b_lines})`);
+  if (diff.note) out.line(`  note: ${diff.note}`);
+  if (diff.simplified) out.line(`  ${out.paint(`diff simplified: ${diff.simplified}`, 'dim')}`);
+  let printed = 0;
+  let hidden = diff.omitted_lines;
+  for (const hunk of diff.hunks) {
+    if (printed >= TEXT_DIFF_LINES) {
+      hidden += hunk.lines.length;
+      continue;
+    }
+    out.line(`  ${out.paint(`@@ -${hunk.a_start},${hunk.a_count} +${hunk.b_start},${hunk.b_count} @@`, 'cyan')}`);
+    for (const line of hunk.lines) {
+      if (printed >= TEXT_DIFF_LINES) hidden++;
+      else {
+        out.line(diffLineText(out, line));
+        printed++;
+      }
+    }
+  }
+  if (hidden > 0) out.line(`  ${out.paint(`… ${plural(hidden, 'more diff line')}`, 'dim')}`);
+}
+
+export function renderText(c: Comparison, options: { color: boolean }): string {
+  const out = new Out(options.color);
+  summary(out, c);
+  for (const category of DETAILED_CATEGORIES) {
+    for (const pair of c.pairs) {
+      if (pair.category !== category) continue;
+      pairDetail(out, pair);
+      out.line();
+    }
+  }
+  return out.lines.join('\n').trimEnd();
+}

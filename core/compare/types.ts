@@ -1,0 +1,192 @@
+/**
+ * What comparing two runs produces: the summary first (counts per category and per backend, CLI
+ * version and model changes), then one entry per pair of tasks. The CLI prints it, the UI renders it,
+ * `--format json` is this object as is.
+ */
+import type { FailureClass } from '../../drivers/types.js';
+import type { TaskStatus } from '../queue/types.js';
+import type { CheckResult } from '../runs/expect.js';
+import type { RunPreset, RunRollup } from '../runs/types.js';
+
+export const PAIR_CATEGORIES = ['new_failure', 'fixed', 'changed', 'still_failing', 'only_in_a', 'only_in_b', 'unchanged'] as const;
+/**
+ * - `unchanged`: both ok (done, checks pass), same answer.
+ * - `changed`: both ok, answers differ.
+ * - `new_failure`: A ok and B not (failed, not finished, or a check fails), or any check that passed
+ *   in A fails in B (a check regression), whatever A's other checks did.
+ * - `fixed`: A not ok, B ok. `still_failing`: neither ok (and no check regressed).
+ * - `only_in_a` / `only_in_b`: no counterpart in the other run.
+ */
+export type PairCategory = (typeof PAIR_CATEGORIES)[number];
+export type CategoryCounts = Record<PairCategory, number>;
+
+/** A value on each side and how B differs from A; null wherever a side did not report it (unknown is not 0). */
+export interface NumberDelta {
+  a: number | null;
+  b: number | null;
+  delta: number | null;
+  /** (b - a) / a in percent, rounded to 0.1; null when a is 0 or unknown. */
+  pct: number | null;
+}
+
+export interface PairDeltas {
+  latency_ms: NumberDelta;
+  cost_usd: NumberDelta;
+  input_tokens: NumberDelta;
+  output_tokens: NumberDelta;
+}
+
+/** One side of a pair: the task as far as comparison needs it (the full answer stays in the run). */
+export interface PairSide {
+  task_id: number;
+  status: TaskStatus;
+  /** Done and every check passes. */
+  ok: boolean;
+  answer_chars: number | null;
+  /** The answer's beginning (at most ANSWER_EXCERPT_CHARS), for pairs without a diff. */
+  answer_excerpt: string | null;
+  answer_excerpt_truncated: boolean;
+  /** The task's error, or the artifact's failure message (at most ERROR_CHARS). */
+  error: string | null;
+  failure_class: FailureClass | null;
+  cli_version: string | null;
+  model: string | null;
+  checks: CheckResult[];
+}
+
+export interface ValueChange {
+  from: string;
+  to: string;
+}
+
+export type DiffLineKind = 'context' | 'removed' | 'added';
+
+/** A piece of a changed line: `same` is in both answers, `removed` only in A, `added` only in B. */
+export interface DiffSegment {
+  kind: 'same' | 'removed' | 'added';
+  text: string;
+}
+
+export interface DiffLine {
+  kind: DiffLineKind;
+  /** The line without its line break; shortened (see `elided`) when very long. */
+  text: string;
+  /** 1-based line numbers; null on the side the line is not in. */
+  a_line: number | null;
+  b_line: number | null;
+  /** Word-level pieces of a changed line (they join to `text`); absent when not computed. */
+  segments?: DiffSegment[];
+  /** The line was longer than MAX_LINE_CHARS and its unchanged stretches were cut to their ends. */
+  elided?: boolean;
+}
+
+export interface DiffHunk {
+  /** 1-based first line and line count on each side, as in a unified diff header. */
+  a_start: number;
+  a_count: number;
+  b_start: number;
+  b_count: number;
+  lines: DiffLine[];
+}
+
+export interface TextDiff {
+  a_lines: number;
+  b_lines: number;
+  /** Lines only in A / only in B over the whole answers (not only what `hunks` shows). */
+  removed: number;
+  added: number;
+  hunks: DiffHunk[];
+  /** Diff lines past the display cap (MAX_DIFF_LINES), left out of `hunks`. */
+  omitted_lines: number;
+  /** Null when the diff is exact; else why it is coarser (a region shown as replaced whole). */
+  simplified: string | null;
+  /** Changed blocks shown without word highlights (too large, or too different to be worth it). */
+  blocks_without_word_diff: number;
+  /** Set when the answers differ in a way lines do not show (line endings, final newline). */
+  note: string | null;
+}
+
+export interface ComparedPair {
+  /** Unique within the comparison: `<task id in A or ->:<task id in B or ->`. */
+  key: string;
+  category: PairCategory;
+  prompt_id: string;
+  /** B's prompt text when both exist (see prompt_changed). */
+  prompt: string;
+  backend: string;
+  repeat_index: number;
+  /** How the tasks were paired: by prompt id, or by prompt text when the ids differ; null when unpaired. */
+  matched_by: 'id' | 'text' | null;
+  /** Paired by id but the prompt text differs between the runs. */
+  prompt_changed: boolean;
+  a: PairSide | null;
+  b: PairSide | null;
+  /** Checks that passed in A and fail in B (by check name). */
+  check_regressions: CheckResult[];
+  /** Checks that failed in A and pass in B. */
+  check_fixes: string[];
+  deltas: PairDeltas;
+  /** Null when either answer is missing or the answers are identical. */
+  diff: TextDiff | null;
+  cli_version_change: ValueChange | null;
+  model_change: ValueChange | null;
+  /** On a changed or new_failure pair: the version or model change that most likely caused it, e.g. "claude_code 2.1.197 → 2.2.0". */
+  likely_cause: string | null;
+}
+
+/** The CLI versions (or models) a backend's artifacts reported in each run, when they differ. */
+export interface BackendChange {
+  backend: string;
+  kind: 'cli_version' | 'model';
+  a: string[];
+  b: string[];
+  /** "claude_code 2.1.197 → 2.2.0" or "claude_code model sonnet → opus". */
+  text: string;
+}
+
+export interface BackendSummary {
+  backend: string;
+  pairs: number;
+  counts: CategoryCounts;
+  /** The backend's tasks in each run (all of them, not only the paired ones). */
+  a: RunRollup;
+  b: RunRollup;
+  latency_p50_ms: NumberDelta;
+  /** Summed over the pairs where both runs reported a cost (like for like; the rollups hold the run totals). */
+  cost_usd: NumberDelta;
+}
+
+export interface RunRef {
+  run_id: string;
+  label: string | null;
+  pack_name: string;
+  preset: RunPreset;
+  created_at: number;
+  host: string;
+  tasks: number;
+}
+
+export interface ComparisonSummary {
+  pairs: number;
+  counts: CategoryCounts;
+  /** new_failure > 0: the CLI exits non-zero. */
+  regressions: boolean;
+  by_backend: BackendSummary[];
+}
+
+export interface Comparison {
+  a: RunRef;
+  b: RunRef;
+  summary: ComparisonSummary;
+  changes: BackendChange[];
+  /** In A's task order, then the tasks only in B in B's order. */
+  pairs: ComparedPair[];
+}
+
+export type ComparisonFormat = 'text' | 'json' | 'html';
+
+export interface RenderOptions {
+  format: ComparisonFormat;
+  /** ANSI colour in text output (see shouldUseColor). Ignored by json and html. */
+  color: boolean;
+}

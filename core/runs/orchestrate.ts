@@ -1,0 +1,165 @@
+/**
+ * `mittelo run` end to end: create the run on a hub (an embedded one when none answers), make sure
+ * every backend has an agent (in-process ones where no remote agent serves it), follow progress
+ * through the event stream, and return the finished run's record.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import type { ClientAddress } from '../config.js';
+import { defaultDbPath } from '../config.js';
+import { HubError, errorMessage } from '../errors.js';
+import type { PackEntry } from '../pack.js';
+import { HubClient } from '../wire/client.js';
+import { Agent, type ServedBackend } from '../agent/agent.js';
+import { driverFor, preflight, type BackendSpec } from '../agent/backend.js';
+import { RunProgress } from './progress.js';
+import type { LockEntryState, RunPreset, RunRecord } from './types.js';
+
+export interface RunRequest {
+  address: ClientAddress;
+  /** Start an in-process hub on this database when nothing answers at `address`. */
+  embeddedDbPath?: string | null;
+  packName: string;
+  packPath: string | null;
+  entries: PackEntry[];
+  backends: BackendSpec[];
+  preset: RunPreset;
+  label?: string;
+  repeat: number;
+  /** In-process agents: tasks at once per backend. */
+  concurrency: number;
+  lockState: LockEntryState[] | null;
+  log: (line: string) => void;
+  onProgress?: (progress: RunProgress) => void;
+  /** Called once the run and its tasks exist on the hub. */
+  onCreated?: (runId: string, taskIds: number[]) => void;
+  /** Also fetch the pack's baseline run (before an in-process hub stops). */
+  withBaseline?: boolean;
+}
+
+export interface RunOutcome {
+  record: RunRecord;
+  embeddedHub: boolean;
+  inProcessBackends: string[];
+  /** The pack's baseline run when asked for and one exists (and is not this run). */
+  baseline: RunRecord | null;
+}
+
+async function connectOrEmbed(request: RunRequest): Promise<{ client: HubClient; stop: () => Promise<void>; address: ClientAddress; embedded: boolean }> {
+  try {
+    const client = await HubClient.connect(request.address);
+    return { client, stop: async () => client.close(), address: request.address, embedded: false };
+  } catch (err) {
+    if (!(err instanceof HubError && err.code === 'unreachable') || request.embeddedDbPath === null) throw err;
+  }
+  const { startHub } = await import('../hub.js');
+  const dbPath = request.embeddedDbPath ?? defaultDbPath();
+  const hub = await startHub({ dbPath, port: 0, ...(request.address.token ? { token: request.address.token } : {}) });
+  request.log(`no hub at ${request.address.host}:${request.address.port}; started one in this process on ${path.relative(process.cwd(), dbPath) || dbPath}`);
+  const address: ClientAddress = { host: hub.host, port: hub.port, ...(request.address.token ? { token: request.address.token } : {}) };
+  const client = await HubClient.connect(address);
+  return {
+    client,
+    address,
+    embedded: true,
+    stop: async () => {
+      client.close();
+      await hub.stop();
+    },
+  };
+}
+
+async function inProcessBackend(spec: BackendSpec, concurrency: number, log: (line: string) => void): Promise<ServedBackend> {
+  const report = await preflight(spec);
+  // A backend that fails preflight still runs: its tasks then fail fast with the driver's own
+  // classification (not_installed...), which is what a run should record.
+  if (report.status !== 'ok') log(`${spec.name}: ${[...report.problems, report.auth.hint].filter(Boolean).join('; ')}`);
+  const served: ServedBackend = {
+    name: spec.name,
+    driver: driverFor(spec.name),
+    binary: report.binary,
+    version: report.version,
+    options: spec.options ?? {},
+    toolPolicy: spec.toolPolicy ?? 'none',
+    concurrency: spec.concurrency ?? concurrency,
+  };
+  if (spec.model) served.model = spec.model;
+  if (spec.timeoutMs !== undefined) served.timeoutMs = spec.timeoutMs;
+  if (spec.ratePerMinute !== undefined) served.ratePerMinute = spec.ratePerMinute;
+  return served;
+}
+
+export async function executeRun(request: RunRequest): Promise<RunOutcome> {
+  const hub = await connectOrEmbed(request);
+  const agents: Agent[] = [];
+  const agentRuns: Promise<unknown>[] = [];
+  try {
+    const progressEvents: { task_id: number; status: RunRecord['tasks'][number]['status'] }[] = [];
+    let progress: RunProgress | undefined;
+    let wake: (() => void) | undefined;
+    await hub.client.subscribe((event) => {
+      if (!('task' in event)) return;
+      if (progress) {
+        if (progress.update(event.task)) {
+          request.onProgress?.(progress);
+          if (progress.finished) wake?.();
+        }
+      } else {
+        progressEvents.push(event.task);
+      }
+    }, ['leased', 'acked', 'cancelled', 'expired', 'released']);
+
+    const created = await hub.client.call<{ run_id: string; task_ids: number[] }>('run_create', {
+      pack_name: request.packName,
+      pack_path: request.packPath,
+      preset: request.preset,
+      backends: request.backends.map((b) => b.name),
+      repeat: request.repeat,
+      entries: request.entries,
+      lock_state: request.lockState,
+      ...(request.label ? { label: request.label } : {}),
+    });
+    request.log(`run ${created.run_id}: ${created.task_ids.length} task(s) on ${request.backends.map((b) => b.name).join(', ')}`);
+    request.onCreated?.(created.run_id, created.task_ids);
+
+    // An agent serves a backend right now when it waits for work (long poll) or holds a task; one
+    // merely seen recently may have stopped.
+    const { workers } = await hub.client.call<{ workers: { backends: string[]; waiting: boolean; running: unknown[] }[] }>('workers');
+    const served = new Set(workers.filter((w) => w.waiting || w.running.length > 0).flatMap((w) => w.backends));
+    const local = request.backends.filter((b) => !served.has(b.name));
+    if (local.length > 0) {
+      const backends = await Promise.all(local.map((spec) => inProcessBackend(spec, request.concurrency, request.log)));
+      const agent = new Agent({
+        address: hub.address,
+        backends,
+        workerId: `${os.hostname()}-run-${process.pid}`,
+        leaseSeconds: 60,
+        waitSeconds: 2,
+        log: (line) => request.log(`agent: ${line}`),
+      });
+      agents.push(agent);
+      agentRuns.push(agent.run().catch((err: unknown) => request.log(`in-process agent stopped: ${errorMessage(err)}`)));
+      request.log(`in-process agent for ${local.map((b) => b.name).join(', ')}; remote agents serve ${[...served].filter((b) => request.backends.some((s) => s.name === b)).join(', ') || 'none'}`);
+    }
+
+    // The task list (with backends) comes from the hub; events that arrived before it are replayed.
+    const initial: RunRecord = await hub.client.call('run_get', { run_id: created.run_id });
+    progress = new RunProgress(initial.tasks.map((t) => ({ task_id: t.task_id, backend: t.backend })));
+    for (const t of initial.tasks) progress.update(t);
+    for (const t of progressEvents) progress.update(t);
+    request.onProgress?.(progress);
+    if (!progress.finished) await new Promise<void>((resolve) => (wake = resolve));
+
+    const record: RunRecord = await hub.client.call('run_get', { run_id: created.run_id });
+    let baseline: RunRecord | null = null;
+    if (request.withBaseline) {
+      const { run_id: baselineId } = await hub.client.call<{ run_id: string | null }>('run_baseline_of', { pack_name: request.packName });
+      if (baselineId && baselineId !== record.run.run_id) baseline = await hub.client.call<RunRecord>('run_get', { run_id: baselineId });
+    }
+    return { record, embeddedHub: hub.embedded, inProcessBackends: local.map((b) => b.name), baseline };
+  } finally {
+    await Promise.all(agents.map((a) => a.stop('release')));
+    await Promise.all(agentRuns);
+    await hub.stop();
+  }
+}

@@ -1,0 +1,227 @@
+/**
+ * Runs: a pack of prompts × a set of backends (× repeats) enqueued as tasks sharing a run id, and
+ * everything read back from them (records with artifacts and checks, history, baselines, picks,
+ * import and retention). Lives in the hub, next to the queue, so every client sees the same runs.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import os from 'node:os';
+import type { Db } from '../store/database.js';
+import { RunStore, type StoredRun } from '../store/runs.js';
+import { HubError } from '../errors.js';
+import type { TaskQueue } from '../queue/queue.js';
+import type { PackEntry } from '../pack.js';
+import { runChecks, type Expect } from './expect.js';
+import { rollups } from './rollup.js';
+import type { LockEntryState, RunInfo, RunPreset, RunRecord, RunRollup, RunTask } from './types.js';
+
+export interface RunCreateInput {
+  run_id?: string;
+  label?: string | null;
+  pack_name: string;
+  pack_path?: string | null;
+  preset: RunPreset;
+  backends: string[];
+  repeat: number;
+  entries: PackEntry[];
+  lock_state: LockEntryState[] | null;
+  host?: string;
+}
+
+/** The pack entry's id, or one derived from its text, so the same prompt pairs across runs. */
+export function promptId(entry: Pick<PackEntry, 'id' | 'prompt'>): string {
+  return entry.id ?? `p-${createHash('sha256').update(entry.prompt).digest('hex').slice(0, 12)}`;
+}
+
+function newRunId(now: Date): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `run-${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+interface TaskMetadata {
+  prompt_id?: string;
+  repeat_index?: number;
+  expect?: Expect;
+}
+
+export class RunService {
+  private readonly store: RunStore;
+
+  constructor(
+    db: Db,
+    private readonly queue: TaskQueue,
+  ) {
+    this.store = new RunStore(db);
+  }
+
+  create(input: RunCreateInput): { run_id: string; task_ids: number[] } {
+    if (input.backends.length === 0) throw new HubError('bad_request', 'a run needs at least one backend');
+    const runId = input.run_id ?? newRunId(new Date());
+    if (this.store.get(runId)) throw new HubError('conflict', `run ${runId} already exists`);
+    const plan: { entry: PackEntry; backend: string; repeat: number }[] = [];
+    for (let repeat = 0; repeat < input.repeat; repeat++) {
+      for (const entry of input.entries) {
+        const backends = entry.backend ? input.backends.filter((b) => b === entry.backend) : input.backends;
+        for (const backend of backends) plan.push({ entry, backend, repeat });
+      }
+    }
+    if (plan.length === 0) {
+      throw new HubError('bad_request', `no task to run: every prompt of the pack names a backend that is not among ${input.backends.join(', ')}`);
+    }
+    return this.queue.batch(() => {
+      this.store.insert({
+        run_id: runId,
+        label: input.label ?? null,
+        pack_name: input.pack_name,
+        pack_path: input.pack_path ?? null,
+        preset: input.preset,
+        backends: input.backends,
+        repeat: input.repeat,
+        created_at: Date.now() / 1000,
+        host: input.host ?? os.hostname(),
+        lock_state: input.lock_state,
+        baseline: false,
+        picks: {},
+        imported_from: null,
+      });
+      const taskIds = plan.map(({ entry, backend, repeat }) => {
+        const metadata: TaskMetadata = { prompt_id: promptId(entry), repeat_index: repeat };
+        if (entry.expect) metadata.expect = entry.expect;
+        return this.queue.enqueue({
+          prompt: entry.prompt,
+          backend,
+          run_id: runId,
+          priority: entry.priority ?? 0,
+          max_attempts: entry.max_attempts ?? null,
+          labels: entry.labels ?? [],
+          metadata: { ...metadata },
+        }).task_id;
+      });
+      return { run_id: runId, task_ids: taskIds };
+    });
+  }
+
+  private mustGet(runId: string): StoredRun {
+    const run = this.store.get(runId);
+    if (!run) throw new HubError('not_found', `run ${runId} not found`);
+    return run;
+  }
+
+  get(runId: string): RunRecord {
+    const stored = this.mustGet(runId);
+    const rows = this.store.tasks(runId);
+    const tasks: RunTask[] = rows.map(({ task, artifact }) => {
+      const meta = task.metadata as TaskMetadata;
+      const expect = meta.expect ?? null;
+      const answer = task.status === 'done' ? task.result : null;
+      const checks = runChecks(expect ?? undefined, answer, artifact?.latency_ms ?? null);
+      return {
+        task_id: task.task_id,
+        prompt_id: meta.prompt_id ?? promptId({ prompt: task.prompt }),
+        prompt: task.prompt,
+        backend: task.backend ?? '',
+        repeat_index: meta.repeat_index ?? 0,
+        status: task.status,
+        result: task.result,
+        error: task.error,
+        artifact,
+        expect,
+        checks,
+        pass: task.status === 'done' && checks.every((c) => c.pass),
+      };
+    });
+    const terminal = tasks.every((t) => t.status === 'done' || t.status === 'failed' || t.status === 'cancelled');
+    const ends = rows.map(({ task }) => task.finished_at ?? task.cancelled_at ?? 0);
+    const { imported_from: _imported, ...info } = stored;
+    const run: RunInfo = { ...info, finished_at: terminal && tasks.length > 0 ? Math.max(...ends) : null };
+    return { run, tasks };
+  }
+
+  summary(runId: string): { run: RunInfo; rollups: RunRollup[] } {
+    const record = this.get(runId);
+    return { run: record.run, rollups: rollups(record.tasks, record.run.backends) };
+  }
+
+  list(filter: { pack_name?: string; limit?: number }): { run: RunInfo; rollups: RunRollup[] }[] {
+    const limit = filter.limit !== undefined && filter.limit > 0 ? filter.limit : -1;
+    return this.store.list(limit, filter.pack_name).map((run) => this.summary(run.run_id));
+  }
+
+  setBaseline(runId: string): { ok: true; pack_name: string } {
+    const run = this.mustGet(runId);
+    this.queue.batch(() => this.store.setBaseline(run.pack_name, runId));
+    return { ok: true, pack_name: run.pack_name };
+  }
+
+  /** The baseline run of a pack, or null. */
+  baselineOf(packName: string): string | null {
+    return this.store.baselineOf(packName) ?? null;
+  }
+
+  pick(runId: string, promptIdValue: string, taskId: number): { ok: true; picks: Record<string, number> } {
+    const record = this.get(runId);
+    const task = record.tasks.find((t) => t.task_id === taskId);
+    if (!task) throw new HubError('not_found', `task ${taskId} is not part of run ${runId}`);
+    if (task.prompt_id !== promptIdValue) throw new HubError('bad_request', `task ${taskId} answers prompt ${task.prompt_id}, not ${promptIdValue}`);
+    const picks = { ...record.run.picks, [promptIdValue]: taskId };
+    this.queue.batch(() => this.store.setPicks(runId, picks));
+    return { ok: true, picks };
+  }
+
+  /** A run exported elsewhere becomes a local run (its tasks finished as they were there). */
+  import(record: RunRecord): { run_id: string; tasks: number } {
+    let runId = record.run.run_id;
+    for (let n = 2; this.store.get(runId); n++) runId = `${record.run.run_id}-import${n}`;
+    return this.queue.batch(() => {
+      this.store.insert({ ...record.run, run_id: runId, baseline: false, picks: {}, imported_from: record.run.host });
+      const idMap = new Map<number, number>();
+      for (const task of record.tasks) {
+        const finished = task.status === 'done' || task.status === 'failed' || task.status === 'cancelled';
+        const now = record.run.created_at;
+        const metadata: TaskMetadata = { prompt_id: task.prompt_id, repeat_index: task.repeat_index };
+        if (task.expect) metadata.expect = task.expect;
+        const newId = this.queue.importFinished(
+          {
+            prompt: task.prompt,
+            status: finished ? task.status : 'cancelled',
+            backend: task.backend,
+            attempts: 1,
+            worker_id: task.artifact?.worker_id ?? null,
+            result: task.result,
+            error: finished ? task.error : `not finished when the run was exported (${task.status})`,
+            labels: [],
+            metadata: { ...metadata },
+            run_id: runId,
+            created_at: now,
+            updated_at: task.artifact?.finished_at ?? now,
+            leased_at: task.artifact?.started_at ?? null,
+            finished_at: task.status === 'done' || task.status === 'failed' ? (task.artifact?.finished_at ?? now) : null,
+            cancelled_at: task.status === 'cancelled' || !finished ? now : null,
+          },
+          task.artifact,
+        );
+        idMap.set(task.task_id, newId);
+      }
+      const picks: Record<string, number> = {};
+      for (const [prompt, taskId] of Object.entries(record.run.picks)) {
+        const mapped = idMap.get(taskId);
+        if (mapped !== undefined) picks[prompt] = mapped;
+      }
+      this.store.setPicks(runId, picks);
+      return { run_id: runId, tasks: record.tasks.length };
+    });
+  }
+
+  /** Keeps the newest `keep` runs (and every baseline); deletes the rest with their tasks. */
+  prune(keep: number): { deleted: string[] } {
+    if (!Number.isInteger(keep) || keep < 0) throw new HubError('bad_request', 'keep must be a whole number >= 0');
+    const baselines = this.store.baselineIds();
+    const victims = this.store.idsNewestFirst().filter((id) => !baselines.has(id)).slice(keep);
+    this.queue.batch(() => {
+      for (const runId of victims) {
+        this.queue.deleteRunTasks(runId);
+        this.store.delete(runId);
+      }
+    });
+    return { deleted: victims };
+  }
+}

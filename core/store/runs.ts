@@ -1,0 +1,123 @@
+/** The runs and baselines tables: prepared statements, row mapping. */
+import type { Db } from './database.js';
+import { toTask, type StoredTask, type TaskRow } from './tasks.js';
+import type { Artifact } from '../queue/artifact.js';
+import type { LockEntryState, RunInfo, RunPreset } from '../runs/types.js';
+
+interface RunRow {
+  run_id: string;
+  label: string | null;
+  pack_name: string;
+  pack_path: string | null;
+  preset: RunPreset;
+  backends: string;
+  repeat: number;
+  created_at: number;
+  host: string;
+  lock_state: string | null;
+  picks: string;
+  imported_from: string | null;
+  baseline: number;
+}
+
+export type StoredRun = Omit<RunInfo, 'finished_at'> & { imported_from: string | null };
+
+function toRun(row: RunRow): StoredRun {
+  return {
+    run_id: row.run_id,
+    label: row.label,
+    pack_name: row.pack_name,
+    pack_path: row.pack_path,
+    preset: row.preset,
+    backends: JSON.parse(row.backends) as string[],
+    repeat: row.repeat,
+    created_at: row.created_at,
+    host: row.host,
+    lock_state: row.lock_state === null ? null : (JSON.parse(row.lock_state) as LockEntryState[]),
+    baseline: row.baseline === 1,
+    picks: JSON.parse(row.picks) as Record<string, number>,
+    imported_from: row.imported_from,
+  };
+}
+
+const SELECT_RUN = `SELECT r.*, (b.run_id IS NOT NULL) AS baseline FROM runs r LEFT JOIN baselines b ON b.run_id = r.run_id`;
+
+export class RunStore {
+  private readonly stmt;
+
+  constructor(db: Db) {
+    this.stmt = {
+      insert: db.prepare(
+        `INSERT INTO runs (run_id, label, pack_name, pack_path, preset, backends, repeat, created_at, host, lock_state, imported_from)
+         VALUES (@run_id, @label, @pack_name, @pack_path, @preset, @backends, @repeat, @created_at, @host, @lock_state, @imported_from)`,
+      ),
+      get: db.prepare(`${SELECT_RUN} WHERE r.run_id = ?`),
+      list: db.prepare(`${SELECT_RUN} ORDER BY r.created_at DESC, r.rowid DESC LIMIT ?`),
+      listByPack: db.prepare(`${SELECT_RUN} WHERE r.pack_name = ? ORDER BY r.created_at DESC, r.rowid DESC LIMIT ?`),
+      tasks: db.prepare('SELECT t.*, a.data AS artifact FROM tasks t LEFT JOIN artifacts a ON a.task_id = t.task_id WHERE t.run_id = ? ORDER BY t.task_id'),
+      setBaseline: db.prepare('INSERT INTO baselines (pack_name, run_id) VALUES (?, ?) ON CONFLICT(pack_name) DO UPDATE SET run_id = excluded.run_id'),
+      baselineOf: db.prepare('SELECT run_id FROM baselines WHERE pack_name = ?').pluck(),
+      setPicks: db.prepare('UPDATE runs SET picks = ? WHERE run_id = ?'),
+      delete: db.prepare('DELETE FROM runs WHERE run_id = ?'),
+      allIdsNewestFirst: db.prepare('SELECT run_id FROM runs ORDER BY created_at DESC, rowid DESC').pluck(),
+      baselineIds: db.prepare('SELECT run_id FROM baselines').pluck(),
+    };
+  }
+
+  insert(run: StoredRun): void {
+    this.stmt.insert.run({
+      run_id: run.run_id,
+      label: run.label,
+      pack_name: run.pack_name,
+      pack_path: run.pack_path,
+      preset: run.preset,
+      backends: JSON.stringify(run.backends),
+      repeat: run.repeat,
+      created_at: run.created_at,
+      host: run.host,
+      lock_state: run.lock_state === null ? null : JSON.stringify(run.lock_state),
+      imported_from: run.imported_from,
+    });
+  }
+
+  get(runId: string): StoredRun | undefined {
+    const row = this.stmt.get.get(runId) as RunRow | undefined;
+    return row && toRun(row);
+  }
+
+  list(limit: number, packName?: string): StoredRun[] {
+    const rows = (packName === undefined ? this.stmt.list.all(limit) : this.stmt.listByPack.all(packName, limit)) as RunRow[];
+    return rows.map(toRun);
+  }
+
+  tasks(runId: string): { task: StoredTask; artifact: Artifact | null }[] {
+    return (this.stmt.tasks.all(runId) as (TaskRow & { artifact: string | null })[]).map((row) => ({
+      task: toTask(row),
+      artifact: row.artifact === null ? null : (JSON.parse(row.artifact) as Artifact),
+    }));
+  }
+
+  setBaseline(packName: string, runId: string): void {
+    this.stmt.setBaseline.run(packName, runId);
+  }
+
+  baselineOf(packName: string): string | undefined {
+    return this.stmt.baselineOf.get(packName) as string | undefined;
+  }
+
+  setPicks(runId: string, picks: Record<string, number>): void {
+    this.stmt.setPicks.run(JSON.stringify(picks), runId);
+  }
+
+  delete(runId: string): void {
+    this.stmt.delete.run(runId);
+  }
+
+  idsNewestFirst(): string[] {
+    return this.stmt.allIdsNewestFirst.all() as string[];
+  }
+
+  baselineIds(): Set<string> {
+    return new Set(this.stmt.baselineIds.all() as string[]);
+  }
+}

@@ -1,0 +1,275 @@
+/**
+ * Installs the vendor CLIs pinned in tests/real-clis.json (package, version, binary) into a cache
+ * outside the repo, one npm prefix per `<package>@<version>`, for the real-CLI integration test:
+ *
+ *   node dist/scripts/real-clis.js [--json]     # after `npm run build`; prints binary paths
+ *
+ * Cache: $MITTELO_CLI_CACHE, else ~/.cache/mittelo/real-clis. A prefix whose binary answers
+ * `--version` with the pinned version is kept, so a warm run costs four version checks.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { z } from 'zod';
+import { acquireDirLock } from './lib/dir-lock.js';
+
+const PinSchema = z.object({
+  /** The driver the pin serves (drivers/*.ts `name`); its npmPackage/verifiedVersion must agree. */
+  driver: z.string().min(1),
+  package: z.string().regex(/^(@[\w.-]+\/)?[\w.-]+$/, 'an npm package name'),
+  version: z.string().regex(/^\d+\.\d+\.\d+[\w.+-]*$/, 'an exact version (no range)'),
+  binary: z.string().regex(/^[\w.-]+$/, 'a bare executable name'),
+});
+const PinsFileSchema = z.object({ clis: z.array(PinSchema).min(1) });
+export type CliPin = z.infer<typeof PinSchema>;
+
+export interface InstalledCli extends CliPin {
+  /** Absolute path of the executable (`<dir>/node_modules/.bin/<binary>`). */
+  bin: string;
+  /** The npm prefix the package lives in. */
+  dir: string;
+  status: 'cached' | 'installed';
+}
+
+export interface EnsureOptions {
+  pins?: CliPin[];
+  cacheDir?: string;
+  /** npm installs at once; default 2 (each is a few hundred MB of download and unpacking). */
+  concurrency?: number;
+  /** Per install; default 10 minutes. */
+  installTimeoutMs?: number;
+  /** Progress lines; default stderr. */
+  log?: (line: string) => void;
+}
+
+const DEFAULT_INSTALL_TIMEOUT_MS = 10 * 60 * 1000;
+const VERSION_TIMEOUT_MS = 60 * 1000;
+/** Written into a prefix once its binary has answered with the pinned version. */
+const READY_MARKER = '.mittelo-real-cli.json';
+/** Settings an enclosing `npm test` exports that would bend a nested install (prefix, silence, dry run). */
+const INHERITED_NPM_SETTINGS = ['npm_config_local_prefix', 'npm_config_prefix', 'npm_config_global', 'npm_config_loglevel', 'npm_config_dry_run', 'npm_config_workspace', 'npm_config_workspaces'];
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** The repository root: the nearest folder up from this file (scripts/ or dist/scripts/) with a package.json. */
+function repoRoot(): string {
+  for (let dir = here; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no package.json above ${here}`);
+  }
+}
+
+/**
+ * The pinned CLIs. The one place pins are read: when they move into `mittelo.lock.json`, only
+ * this function changes.
+ */
+export function readPins(file: string = path.join(repoRoot(), 'tests', 'real-clis.json')): CliPin[] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`cannot read CLI pins from ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const parsed = PinsFileSchema.safeParse(raw);
+  if (!parsed.success) throw new Error(`invalid CLI pins in ${file}: ${z.prettifyError(parsed.error)}`);
+  return parsed.data.clis;
+}
+
+export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
+  const configured = env.MITTELO_CLI_CACHE;
+  return configured ? path.resolve(configured) : path.join(os.homedir(), '.cache', 'mittelo', 'real-clis');
+}
+
+export function specOf(pin: CliPin): string {
+  return `${pin.package}@${pin.version}`;
+}
+
+export function installDir(cache: string, pin: CliPin): string {
+  return path.join(cache, specOf(pin));
+}
+
+export function binPath(dir: string, pin: CliPin): string {
+  return path.join(dir, 'node_modules', '.bin', pin.binary);
+}
+
+/** The pinned version as a whole token in `--version` output ("codex-cli 0.169.0", "2.1.197 (Claude Code)"). */
+export function versionMatches(output: string, version: string): boolean {
+  const escaped = version.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(?<![\\w.-])v?${escaped}(?![\\w.-])`).test(output);
+}
+
+interface Finished {
+  code: number | null;
+  signal: string | null;
+  output: string;
+  timedOut: boolean;
+  error: string | null;
+}
+
+/**
+ * Runs a command and keeps the last 64 KiB of its output. It stays in our process group, so a
+ * Ctrl-C reaches npm and its install scripts too; a timeout sends SIGTERM (npm passes it on to
+ * running scripts), then SIGKILL.
+ */
+function run(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number }): Promise<Finished> {
+  return new Promise((resolve) => {
+    let output = '';
+    const keep = (chunk: Buffer): void => {
+      output = (output + chunk.toString('utf8')).slice(-64 * 1024);
+    };
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let timedOut = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGTERM');
+      killTimer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    }, options.timeoutMs);
+    const settle = (finished: Finished): void => {
+      clearTimeout(timer);
+      clearTimeout(killTimer);
+      resolve(finished);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    child.once('error', (error) => settle({ code: null, signal: null, output, timedOut, error: error.message }));
+    child.once('close', (code, signal) => settle({ code, signal, output, timedOut, error: null }));
+  });
+}
+
+function lastLines(text: string, count = 15): string {
+  return text.trimEnd().split('\n').slice(-count).join('\n');
+}
+
+/** `<binary> --version` with HOME in a throwaway folder (a version check must not touch a real home). */
+async function installedVersion(bin: string): Promise<{ ok: boolean; output: string }> {
+  if (!fs.existsSync(bin)) return { ok: false, output: `${bin} does not exist` };
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mittelo-cli-version-'));
+  try {
+    const env = { PATH: process.env.PATH ?? '', HOME: home, TMPDIR: os.tmpdir() };
+    const done = await run(bin, ['--version'], { cwd: home, env, timeoutMs: VERSION_TIMEOUT_MS });
+    const output = done.error ?? done.output;
+    return { ok: done.code === 0 && !done.timedOut, output: done.timedOut ? `no answer within ${VERSION_TIMEOUT_MS / 1000}s: ${output}` : output };
+  } finally {
+    fs.rmSync(home, { recursive: true, force: true });
+  }
+}
+
+/** True when the prefix finished installing (marker) and its binary reports the pinned version. */
+async function isReady(dir: string, pin: CliPin): Promise<boolean> {
+  if (!fs.existsSync(path.join(dir, READY_MARKER))) return false;
+  const version = await installedVersion(binPath(dir, pin));
+  return version.ok && versionMatches(version.output, pin.version);
+}
+
+function npmEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of INHERITED_NPM_SETTINGS) delete env[name];
+  return env;
+}
+
+/** A fresh prefix, `npm install <package>@<version>` into it, then the version check and the marker. */
+async function install(dir: string, pin: CliPin, timeoutMs: number): Promise<void> {
+  const spec = specOf(pin);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  // Reviewed: the pinned package's own install script (it puts the native binary in place).
+  // npm 11 runs unreviewed scripts with a notice today and may refuse them later.
+  const manifest = { name: 'mittelo-real-cli', private: true, allowScripts: { [spec]: true } };
+  fs.writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  const done = await run('npm', ['install', '--prefix', dir, '--no-audit', '--no-fund', spec], { cwd: dir, env: npmEnv(), timeoutMs });
+  if (done.error) throw new Error(`could not run npm: ${done.error}`);
+  if (done.timedOut) throw new Error(`npm install did not finish within ${Math.round(timeoutMs / 1000)}s:\n${lastLines(done.output)}`);
+  if (done.code !== 0) throw new Error(`npm install exited with ${done.code ?? done.signal}:\n${lastLines(done.output)}`);
+  const bin = binPath(dir, pin);
+  const version = await installedVersion(bin);
+  if (!version.ok || !versionMatches(version.output, pin.version)) {
+    throw new Error(`installed, but \`${pin.binary} --version\` did not report ${pin.version}: ${lastLines(version.output, 5)}`);
+  }
+  fs.writeFileSync(path.join(dir, READY_MARKER), `${JSON.stringify({ ...pin, installedAt: new Date().toISOString() })}\n`);
+}
+
+async function ensureOne(cache: string, pin: CliPin, timeoutMs: number, log: (line: string) => void): Promise<InstalledCli> {
+  const dir = installDir(cache, pin);
+  const spec = specOf(pin);
+  const result = (status: InstalledCli['status']): InstalledCli => ({ ...pin, bin: binPath(dir, pin), dir, status });
+  if (await isReady(dir, pin)) {
+    log(`real-clis: ${spec}: cached at ${dir}`);
+    return result('cached');
+  }
+  const unlock = await acquireDirLock(`${dir}.lock`, {
+    maxAgeMs: timeoutMs + 60_000,
+    onWait: () => log(`real-clis: ${spec}: waiting for another process installing into ${dir}`),
+  });
+  try {
+    // Another process may have installed it while this one waited for the lock.
+    if (await isReady(dir, pin)) {
+      log(`real-clis: ${spec}: cached at ${dir}`);
+      return result('cached');
+    }
+    log(`real-clis: ${spec}: installing into ${dir}`);
+    const started = Date.now();
+    await install(dir, pin, timeoutMs);
+    log(`real-clis: ${spec}: installed in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    return result('installed');
+  } finally {
+    unlock();
+  }
+}
+
+/** Runs `task` over `items`, at most `limit` at a time, settling every one. */
+async function settleAll<T, R>(items: T[], limit: number, task: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+  const results: PromiseSettledResult<R>[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < items.length; i = next++) {
+      try {
+        results[i] = { status: 'fulfilled', value: await task(items[i] as T) };
+      } catch (reason) {
+        results[i] = { status: 'rejected', reason };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}
+
+/**
+ * Makes every pinned CLI present in the cache and returns where each binary is. Installs run in
+ * parallel (bounded); if any fails, the error names every package that failed and why.
+ */
+export async function ensureRealClis(options: EnsureOptions = {}): Promise<InstalledCli[]> {
+  const pins = options.pins ?? readPins();
+  const cache = options.cacheDir ?? cacheRoot();
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const timeoutMs = options.installTimeoutMs ?? DEFAULT_INSTALL_TIMEOUT_MS;
+  const started = Date.now();
+  const settled = await settleAll(pins, options.concurrency ?? 2, (pin) => ensureOne(cache, pin, timeoutMs, log));
+  const failures = settled.flatMap((s, i) => {
+    if (s.status === 'fulfilled') return [];
+    const pin = pins[i];
+    return [`${pin ? specOf(pin) : '?'}: ${s.reason instanceof Error ? s.reason.message : String(s.reason)}`];
+  });
+  if (failures.length > 0) {
+    throw new Error(`could not install ${failures.length} of ${pins.length} pinned CLIs into ${cache}:\n${failures.map((f) => `- ${f}`).join('\n')}`);
+  }
+  const installed = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  log(`real-clis: ${installed.length} CLIs ready in ${((Date.now() - started) / 1000).toFixed(1)}s (cache ${cache})`);
+  return installed;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const json = argv.includes('--json');
+  const installed = await ensureRealClis();
+  if (json) process.stdout.write(`${JSON.stringify(installed, null, 2)}\n`);
+  else for (const cli of installed) process.stdout.write(`${cli.binary}\t${cli.version}\t${cli.bin}\n`);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  main(process.argv.slice(2)).catch((error: unknown) => {
+    process.stderr.write(`real-clis: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  });
+}
