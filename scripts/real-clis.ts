@@ -1,5 +1,5 @@
 /**
- * Installs the vendor CLIs pinned in tests/real-clis.json (package, version, binary) into a cache
+ * Installs the vendor CLIs pinned in the repo's mittelo.lock.json (npm package, version, binary) into a cache
  * outside the repo, one npm prefix per `<package>@<version>`, for the real-CLI integration test:
  *
  *   node dist/scripts/real-clis.js [--json]     # after `npm run build`; prints binary paths
@@ -22,7 +22,17 @@ const PinSchema = z.object({
   version: z.string().regex(/^\d+\.\d+\.\d+[\w.+-]*$/, 'an exact version (no range)'),
   binary: z.string().regex(/^[\w.-]+$/, 'a bare executable name'),
 });
-const PinsFileSchema = z.object({ clis: z.array(PinSchema).min(1) });
+/** The part of `mittelo.lock.json` (core/lock/file.ts) the contract test needs: its npm-installed CLIs. */
+const LockFileSchema = z.object({
+  clis: z.array(
+    z.object({
+      name: z.string().min(1),
+      binary: z.string().min(1),
+      version: z.string().min(1),
+      source: z.object({ type: z.string(), package: z.string().optional() }),
+    }),
+  ),
+});
 export type CliPin = z.infer<typeof PinSchema>;
 
 export interface InstalledCli extends CliPin {
@@ -61,20 +71,21 @@ function repoRoot(): string {
   }
 }
 
-/**
- * The pinned CLIs. The one place pins are read: when they move into `mittelo.lock.json`, only
- * this function changes.
- */
-export function readPins(file: string = path.join(repoRoot(), 'tests', 'real-clis.json')): CliPin[] {
+/** The pinned CLIs: the npm-installed entries of the repo's own version lock. The one place pins are read. */
+export function readPins(file: string = path.join(repoRoot(), 'mittelo.lock.json')): CliPin[] {
   let raw: unknown;
   try {
     raw = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (error) {
     throw new Error(`cannot read CLI pins from ${file}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const parsed = PinsFileSchema.safeParse(raw);
-  if (!parsed.success) throw new Error(`invalid CLI pins in ${file}: ${z.prettifyError(parsed.error)}`);
-  return parsed.data.clis;
+  const parsed = LockFileSchema.safeParse(raw);
+  if (!parsed.success) throw new Error(`invalid lock file ${file}: ${z.prettifyError(parsed.error)}`);
+  const pins = parsed.data.clis.flatMap((cli) =>
+    cli.source.type === 'npm' && cli.source.package ? [PinSchema.parse({ driver: cli.name, package: cli.source.package, version: cli.version, binary: cli.binary })] : [],
+  );
+  if (pins.length === 0) throw new Error(`${file} locks no CLI installed from npm`);
+  return pins;
 }
 
 export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {

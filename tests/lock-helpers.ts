@@ -12,6 +12,15 @@ import { repoRoot, runCli, tempDir, type CliResult } from './helpers.js';
 
 export const FAKE_BIN = path.join(repoRoot, 'tests', 'fixtures', 'bin');
 
+/**
+ * Vendor CLIs installed in the Homebrew folders, which the binary search always looks in whatever
+ * PATH says: tests that need a CLI to be missing skip themselves on such a machine.
+ */
+export const CLIS_IN_BREW_DIRS = listDrivers()
+  .flatMap((d) => (d.kind === 'one-shot' && d.binary ? [d.binary] : []))
+  .filter((bin) => ['/usr/local/bin', '/opt/homebrew/bin'].some((dir) => fs.existsSync(path.join(dir, bin))));
+export const SOME_CLI_IN_BREW_DIRS = CLIS_IN_BREW_DIRS.length > 0;
+
 /** Every credential variable any driver looks at, blanked (empty counts as unset). */
 const NO_CREDENTIALS = Object.fromEntries(listDrivers().flatMap((d) => d.authHints.env).map((name) => [name, '']));
 

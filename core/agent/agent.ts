@@ -68,7 +68,9 @@ export class Agent {
   private readonly work: HubLink;
   private readonly leaseLinks: HubLink[] = [];
   private readonly running = new Map<number, RunningTask>();
+  /** Processes running now, per backend and in all: a slot frees when its process ends, not when the hub has the ack. */
   private readonly runningPerBackend = new Map<string, number>();
+  private processes = 0;
   private readonly rates = new Map<string, StartRate>();
   private readonly slotWaiters = new Set<() => void>();
   private started = 0;
@@ -188,7 +190,7 @@ export class Agent {
 
   private freeSlots(backend: ServedBackend): number {
     const own = backend.concurrency - (this.runningPerBackend.get(backend.name) ?? 0);
-    const total = this.totalSlots - this.running.size;
+    const total = this.totalSlots - this.processes;
     const budget = this.options.maxTasks === undefined ? Infinity : this.options.maxTasks - this.started;
     return Math.max(0, Math.min(own, total, budget));
   }
@@ -251,6 +253,16 @@ export class Agent {
   private start(backend: ServedBackend, task: LeasedTask): void {
     this.started++;
     this.runningPerBackend.set(backend.name, (this.runningPerBackend.get(backend.name) ?? 0) + 1);
+    this.processes++;
+    let slotFreed = false;
+    // The next lease overlaps this task's ack: the slot is about the CLI process, which has ended.
+    const freeSlot = () => {
+      if (slotFreed) return;
+      slotFreed = true;
+      this.processes--;
+      this.runningPerBackend.set(backend.name, (this.runningPerBackend.get(backend.name) ?? 1) - 1);
+      this.wakeSlotWaiters();
+    };
     this.rates.get(backend.name)?.started();
     const controller = new AbortController();
     const entry: RunningTask = { task, backend, controller, done: Promise.resolve() };
@@ -273,6 +285,7 @@ export class Agent {
       .then(async (ack) => {
         entry.ended = true;
         clearInterval(heartbeat);
+        freeSlot();
         await pump.flush();
         await this.deliver(entry, ack);
       })
@@ -281,8 +294,7 @@ export class Agent {
         clearInterval(heartbeat);
         pump.close();
         this.running.delete(task.task_id);
-        this.runningPerBackend.set(backend.name, (this.runningPerBackend.get(backend.name) ?? 1) - 1);
-        this.wakeSlotWaiters();
+        freeSlot();
         this.changed();
       });
   }

@@ -1,4 +1,5 @@
 /** `mittelo lock write|check` (the version lock) and `mittelo doctor` (is this machine fit to run, and has it drifted). */
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadWorkspaceConfig } from '../agent/config.js';
@@ -128,6 +129,11 @@ function registerDoctor(program: Command): void {
       const workspace = workspaceOf(flags);
       const dbPath = flags.db ? path.resolve(flags.db) : defaultDbPath(process.env, workspace);
       if (flags.history) {
+        if (!fs.existsSync(dbPath)) {
+          // Reading the history must not create a database.
+          print(flags, { db: dbPath, runs: [] }, () => `no doctor runs recorded yet (no database at ${dbPath})`);
+          return;
+        }
         const { openDatabase } = await import('../store/database.js');
         const { listDoctorRuns } = await import('../doctor/history.js');
         const { formatDoctorHistory } = await import('../doctor/format.js');

@@ -128,7 +128,11 @@ export function registerRunCommands(program: Command): void {
         preset,
         repeat: flags.repeat,
         concurrency: flags.concurrency,
-        lockState: await lockState(),
+        lockState: await lockState().catch((err: unknown) => {
+          // A broken lock file must not stop a run; the run records no lock state and says why.
+          log(`version lock not recorded: ${err instanceof Error ? err.message : String(err)}`);
+          return null;
+        }),
         withBaseline: Boolean(flags.againstBaseline),
         log,
         onProgress: flags.json ? undefined : (progress) => printer.draw(progress.render()),

@@ -167,8 +167,10 @@ class Differ {
     let matches: [number, number][] | null = [];
     if (keptA.length > 0 && keptB.length > 0) {
       const maxEditLength = Math.min(size, Math.floor(Math.sqrt(this.budget)));
-      const changes = maxEditLength > 0 && this.editLowerBound(keptA, keptB) <= maxEditLength ? diffArrays(keptA.map((i) => a[i] as number), keptB.map((j) => b[j] as number), { maxEditLength }) : undefined;
-      let edits = maxEditLength;
+      // Skip Myers outright when it could not finish within its edit limit.
+      const tried = maxEditLength > 0 && this.editLowerBound(keptA, keptB) <= maxEditLength;
+      const changes = tried ? diffArrays(keptA.map((i) => a[i] as number), keptB.map((j) => b[j] as number), { maxEditLength }) : undefined;
+      let edits = tried ? maxEditLength : 0;
       if (changes) {
         edits = 0;
         let i = 0;

@@ -10,7 +10,8 @@ import type { RunPreset, RunRollup } from '../runs/types.js';
 
 export const PAIR_CATEGORIES = ['new_failure', 'fixed', 'changed', 'still_failing', 'only_in_a', 'only_in_b', 'unchanged'] as const;
 /**
- * - `unchanged`: both ok (done, checks pass), same answer.
+ * - `unchanged`: both ok (done, every check passes), same answer (a check added between the runs
+ *   that passes does not make a difference).
  * - `changed`: both ok, answers differ.
  * - `new_failure`: A ok and B not (failed, not finished, or a check fails), or any check that passed
  *   in A fails in B (a check regression), whatever A's other checks did.

@@ -117,12 +117,7 @@ export async function checkLock(options: CheckOptions = {}): Promise<DriftReport
   return { lock_file: lockPath(workspace), written_at: lock.written_at, ok: !entries.some((e) => isDrift(e.status)), entries };
 }
 
-/**
- * The lock as it stands on this machine, for a run to record; null when the workspace has no lock.
- * Runs record four version words: a version that cannot be ordered (`different` here) is recorded
- * as `newer`, the usual cause being a new release that changed its --version output; the two
- * versions recorded next to it tell the reader the rest.
- */
+/** The lock as it stands on this machine, for a run to record; null when the workspace has no lock. */
 export async function lockState(options: CheckOptions = {}): Promise<LockEntryState[] | null> {
   const report = await checkLock(options);
   if (!report) return null;
@@ -130,6 +125,6 @@ export async function lockState(options: CheckOptions = {}): Promise<LockEntrySt
     cli: e.cli,
     locked_version: e.locked_version,
     installed_version: e.installed_version,
-    status: e.status === 'different' ? 'newer' : e.status,
+    status: e.status,
   }));
 }

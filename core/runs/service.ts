@@ -60,7 +60,8 @@ export class RunService {
     const plan: { entry: PackEntry; backend: string; repeat: number }[] = [];
     for (let repeat = 0; repeat < input.repeat; repeat++) {
       for (const entry of input.entries) {
-        const backends = entry.backend ? input.backends.filter((b) => b === entry.backend) : input.backends;
+        const wanted = entry.backend?.toLowerCase().replace(/-/g, '_');
+        const backends = wanted ? input.backends.filter((b) => b === wanted) : input.backends;
         for (const backend of backends) plan.push({ entry, backend, repeat });
       }
     }

@@ -12,9 +12,15 @@ import type { RunService } from '../runs/service.js';
 import { RUN_PRESETS, type RunRecord } from '../runs/types.js';
 import { expectSchema } from '../runs/expect.js';
 
+/**
+ * Routing names are compared in one spelling, the one the driver registry accepts: lower case with
+ * `_` for `-` (`Claude-Code` routes like `claude_code`). Aliases stay distinct (`glm` is not
+ * `claude_code`: the same CLI, configured for another endpoint).
+ */
 const backendName = z
   .string()
-  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/, 'must be a backend name: letters, digits, _ . - (max 64)');
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/, 'must be a backend name: letters, digits, _ . - (max 64)')
+  .transform((name) => name.toLowerCase().replace(/-/g, '_'));
 const taskId = z.number().int().positive();
 const leaseSeconds = z.number().positive().max(7 * 24 * 3600);
 

@@ -140,11 +140,11 @@ describe.concurrent('mittelo enqueue', () => {
     expect(target.queue.get(answer.task_id).prompt).toBe('p');
   });
 
-  it('--backend, --priority, --max-attempts and --label are stored on the task', async () => {
+  it('--backend (in its routing spelling: claude-code routes as claude_code), --priority, --max-attempts and --label are stored on the task', async () => {
     const target = await hub();
     const args = ['enqueue', '--prompt', 'routed', '--backend', 'claude-code', '--priority', '-3', '--max-attempts', '2', '--label', 'a', '--label', 'b', '--json'];
     const { task_id: taskId } = json<{ task_id: number }>(await mittelo(target, args));
-    expect(target.queue.get(taskId)).toMatchObject({ backend: 'claude-code', priority: -3, max_attempts: 2, labels: ['a', 'b'] });
+    expect(target.queue.get(taskId)).toMatchObject({ backend: 'claude_code', priority: -3, max_attempts: 2, labels: ['a', 'b'] });
   });
 
   it('--file queues the whole file as one prompt', async () => {

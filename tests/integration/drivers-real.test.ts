@@ -1,6 +1,6 @@
 /**
  * The vendor drivers against the real CLIs, installed from npm at the versions pinned in
- * tests/real-clis.json into a cache outside the repo (scripts/real-clis.ts; cold install about half
+ * mittelo.lock.json (the repo's own version lock) into a cache outside the repo (scripts/real-clis.ts; cold install about half
  * a minute, warm a version check each). HOME is a fresh temporary folder, no credential variable is
  * passed, and the machine has no network: every prompt fails, and what is checked is *how*: the
  * failure class each CLI must end in, its own words in the message, and no process left behind.
