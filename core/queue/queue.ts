@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../store/database.js';
-import { TaskStore, type StoredTask } from '../store/tasks.js';
+import { TaskStore, type StoredTask, type TaskRowView } from '../store/tasks.js';
 import { ArtifactStore } from '../store/artifacts.js';
 import type { Artifact } from './artifact.js';
 import { HubError } from '../errors.js';
@@ -377,6 +377,11 @@ export class TaskQueue {
     this.events.retried(ids);
     if (ids.length > 0) this.wakeWaiters();
     return { retried: ids.length };
+  }
+
+  /** Compact rows for the Tasks table (see TaskStore.rows). */
+  rows(filter: ListFilter & { search?: string }): TaskRowView[] {
+    return this.store.rows(filter);
   }
 
   list(filter: ListFilter): Task[] {

@@ -12,7 +12,8 @@ import type { PackEntry } from '../pack.js';
 import { HubClient } from '../wire/client.js';
 import { Agent, type ServedBackend } from '../agent/agent.js';
 import { driverFor, preflight, type BackendSpec } from '../agent/backend.js';
-import { RunProgress } from './progress.js';
+import { RunFollower } from './follow.js';
+import type { RunProgress } from './progress.js';
 import type { LockEntryState, RunPreset, RunRecord } from './types.js';
 
 export interface RunRequest {
@@ -45,10 +46,14 @@ export interface RunOutcome {
   baseline: RunRecord | null;
 }
 
-async function connectOrEmbed(request: RunRequest): Promise<{ client: HubClient; stop: () => Promise<void>; address: ClientAddress; embedded: boolean }> {
+/**
+ * The hub to use: the one at `address` when it answers, else one started in this process. The probe
+ * connection is closed at once; the run then talks to the hub through a reconnecting link.
+ */
+async function hubOrEmbed(request: RunRequest): Promise<{ address: ClientAddress; embedded: boolean; stop: () => Promise<void> }> {
   try {
-    const client = await HubClient.connect(request.address);
-    return { client, stop: async () => client.close(), address: request.address, embedded: false };
+    (await HubClient.connect(request.address)).close();
+    return { address: request.address, embedded: false, stop: async () => undefined };
   } catch (err) {
     if (!(err instanceof HubError && err.code === 'unreachable') || request.embeddedDbPath === null) throw err;
   }
@@ -57,16 +62,7 @@ async function connectOrEmbed(request: RunRequest): Promise<{ client: HubClient;
   const hub = await startHub({ dbPath, port: 0, ...(request.address.token ? { token: request.address.token } : {}) });
   request.log(`no hub at ${request.address.host}:${request.address.port}; started one in this process on ${path.relative(process.cwd(), dbPath) || dbPath}`);
   const address: ClientAddress = { host: hub.host, port: hub.port, ...(request.address.token ? { token: request.address.token } : {}) };
-  const client = await HubClient.connect(address);
-  return {
-    client,
-    address,
-    embedded: true,
-    stop: async () => {
-      client.close();
-      await hub.stop();
-    },
-  };
+  return { address, embedded: true, stop: () => hub.stop() };
 }
 
 async function inProcessBackend(spec: BackendSpec, concurrency: number, log: (line: string) => void): Promise<ServedBackend> {
@@ -90,26 +86,15 @@ async function inProcessBackend(spec: BackendSpec, concurrency: number, log: (li
 }
 
 export async function executeRun(request: RunRequest): Promise<RunOutcome> {
-  const hub = await connectOrEmbed(request);
+  const hub = await hubOrEmbed(request);
+  const follower = new RunFollower(hub.address, { log: request.log, ...(request.onProgress ? { onProgress: request.onProgress } : {}) });
   const agents: Agent[] = [];
   const agentRuns: Promise<unknown>[] = [];
   try {
-    const progressEvents: { task_id: number; status: RunRecord['tasks'][number]['status'] }[] = [];
-    let progress: RunProgress | undefined;
-    let wake: (() => void) | undefined;
-    await hub.client.subscribe((event) => {
-      if (!('task' in event)) return;
-      if (progress) {
-        if (progress.update(event.task)) {
-          request.onProgress?.(progress);
-          if (progress.finished) wake?.();
-        }
-      } else {
-        progressEvents.push(event.task);
-      }
-    }, ['leased', 'acked', 'cancelled', 'expired', 'released']);
-
-    const created = await hub.client.call<{ run_id: string; task_ids: number[] }>('run_create', {
+    // Subscribed before the run exists, so none of its events is missed. Creating is not retried
+    // (a retry after a lost answer would make a second run); everything after it rides out restarts.
+    const client = await follower.connect();
+    const created = await client.call<{ run_id: string; task_ids: number[] }>('run_create', {
       pack_name: request.packName,
       pack_path: request.packPath,
       preset: request.preset,
@@ -124,7 +109,7 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
 
     // An agent serves a backend right now when it waits for work (long poll) or holds a task; one
     // merely seen recently may have stopped.
-    const { workers } = await hub.client.call<{ workers: { backends: string[]; waiting: boolean; running: unknown[] }[] }>('workers');
+    const { workers } = await follower.link.call((c) => c.call<{ workers: { backends: string[]; waiting: boolean; running: unknown[] }[] }>('workers'));
     const served = new Set(workers.filter((w) => w.waiting || w.running.length > 0).flatMap((w) => w.backends));
     const local = request.backends.filter((b) => !served.has(b.name));
     if (local.length > 0) {
@@ -142,24 +127,19 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
       request.log(`in-process agent for ${local.map((b) => b.name).join(', ')}; remote agents serve ${[...served].filter((b) => request.backends.some((s) => s.name === b)).join(', ') || 'none'}`);
     }
 
-    // The task list (with backends) comes from the hub; events that arrived before it are replayed.
-    const initial: RunRecord = await hub.client.call('run_get', { run_id: created.run_id });
-    progress = new RunProgress(initial.tasks.map((t) => ({ task_id: t.task_id, backend: t.backend })));
-    for (const t of initial.tasks) progress.update(t);
-    for (const t of progressEvents) progress.update(t);
-    request.onProgress?.(progress);
-    if (!progress.finished) await new Promise<void>((resolve) => (wake = resolve));
+    await follower.until(created.run_id);
 
-    const record: RunRecord = await hub.client.call('run_get', { run_id: created.run_id });
+    const record = await follower.link.call((c) => c.call<RunRecord>('run_get', { run_id: created.run_id }));
     let baseline: RunRecord | null = null;
     if (request.withBaseline) {
-      const { run_id: baselineId } = await hub.client.call<{ run_id: string | null }>('run_baseline_of', { pack_name: request.packName });
-      if (baselineId && baselineId !== record.run.run_id) baseline = await hub.client.call<RunRecord>('run_get', { run_id: baselineId });
+      const { run_id: baselineId } = await follower.link.call((c) => c.call<{ run_id: string | null }>('run_baseline_of', { pack_name: request.packName }));
+      if (baselineId && baselineId !== record.run.run_id) baseline = await follower.link.call((c) => c.call<RunRecord>('run_get', { run_id: baselineId }));
     }
     return { record, embeddedHub: hub.embedded, inProcessBackends: local.map((b) => b.name), baseline };
   } finally {
     await Promise.all(agents.map((a) => a.stop('release')));
     await Promise.all(agentRuns);
+    follower.close();
     await hub.stop();
   }
 }

@@ -27,6 +27,18 @@ export interface TaskRow {
   cancelled_at: number | null;
 }
 
+export interface TaskRowView {
+  task_id: number;
+  status: TaskStatus;
+  backend: string | null;
+  run_id: string | null;
+  priority: number;
+  created_at: number;
+  updated_at: number;
+  worker_id: string | null;
+  prompt_preview: string;
+}
+
 export interface StoredTask extends Task {
   lease_token: string | null;
 }
@@ -350,6 +362,29 @@ export class TaskStore {
 
   stats(): Stats {
     return { ...this.counts };
+  }
+
+  /** Compact rows for a table (newest first): a prompt preview instead of the whole task. */
+  rows(filter: ListFilter & { search?: string }): TaskRowView[] {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (filter.status) (where.push('status = ?'), params.push(filter.status));
+    if (filter.backend) (where.push('backend = ?'), params.push(filter.backend));
+    if (filter.run_id) (where.push('run_id = ?'), params.push(filter.run_id));
+    if (filter.search) (where.push("prompt LIKE ? ESCAPE '\\'"), params.push(`%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
+    const limit = filter.limit ?? 50;
+    const sql =
+      'SELECT task_id, status, backend, run_id, priority, created_at, updated_at, worker_id, substr(prompt, 1, 120) AS prompt_preview FROM tasks' +
+      (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
+      ' ORDER BY task_id DESC' +
+      (limit > 0 ? ' LIMIT ?' : '');
+    if (limit > 0) params.push(limit);
+    let statement = this.listStatements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare<(string | number)[]>(sql);
+      this.listStatements.set(sql, statement);
+    }
+    return statement.all(...params) as TaskRowView[];
   }
 
   /** Newest first; limit <= 0 means no limit. */

@@ -120,6 +120,13 @@ export const paramSchemas = {
     run_id: z.string().min(1).optional(),
     before_id: taskId.optional(),
   }),
+  list_rows: z.object({
+    status: z.enum(TASK_STATUSES).optional(),
+    limit: z.number().int().min(0).max(1_000_000).default(1000),
+    backend: backendName.optional(),
+    run_id: z.string().min(1).optional(),
+    search: z.string().max(200).optional(),
+  }),
   stats: z.object({}),
   retry_failed: z.object({ task_id: taskId.optional() }),
   get: z.object({ task_id: taskId }),
@@ -165,7 +172,7 @@ export const EXTENSIONS = [
   'get', 'cancel', 'extend', 'subscribe', 'unsubscribe', 'auth', 'hello',
   'priority', 'routing', 'max_attempts', 'lease_token', 'idempotency_key', 'wait_seconds',
   'labels', 'metadata', 'run_id', 'list_filters', 'retry_one',
-  'release', 'output', 'artifact', 'subscribe_types', 'workers', 'runs',
+  'release', 'output', 'artifact', 'subscribe_types', 'workers', 'runs', 'list_rows',
 ];
 
 type Handler<M extends MethodName> = (ctx: MethodContext, params: MethodParams<M>, signal?: AbortSignal) => unknown;
@@ -179,6 +186,7 @@ const handlers: { [M in MethodName]: Handler<M> } = {
   ack: (ctx, p) => ctx.queue.ack(p),
   list: (ctx, p) => ({ tasks: ctx.queue.list(p), stats: ctx.queue.stats() }),
   stats: (ctx) => ({ stats: ctx.queue.stats() }),
+  list_rows: (ctx, p) => ({ rows: ctx.queue.rows(p), stats: ctx.queue.stats() }),
   retry_failed: (ctx, p) => ctx.queue.retryFailed(p.task_id),
   get: (ctx, p) => ({ task: ctx.queue.get(p.task_id) }),
   cancel: (ctx, p) => ctx.queue.cancel(p.task_id),

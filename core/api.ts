@@ -1,0 +1,178 @@
+/**
+ * The one contract between the UI and the core: every call the renderer can make, with the zod
+ * schema of its input and the type of its result. Electron IPC (electron/preload + main) and the
+ * HTTP bridge of browser mode (`mittelo serve`) both serve exactly this list, derived from
+ * `API_CALLS`; the renderer cannot tell which one it talks to.
+ *
+ * Inputs are checked at each edge with these schemas. Results are produced by core/app/handlers.ts
+ * and typed here, so both sides share one source of truth.
+ */
+import { z } from 'zod';
+import type { Comparison } from './compare/types.js';
+import type { SideBySide, PromptEntry } from './compare/pick.js';
+import type { DriftReport } from './lock/check.js';
+import type { RecordResult } from './lock/record.js';
+import type { Artifact } from './queue/artifact.js';
+import type { HubEvent, Stats, Task } from './queue/types.js';
+import { TASK_STATUSES } from './queue/types.js';
+import type { WorkerInfo } from './queue/workers.js';
+import type { RunInfo, RunRecord, RunRollup } from './runs/types.js';
+import { RUN_PRESETS } from './runs/types.js';
+import type { Preflight } from './agent/backend.js';
+import { TOOL_POLICIES } from '../drivers/types.js';
+
+const backendName = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/, 'a backend name: letters, digits, _ . -');
+const taskId = z.number().int().positive();
+const runId = z.string().min(1).max(200);
+
+/** A task as one row of the Tasks table: small, so 100,000 of them load at once. */
+export interface TaskRow {
+  task_id: number;
+  status: Task['status'];
+  backend: string | null;
+  run_id: string | null;
+  priority: number;
+  created_at: number;
+  updated_at: number;
+  /** The first 120 characters of the prompt. */
+  prompt_preview: string;
+  worker_id: string | null;
+}
+
+export interface HubStatus {
+  online: boolean;
+  /** Set while the app tries to reach a hub that went away. */
+  reconnecting: boolean;
+  host: string;
+  port: number;
+  rest_url: string | null;
+  version: string;
+  workspace: string;
+  db_path: string;
+  stats: Stats;
+}
+
+/** A backend as the Backends page shows it: preflight, settings, and the local agent serving it. */
+export interface BackendView {
+  name: string;
+  preflight: Preflight;
+  settings: {
+    concurrency: number;
+    model: string | null;
+    tool_policy: (typeof TOOL_POLICIES)[number];
+    binary_path: string | null;
+  };
+  /** The in-process agent of this app serving it, if started. */
+  local_agent: { running: boolean; concurrency: number } | null;
+}
+
+export interface PackInfo {
+  name: string;
+  path: string;
+  prompts: number;
+}
+
+/** Every UI call: input schema and result type. Add a call here and both bridges serve it. */
+export const API_CALLS = {
+  'hub.status': { input: z.object({}), result: null as unknown as HubStatus },
+  'tasks.rows': {
+    input: z.object({
+      status: z.enum(TASK_STATUSES).optional(),
+      backend: backendName.optional(),
+      run_id: runId.optional(),
+      /** Case-insensitive text in the prompt. */
+      search: z.string().max(200).optional(),
+      limit: z.number().int().min(1).max(200_000).default(100_000),
+    }),
+    result: null as unknown as { rows: TaskRow[]; stats: Stats },
+  },
+  'tasks.get': { input: z.object({ task_id: taskId }), result: null as unknown as { task: Task; artifact: Artifact | null } },
+  'tasks.enqueue': {
+    input: z.object({
+      prompt: z.string().refine((s) => s.trim() !== '', 'must not be blank'),
+      backend: backendName.optional(),
+      priority: z.number().int().min(-1_000_000).max(1_000_000).optional(),
+      max_attempts: z.number().int().positive().optional(),
+    }),
+    result: null as unknown as { task_id: number },
+  },
+  'tasks.cancel': { input: z.object({ task_id: taskId }), result: null as unknown as { task: Task } },
+  'tasks.retry': { input: z.object({ task_id: taskId.optional() }), result: null as unknown as { retried: number } },
+  'workers.list': { input: z.object({}), result: null as unknown as { workers: WorkerInfo[] } },
+  'runs.list': {
+    input: z.object({ pack_name: z.string().min(1).optional(), limit: z.number().int().min(0).max(1000).default(50) }),
+    result: null as unknown as { runs: { run: RunInfo; rollups: RunRollup[] }[] },
+  },
+  'runs.get': { input: z.object({ run_id: runId }), result: null as unknown as RunRecord },
+  'runs.start': {
+    input: z.object({
+      pack: z.string().min(1),
+      backends: z.array(backendName).min(1).max(50),
+      preset: z.enum(RUN_PRESETS).default('smoke'),
+      label: z.string().max(200).optional(),
+      repeat: z.number().int().min(1).max(100).default(1),
+    }),
+    result: null as unknown as { run_id: string; tasks: number },
+  },
+  'runs.baseline': { input: z.object({ run_id: runId }), result: null as unknown as { ok: true; pack_name: string } },
+  'runs.pick': {
+    input: z.object({ run_id: runId, prompt_id: z.string().min(1).max(200), task_id: taskId }),
+    result: null as unknown as { ok: true; picks: Record<string, number> },
+  },
+  'runs.prompts': { input: z.object({ run_id: runId }), result: null as unknown as { prompts: PromptEntry[] } },
+  'runs.sideBySide': { input: z.object({ run_id: runId, prompt_id: z.string().min(1).max(200) }), result: null as unknown as SideBySide | null },
+  /** Two runs compared; without ids: the latest run of the pack (or overall) against the one before it. */
+  'compare.runs': {
+    input: z.object({ run_a: runId.optional(), run_b: runId.optional(), pack_name: z.string().min(1).optional() }),
+    result: null as unknown as { comparison: Comparison | null; reason: string | null },
+  },
+  'packs.list': { input: z.object({}), result: null as unknown as { packs: PackInfo[] } },
+  'backends.list': { input: z.object({}), result: null as unknown as { backends: BackendView[] } },
+  'backends.configure': {
+    input: z.object({
+      name: backendName,
+      concurrency: z.number().int().min(1).max(64).optional(),
+      model: z.string().max(200).nullable().optional(),
+      tool_policy: z.enum(TOOL_POLICIES).optional(),
+      binary_path: z.string().max(4096).nullable().optional(),
+    }),
+    result: null as unknown as { ok: true },
+  },
+  'agents.start': { input: z.object({ backend: backendName, concurrency: z.number().int().min(1).max(64).optional() }), result: null as unknown as { ok: true } },
+  'agents.stop': { input: z.object({ backend: backendName }), result: null as unknown as { ok: true } },
+  'lock.check': { input: z.object({}), result: null as unknown as { report: DriftReport | null } },
+  /** Writing the lock replaces the team's pins: the UI asks first and sends `confirm: true`. */
+  'lock.write': { input: z.object({ confirm: z.literal(true) }), result: null as unknown as RecordResult },
+} as const;
+
+export type ApiName = keyof typeof API_CALLS;
+export type ApiInput<N extends ApiName> = z.input<(typeof API_CALLS)[N]['input']>;
+export type ApiParsedInput<N extends ApiName> = z.output<(typeof API_CALLS)[N]['input']>;
+export type ApiResult<N extends ApiName> = (typeof API_CALLS)[N]['result'];
+
+export const API_NAMES = Object.keys(API_CALLS) as ApiName[];
+
+export function isApiName(name: string): name is ApiName {
+  return Object.hasOwn(API_CALLS, name);
+}
+
+/** What the UI hears without asking: the hub's task events and the app's connection state. */
+export type UiEvent = { kind: 'hub'; event: HubEvent } | { kind: 'connection'; online: boolean; reconnecting: boolean };
+
+/** The error shape both bridges return: a code, words for people, the detail one click away. */
+export interface ApiError {
+  code: string;
+  message: string;
+  detail?: string;
+}
+
+/** Every bridge exposes exactly this to the renderer (window.mittelo in Electron, fetch in browser mode). */
+export interface MitteloApi {
+  call<N extends ApiName>(name: N, input: ApiInput<N>): Promise<ApiResult<N>>;
+  /** Returns an unsubscribe function. */
+  subscribe(listener: (event: UiEvent) => void): () => void;
+}
+
+/** IPC channel names, derived from the contract, never typed twice. */
+export const IPC_CALL_CHANNEL = 'mittelo:call';
+export const IPC_EVENT_CHANNEL = 'mittelo:event';
