@@ -191,8 +191,8 @@ describe('lockState()', () => {
     expect(state?.filter((e) => e.status !== 'unlocked')).toEqual([
       { cli: 'claude_code', locked_version: '2.1.197', installed_version: '2.1.197', status: 'ok' },
       { cli: 'gemini', locked_version: '0.61.0', installed_version: '0.61.0', status: 'ok' },
-      // `different` is recorded as `newer` (runs record four version words); the versions tell the rest.
-      { cli: 'codex', locked_version: 'nightly', installed_version: '0.169.0', status: 'newer' },
+      // A version that cannot be ordered against the lock is recorded as `different`, as `lock check` says.
+      { cli: 'codex', locked_version: 'nightly', installed_version: '0.169.0', status: 'different' },
     ]);
   });
 });
