@@ -1,6 +1,7 @@
 /** `mittelo run` and `mittelo runs ...`: run packs on backends, list, show, export, import, prune, baseline, pick. */
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { TOOL_POLICIES, type ToolPolicy } from '../../drivers/types.js';
 import { loadWorkspaceConfig, specFromSettings } from '../agent/config.js';
@@ -15,6 +16,8 @@ import { RUN_PRESETS, type RunInfo, type RunPreset, type RunRecord, type RunRoll
 import { HubClient } from '../wire/client.js';
 import { lockState } from '../lock/check.js';
 import { compareWithBaseline } from './compare-command.js';
+import { listPrompts, sideBySide } from '../compare/pick.js';
+import { printable } from '../compare/format.js';
 import { clientAddress, collect, parseInteger, withClientOptions, type ClientFlags } from './options.js';
 
 interface RunFlags extends ClientFlags {
@@ -36,10 +39,23 @@ interface RunFlags extends ClientFlags {
 
 const DEFAULT_SMOKE_PACK = path.join('packs', 'smoke.jsonl');
 
+/**
+ * The smoke pack: the workspace's own packs/smoke.jsonl, else the one that comes with mittelo
+ * (found upwards from this module, which sits in core/cli or dist/core/cli of the checkout).
+ */
+function smokePack(): string {
+  if (fs.existsSync(DEFAULT_SMOKE_PACK)) return DEFAULT_SMOKE_PACK;
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, DEFAULT_SMOKE_PACK);
+    if (fs.existsSync(candidate)) return candidate;
+    if (path.dirname(dir) === dir) return DEFAULT_SMOKE_PACK; // not found: reading it names the path
+  }
+}
+
 function resolvePack(flags: RunFlags): { name: string; path: string | null; entries: PackEntry[] } {
   if (flags.pack && flags.prompt) throw new HubError('bad_request', 'give --pack or --prompt, not both');
   if (flags.prompt) return { name: 'prompt', path: null, entries: [{ prompt: flags.prompt, id: 'prompt' }] };
-  const file = flags.pack ?? (flags.preset === 'smoke' || flags.preset === 'pair-smoke' ? DEFAULT_SMOKE_PACK : undefined);
+  const file = flags.pack ?? (flags.preset === 'smoke' || flags.preset === 'pair-smoke' ? smokePack() : undefined);
   if (!file) throw new HubError('bad_request', 'give --pack FILE (a JSONL pack) or --prompt TEXT');
   return { name: path.basename(file).replace(/\.jsonl$/i, ''), path: path.resolve(file), entries: readPackFile(file) };
 }
@@ -133,7 +149,8 @@ export function registerRunCommands(program: Command): void {
           log(`version lock not recorded: ${err instanceof Error ? err.message : String(err)}`);
           return null;
         }),
-        withBaseline: Boolean(flags.againstBaseline),
+        // Every run of a pack with a baseline is compared with it; only --against-baseline gates on it.
+        withBaseline: true,
         log,
         onProgress: flags.json ? undefined : (progress) => printer.draw(progress.render()),
         ...(flags.label ? { label: flags.label } : {}),
@@ -147,7 +164,7 @@ export function registerRunCommands(program: Command): void {
       const total = summary[0];
       let regressions = false;
       let comparisonText = '';
-      if (flags.againstBaseline) {
+      if (flags.againstBaseline || outcome.baseline) {
         const compared = compareWithBaseline(record, outcome.baseline);
         regressions = compared.regressions;
         comparisonText = compared.text;
@@ -155,7 +172,10 @@ export function registerRunCommands(program: Command): void {
       print(flags, { run: record.run, rollups: summary, regressions }, [describeRun(record.run), formatRollups(summary), comparisonText].filter(Boolean).join('\n\n'));
       const failed = (total?.failed ?? 0) + (total?.cancelled ?? 0) + (total?.check_failures ?? 0);
       if (failed > 0) log(`${failed} task(s) failed or failed their checks; see \`mittelo runs show ${record.run.run_id}\``);
-      if (failed > 0 || regressions) process.exitCode = 1;
+      // Against a baseline the exit code is the gate's: what the baseline already failed is known
+      // and does not fail CI again; only regressions do. Without a baseline, any failure does.
+      const gated = Boolean(flags.againstBaseline) && outcome.baseline !== null;
+      if (gated ? regressions : failed > 0) process.exitCode = 1;
     });
 
   const runs = program.command('runs').description('list runs and manage them (show, export, import, prune, baseline, pick)');
@@ -182,6 +202,28 @@ export function registerRunCommands(program: Command): void {
         .filter((t) => !t.pass)
         .map((t) => `  task ${t.task_id} ${t.backend} ${t.prompt_id}: ${t.status !== 'done' ? (t.error ?? t.status).split('\n')[0] : t.checks.filter((c) => !c.pass).map((c) => `${c.check} (${c.detail})`).join('; ')}`);
       print(flags, { ...record, rollups: summary }, [describeRun(record.run), formatRollups(summary), failures.length ? `failures:\n${failures.join('\n')}` : 'no failures'].join('\n\n'));
+    });
+
+  withClientOptions(runs.command('answers'))
+    .description('one prompt of a run, its answers on every backend side by side with latency, tokens, cost (then: runs pick)')
+    .argument('<run-id>')
+    .option('--prompt <prompt-id>', 'the prompt (default: list the prompts of the run)')
+    .action(async (runId: string, flags: ClientFlags & { prompt?: string }) => {
+      const record = await withClient(flags, (c) => c.call<RunRecord>('run_get', { run_id: runId }));
+      if (!flags.prompt) {
+        const prompts = listPrompts(record);
+        print(flags, prompts, prompts.map((p) => `${p.prompt_id}  (${p.tasks} answers${p.picked_task_id ? `, picked task ${p.picked_task_id}` : ''})  ${p.prompt.split('\n')[0]?.slice(0, 80) ?? ''}`).join('\n'));
+        return;
+      }
+      const view = sideBySide(record, flags.prompt);
+      if (!view) throw new HubError('not_found', `run ${runId} has no prompt ${flags.prompt}; see \`mittelo runs answers ${runId}\``);
+      const blocks = view.candidates.map((c) => {
+        const marks = [c.picked ? 'PICKED' : '', c.task_id === view.fastest_task_id ? 'fastest' : '', c.task_id === view.cheapest_task_id ? 'cheapest' : ''].filter(Boolean).join(', ');
+        const head = `── task ${c.task_id} · ${c.backend}${c.repeat_index ? ` #${c.repeat_index}` : ''} · ${c.ok ? 'ok' : c.status} · ${n(c.latency_ms)} ms · tokens ${n(c.input_tokens)}/${n(c.output_tokens)} · $${n(c.cost_usd, 4)}${c.cli_version ? ` · v${c.cli_version}` : ''}${marks ? ` · ${marks}` : ''}`;
+        // Answers are untrusted: control characters are shown escaped, never sent to the terminal.
+        return `${head}\n${printable(c.answer ?? c.error ?? '', true)}`;
+      });
+      print(flags, view, [`prompt ${view.prompt_id}: ${view.prompt}`, ...blocks].join('\n\n'));
     });
 
   withClientOptions(runs.command('export'))
