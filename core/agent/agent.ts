@@ -320,7 +320,8 @@ export class Agent {
         await this.work.call((client) => client.release(task.task_id, task.lease_token));
         this.log(`released task ${task.task_id}`);
       } catch (err) {
-        this.log(`could not release task ${task.task_id} (${errorMessage(err)}); it is leased again when its lease expires`);
+        if (err instanceof HubError && err.code === 'conflict') this.log(`task ${task.task_id} was no longer ours to release: ${err.message}`);
+        else this.log(`could not release task ${task.task_id} (${errorMessage(err)}); it is leased again when its lease expires`);
       }
       return;
     }

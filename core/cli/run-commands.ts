@@ -134,7 +134,15 @@ export function registerRunCommands(program: Command): void {
       const backends = resolveBackends(flags, preset);
       const log = (line: string) => process.stderr.write(`mittelo run: ${line}\n`);
       const printer = new ProgressPrinter(process.stderr);
+      const interrupted = new AbortController();
+      const onSigint = () => {
+        if (interrupted.signal.aborted) process.exit(130);
+        log('interrupted: cancelling the run (Ctrl-C again to quit at once)');
+        interrupted.abort();
+      };
+      process.on('SIGINT', onSigint);
       const outcome = await executeRun({
+        signal: interrupted.signal,
         address: clientAddress(flags),
         ...(flags.embedded ? (flags.db ? { embeddedDbPath: flags.db } : {}) : { embeddedDbPath: null }),
         packName: pack.name,
@@ -154,7 +162,13 @@ export function registerRunCommands(program: Command): void {
         log,
         onProgress: flags.json ? undefined : (progress) => printer.draw(progress.render()),
         ...(flags.label ? { label: flags.label } : {}),
+      }).catch((err: unknown) => {
+        if (!interrupted.signal.aborted) throw err;
+        process.exitCode = 130;
+        return null;
       });
+      process.off('SIGINT', onSigint);
+      if (!outcome) return;
       const { record } = outcome;
       if (!flags.json) {
         const final = new RunProgress(record.tasks, record.run.created_at * 1000, (record.run.finished_at ?? Date.now() / 1000) * 1000);

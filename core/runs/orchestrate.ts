@@ -1,7 +1,7 @@
 /**
  * `mittelo run` end to end: create the run on a hub (an embedded one when none answers), make sure
  * every backend has an agent (in-process ones where no remote agent serves it), follow progress
- * through the event stream, and return the finished run's record.
+ * through the event stream (across hub restarts: follow.ts), and return the finished run's record.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -36,6 +36,8 @@ export interface RunRequest {
   onCreated?: (runId: string, taskIds: number[]) => void;
   /** Also fetch the pack's baseline run (before an in-process hub stops). */
   withBaseline?: boolean;
+  /** Stops following the run (and its in-process agents, which give their tasks back), e.g. when the app quits. */
+  signal?: AbortSignal;
 }
 
 export interface RunOutcome {
@@ -65,7 +67,8 @@ async function hubOrEmbed(request: RunRequest): Promise<{ address: ClientAddress
   return { address, embedded: true, stop: () => hub.stop() };
 }
 
-async function inProcessBackend(spec: BackendSpec, concurrency: number, log: (line: string) => void): Promise<ServedBackend> {
+/** A backend ready for an in-process agent: preflight once, then the driver, binary and settings it runs with. */
+export async function inProcessBackend(spec: BackendSpec, concurrency: number, log: (line: string) => void): Promise<ServedBackend> {
   const report = await preflight(spec);
   // A backend that fails preflight still runs: its tasks then fail fast with the driver's own
   // classification (not_installed...), which is what a run should record.
@@ -90,6 +93,26 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
   const follower = new RunFollower(hub.address, { log: request.log, ...(request.onProgress ? { onProgress: request.onProgress } : {}) });
   const agents: Agent[] = [];
   const agentRuns: Promise<unknown>[] = [];
+  let runId: string | undefined;
+  // Interrupted (Ctrl-C): the run's unfinished tasks are cancelled, so no agent keeps working on a
+  // run nobody follows; then following stops.
+  const abandon = () => {
+    void (async () => {
+      if (runId) {
+        const cancelled = follower.link.call((c) => c.call<{ cancelled: number }>('run_cancel', { run_id: runId }));
+        const gaveUp = new Promise<null>((resolve) => setTimeout(() => resolve(null), 3000).unref());
+        try {
+          const result = await Promise.race([cancelled, gaveUp]);
+          request.log(result ? `interrupted: cancelled ${result.cancelled} unfinished task(s) of run ${runId}` : `interrupted: the hub did not answer; run ${runId} keeps its unfinished tasks`);
+        } catch (err) {
+          request.log(`interrupted: could not cancel the tasks of run ${runId}: ${errorMessage(err)}`);
+        }
+      }
+      follower.close();
+    })();
+  };
+  if (request.signal?.aborted) abandon();
+  request.signal?.addEventListener('abort', abandon, { once: true });
   try {
     // Subscribed before the run exists, so none of its events is missed. Creating is not retried
     // (a retry after a lost answer would make a second run); everything after it rides out restarts.
@@ -105,6 +128,7 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
       ...(request.label ? { label: request.label } : {}),
     });
     request.log(`run ${created.run_id}: ${created.task_ids.length} task(s) on ${request.backends.map((b) => b.name).join(', ')}`);
+    runId = created.run_id;
     request.onCreated?.(created.run_id, created.task_ids);
 
     // An agent serves a backend right now when it waits for work (long poll) or holds a task; one
@@ -137,6 +161,7 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
     }
     return { record, embeddedHub: hub.embedded, inProcessBackends: local.map((b) => b.name), baseline };
   } finally {
+    request.signal?.removeEventListener('abort', abandon);
     await Promise.all(agents.map((a) => a.stop('release')));
     await Promise.all(agentRuns);
     follower.close();

@@ -212,6 +212,16 @@ export class RunService {
     });
   }
 
+  /** Cancels the run's tasks that have not finished (an agent running one stops it). */
+  cancel(runId: string): { cancelled: number } {
+    this.mustGet(runId);
+    const open = this.store.tasks(runId).filter(({ task }) => task.status === 'queued' || task.status === 'leased');
+    this.queue.batch(() => {
+      for (const { task } of open) this.queue.cancel(task.task_id);
+    });
+    return { cancelled: open.length };
+  }
+
   /** Keeps the newest `keep` runs (and every baseline); deletes the rest with their tasks. */
   prune(keep: number): { deleted: string[] } {
     if (!Number.isInteger(keep) || keep < 0) throw new HubError('bad_request', 'keep must be a whole number >= 0');

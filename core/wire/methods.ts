@@ -153,6 +153,7 @@ export const paramSchemas = {
   run_pick: z.object({ run_id: z.string().min(1), prompt_id: z.string().min(1), task_id: taskId }),
   run_import: z.object({ record: runRecordSchema }),
   run_prune: z.object({ keep: z.number().int().min(0) }),
+  run_cancel: z.object({ run_id: z.string().min(1) }),
   shutdown: z.object({}),
 };
 
@@ -210,6 +211,7 @@ const handlers: { [M in MethodName]: Handler<M> } = {
   run_pick: (ctx, p) => ctx.runs.pick(p.run_id, p.prompt_id, p.task_id),
   run_import: (ctx, p) => ctx.runs.import(p.record as RunRecord),
   run_prune: (ctx, p) => ctx.runs.prune(p.keep),
+  run_cancel: (ctx, p) => ctx.runs.cancel(p.run_id),
   shutdown: (ctx) => {
     ctx.requestShutdown();
     return { ok: true };
