@@ -132,7 +132,8 @@ async function execute(ctx: ExecuteContext): Promise<{ outcome: DriverOutcome; r
 
   let setup: ChildSetup;
   try {
-    setup = await prepareChild(run);
+    // Tools that may write get a fresh per-task working directory, as with every other driver.
+    setup = await prepareChild(ctx.call.toolPolicy === 'workspace-write' ? { ...run, freshWorkdir: true } : run);
     if (!(await fs.stat(setup.cwd)).isDirectory()) throw new Error(`working directory is not a directory: ${setup.cwd}`);
   } catch (err) {
     return refused([command, ...args], startedAt, 'crashed', 'ESETUP', `${agent}: ${err instanceof Error ? err.message : String(err)}`);

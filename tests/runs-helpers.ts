@@ -21,8 +21,14 @@ export class Workspace {
   readonly backendsDir = path.join(this.dir, 'backends');
   readonly binDir = path.join(this.dir, 'bin');
 
-  /** `port`: the hub the CLI calls go to (set later for a hub started in the workspace). */
-  constructor(public port: number) {
+  /**
+   * `port`: the hub the CLI calls go to (set later for a hub started in the workspace); `extraEnv`:
+   * more variables for every CLI call (a token...).
+   */
+  constructor(
+    public port: number,
+    private readonly extraEnv: NodeJS.ProcessEnv = {},
+  ) {
     fs.mkdirSync(this.backendsDir);
     fs.mkdirSync(this.binDir);
   }
@@ -52,7 +58,7 @@ export class Workspace {
 
   /** Wrappers first, then the fake CLIs, then the rest of PATH (node for the fakes' shebang). */
   get env(): NodeJS.ProcessEnv {
-    return { PATH: [this.binDir, FAKE_BIN, process.env.PATH ?? ''].join(path.delimiter), MITTELO_BACKENDS_DIR: this.backendsDir };
+    return { PATH: [this.binDir, FAKE_BIN, process.env.PATH ?? ''].join(path.delimiter), MITTELO_BACKENDS_DIR: this.backendsDir, ...this.extraEnv };
   }
 
   /** `mittelo <args> --port <hub>` to completion, in the workspace. */
@@ -96,6 +102,12 @@ export class Workspace {
   remove(): void {
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** Stops a test hub and removes the folder startTestHub made for its database. */
+export async function stopTestHub(hub: { stop(): Promise<void>; dbPath: string }): Promise<void> {
+  await hub.stop();
+  fs.rmSync(path.dirname(hub.dbPath), { recursive: true, force: true });
 }
 
 /** What `mittelo run --json` prints. */

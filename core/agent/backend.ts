@@ -26,6 +26,8 @@ export interface BackendSpec {
   timeoutMs?: number;
   /** Path the user set for the CLI; must exist when given. */
   binaryPath?: string;
+  /** Variables for this backend's CLI only (mittelo.config.json `env`). */
+  env?: Record<string, string>;
 }
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';

@@ -19,6 +19,8 @@ const backendSettings = z.object({
   tool_policy: z.enum(TOOL_POLICIES).optional(),
   binary_path: z.string().min(1).optional(),
   options: z.record(z.string(), z.string()).optional(),
+  /** Variables for this backend's CLI only (e.g. glm: ANTHROPIC_BASE_URL and its token). */
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), z.string()).optional(),
 });
 
 export const workspaceConfigSchema = z.object({
@@ -59,5 +61,6 @@ export function specFromSettings(name: string, settings: BackendSettings | undef
   if (settings.tool_policy !== undefined) spec.toolPolicy = settings.tool_policy;
   if (settings.binary_path !== undefined) spec.binaryPath = settings.binary_path;
   if (settings.options !== undefined) spec.options = settings.options;
+  if (settings.env !== undefined) spec.env = settings.env;
   return spec;
 }

@@ -20,6 +20,8 @@ export interface ReadyBackend {
   model?: string;
   toolPolicy: ToolPolicy;
   timeoutMs?: number;
+  /** The backend's own environment (mittelo.config.json `env`): endpoints and keys for this backend only. */
+  env?: Record<string, string>;
 }
 
 export interface TaskRunSettings {
@@ -67,6 +69,7 @@ export async function executeTask(backend: ReadyBackend, task: LeasedTask, setti
     signal: settings.signal,
     taskId: task.task_id,
     workerId: settings.workerId,
+    ...(backend.env ? { env: { ...settings.run?.env, ...backend.env } } : {}),
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     ...(settings.onOutput ? { onOutput: settings.onOutput } : {}),
   };
@@ -116,6 +119,10 @@ export async function executeTask(backend: ReadyBackend, task: LeasedTask, setti
     turns: output?.turns ?? null,
     host: os.hostname(),
     worker_id: settings.workerId,
+    // Structured events the driver kept (an ACP agent's tool calls and why it stopped).
+    ...(output?.tool_calls?.length || output?.stop_reason
+      ? { events: [...(output.tool_calls ?? []).map((call) => ({ type: 'tool_call', ...call })), ...(output.stop_reason ? [{ type: 'stop', reason: output.stop_reason }] : [])] }
+      : {}),
   };
   if (outcome.ok) return { status: 'done', result: outcome.output.answer, error: null, artifact };
   return { status: 'failed', result: outcome.output?.answer ?? null, error: `${outcome.failure}: ${outcome.message}`, artifact };

@@ -3,7 +3,8 @@ import os from 'node:os';
 import type { Command } from 'commander';
 import { TOOL_POLICIES, type ToolPolicy } from '../../drivers/types.js';
 import { Agent, type AgentStatus, type ServedBackend } from '../agent/agent.js';
-import { driverFor, preflight, type BackendSpec, type Preflight } from '../agent/backend.js';
+import { servedBackend } from '../agent/served.js';
+import { preflight, type BackendSpec, type Preflight } from '../agent/backend.js';
 import { loadWorkspaceConfig, specFromSettings } from '../agent/config.js';
 import { DEFAULT_LEASE_SECONDS } from '../config.js';
 import { HubError } from '../errors.js';
@@ -66,23 +67,6 @@ export function formatPreflight(report: Preflight): string {
   for (const problem of report.problems) lines.push(`     ${problem}`);
   if (report.auth.hint) lines.push(`     ${report.auth.hint}`);
   return lines.join('\n');
-}
-
-function servedBackend(spec: BackendSpec, report: Preflight | null): ServedBackend {
-  const driver = driverFor(spec.name);
-  const served: ServedBackend = {
-    name: spec.name,
-    driver,
-    binary: report?.binary ?? null,
-    version: report?.version ?? null,
-    options: spec.options ?? {},
-    toolPolicy: spec.toolPolicy ?? 'none',
-    concurrency: spec.concurrency ?? 1,
-  };
-  if (spec.model) served.model = spec.model;
-  if (spec.timeoutMs !== undefined) served.timeoutMs = spec.timeoutMs;
-  if (spec.ratePerMinute !== undefined) served.ratePerMinute = spec.ratePerMinute;
-  return served;
 }
 
 function statusLine(status: AgentStatus): string {

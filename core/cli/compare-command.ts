@@ -12,13 +12,22 @@ interface CompareFlags extends ClientFlags {
   html?: string;
 }
 
-/** A finished run against its pack's baseline; no baseline is not a regression (it is said). */
+/**
+ * A finished run against its pack's baseline. A regression is a new failure (compare's own
+ * verdict) or a task the baseline has no counterpart for that fails: a prompt added to the pack
+ * must not slip through the gate just because it is new. No baseline is not a regression (it is said).
+ */
 export function compareWithBaseline(record: RunRecord, baseline: RunRecord | null): { regressions: boolean; text: string } {
   if (!baseline) {
     return { regressions: false, text: `pack ${record.run.pack_name} has no other baseline run (mark one with \`mittelo runs baseline ${record.run.run_id}\`)` };
   }
   const comparison = compareRuns(baseline, record);
-  return { regressions: hasRegressions(comparison), text: renderComparison(comparison, { format: 'text', color: Boolean(process.stdout.isTTY) }) };
+  const newTasksFailing = comparison.pairs.filter((p) => p.category === 'only_in_b' && p.b?.ok === false).length;
+  const text = renderComparison(comparison, { format: 'text', color: Boolean(process.stdout.isTTY) });
+  return {
+    regressions: hasRegressions(comparison) || newTasksFailing > 0,
+    text: newTasksFailing > 0 ? `${text}\n\n${newTasksFailing} task(s) not in the baseline fail` : text,
+  };
 }
 
 export function registerCompareCommand(program: Command): void {

@@ -34,7 +34,8 @@ export function exportRun(record: RunRecord, dir: string): { files: number } {
     write(path.join(taskDir, 'stdout.txt'), stdout);
     write(path.join(taskDir, 'stderr.txt'), stderr);
     const { result: _result, artifact: _artifact, ...taskMeta } = task;
-    write(path.join(taskDir, 'meta.json'), `${JSON.stringify({ ...taskMeta, artifact: task.artifact ? artifactMeta : null }, null, 2)}\n`);
+    // answer.txt cannot tell "no result" from an empty one; has_result keeps the difference.
+    write(path.join(taskDir, 'meta.json'), `${JSON.stringify({ ...taskMeta, has_result: task.result !== null, artifact: task.artifact ? artifactMeta : null }, null, 2)}\n`);
     return { task_id: task.task_id, folder };
   });
   write(path.join(dir, 'run.json'), `${JSON.stringify({ format: FORMAT, run: record.run, tasks: index }, null, 2)}\n`);
@@ -68,12 +69,17 @@ export function readExport(dir: string): RunRecord {
   const tasks = index.tasks.map(({ folder }) => {
     if (typeof folder !== 'string' || folder.includes('/') || folder.includes('..')) throw new HubError('bad_request', `run.json names a bad task folder: ${String(folder)}`);
     const taskDir = path.join(dir, 'tasks', folder);
-    const meta = readJson(path.join(taskDir, 'meta.json')) as Omit<RunTask, 'result' | 'artifact'> & { artifact: Omit<Artifact, 'stdout' | 'stderr'> | null };
+    const { has_result: hasResult, ...meta } = readJson(path.join(taskDir, 'meta.json')) as Omit<RunTask, 'result' | 'artifact'> & {
+      has_result?: boolean;
+      artifact: Omit<Artifact, 'stdout' | 'stderr'> | null;
+    };
     const answer = readText(path.join(taskDir, 'answer.txt'));
     const artifact: Artifact | null = meta.artifact
       ? { ...meta.artifact, stdout: readText(path.join(taskDir, 'stdout.txt')), stderr: readText(path.join(taskDir, 'stderr.txt')) }
       : null;
-    return { ...meta, result: answer === '' && meta.status !== 'done' ? null : answer, artifact };
+    // Exports written before has_result existed: an empty answer of an unfinished task was none.
+    const result = hasResult === false || (hasResult === undefined && answer === '' && meta.status !== 'done') ? null : answer;
+    return { ...meta, result, artifact };
   });
   return { run: index.run, tasks };
 }

@@ -11,7 +11,8 @@ import { HubError, errorMessage } from '../errors.js';
 import type { PackEntry } from '../pack.js';
 import { HubClient } from '../wire/client.js';
 import { Agent, type ServedBackend } from '../agent/agent.js';
-import { driverFor, preflight, type BackendSpec } from '../agent/backend.js';
+import { servedBackend } from '../agent/served.js';
+import { preflight, type BackendSpec } from '../agent/backend.js';
 import { RunFollower } from './follow.js';
 import type { RunProgress } from './progress.js';
 import type { LockEntryState, RunPreset, RunRecord } from './types.js';
@@ -73,19 +74,7 @@ export async function inProcessBackend(spec: BackendSpec, concurrency: number, l
   // A backend that fails preflight still runs: its tasks then fail fast with the driver's own
   // classification (not_installed...), which is what a run should record.
   if (report.status !== 'ok') log(`${spec.name}: ${[...report.problems, report.auth.hint].filter(Boolean).join('; ')}`);
-  const served: ServedBackend = {
-    name: spec.name,
-    driver: driverFor(spec.name),
-    binary: report.binary,
-    version: report.version,
-    options: spec.options ?? {},
-    toolPolicy: spec.toolPolicy ?? 'none',
-    concurrency: spec.concurrency ?? concurrency,
-  };
-  if (spec.model) served.model = spec.model;
-  if (spec.timeoutMs !== undefined) served.timeoutMs = spec.timeoutMs;
-  if (spec.ratePerMinute !== undefined) served.ratePerMinute = spec.ratePerMinute;
-  return served;
+  return servedBackend(spec, report, concurrency);
 }
 
 export async function executeRun(request: RunRequest): Promise<RunOutcome> {
@@ -135,7 +124,8 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
     // merely seen recently may have stopped.
     const { workers } = await follower.link.call((c) => c.call<{ workers: { backends: string[]; waiting: boolean; running: unknown[] }[] }>('workers'));
     const served = new Set(workers.filter((w) => w.waiting || w.running.length > 0).flatMap((w) => w.backends));
-    const local = request.backends.filter((b) => !served.has(b.name));
+    const routingName = (name: string) => name.toLowerCase().replace(/-/g, '_');
+    const local = request.backends.filter((b) => !served.has(routingName(b.name)));
     if (local.length > 0) {
       const backends = await Promise.all(local.map((spec) => inProcessBackend(spec, request.concurrency, request.log)));
       const agent = new Agent({
@@ -148,7 +138,7 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
       });
       agents.push(agent);
       agentRuns.push(agent.run().catch((err: unknown) => request.log(`in-process agent stopped: ${errorMessage(err)}`)));
-      request.log(`in-process agent for ${local.map((b) => b.name).join(', ')}; remote agents serve ${[...served].filter((b) => request.backends.some((s) => s.name === b)).join(', ') || 'none'}`);
+      request.log(`in-process agent for ${local.map((b) => b.name).join(', ')}; remote agents serve ${[...served].filter((b) => request.backends.some((s) => routingName(s.name) === b)).join(', ') || 'none'}`);
     }
 
     await follower.until(created.run_id);

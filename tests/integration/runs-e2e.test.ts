@@ -5,9 +5,9 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { RunningHub } from '../../core/hub.js';
 import { startTestHub } from '../helpers.js';
-import { rollupOf, Workspace } from '../runs-helpers.js';
+import { rollupOf, stopTestHub, Workspace } from '../runs-helpers.js';
 
-let hub: RunningHub;
+let hub: RunningHub & { dbPath: string };
 let ws: Workspace;
 
 beforeAll(async () => {
@@ -21,7 +21,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await hub.stop();
+  await stopTestHub(hub);
   ws.remove();
 });
 
@@ -32,7 +32,7 @@ it('a pack of 3 prompts on 4 backends records per-backend outcomes, failure clas
     { id: 'three', prompt: 'third prompt' },
   ]);
   const before = hub.queue.stats();
-  const result = await ws.cli(['run', '--no-embedded', '--pack', pack, '--backend', 'claude_code', '--backend', 'gemini', '--backend', 'sleepy', '--backend', 'codex', '--timeout', '5', '--concurrency', '3'], {
+  const result = await ws.cli(['run', '--no-embedded', '--pack', pack, '--backend', 'claude_code', '--backend', 'gemini', '--backend', 'sleepy', '--backend', 'codex', '--timeout', '6', '--concurrency', '3'], {
     // Present in our environment, so it must not reach the CLIs' artifacts in clear text.
     ANTHROPIC_API_KEY: 'sk-ant-e2e-secret-0123456789',
   });
@@ -43,6 +43,8 @@ it('a pack of 3 prompts on 4 backends records per-backend outcomes, failure clas
   // Progress on stderr: a line per backend with its counts (the last drawing is the finished run).
   const progress = result.stderr.split('\n');
   const last = (backend: string) => progress.filter((l) => l.startsWith(`${backend} `) && l.includes('[')).at(-1);
+  // Drawn while the run went (at least once before its end), and once more when it finished.
+  expect(progress.filter((l) => l.startsWith('claude_code [')).length).toBeGreaterThanOrEqual(2);
   expect(last('claude_code')).toMatch(/\[#+\] 3\/3 {2}done 3 {2}failed 0 {2}running 0$/);
   expect(last('gemini')).toMatch(/\[#+\] 3\/3 {2}done 0 {2}failed 3 {2}running 0$/);
   expect(last('sleepy')).toMatch(/\[#+\] 3\/3 {2}done 0 {2}failed 3 {2}running 0$/);

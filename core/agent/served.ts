@@ -1,0 +1,20 @@
+/** A backend spec (flags, mittelo.config.json) plus its preflight, as an agent serves it. */
+import type { ServedBackend } from './agent.js';
+import { driverFor, type BackendSpec, type Preflight } from './backend.js';
+
+export function servedBackend(spec: BackendSpec, report: Preflight | null, defaultConcurrency = 1): ServedBackend {
+  const served: ServedBackend = {
+    name: spec.name,
+    driver: driverFor(spec.name),
+    binary: report?.binary ?? null,
+    version: report?.version ?? null,
+    options: spec.options ?? {},
+    toolPolicy: spec.toolPolicy ?? 'none',
+    concurrency: spec.concurrency ?? defaultConcurrency,
+  };
+  if (spec.model) served.model = spec.model;
+  if (spec.timeoutMs !== undefined) served.timeoutMs = spec.timeoutMs;
+  if (spec.ratePerMinute !== undefined) served.ratePerMinute = spec.ratePerMinute;
+  if (spec.env) served.env = spec.env;
+  return served;
+}
