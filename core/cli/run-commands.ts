@@ -264,8 +264,10 @@ export function registerRunCommands(program: Command): void {
     .description('delete old runs and their tasks, keeping the newest N (baselines are always kept)')
     .requiredOption('--keep <n>', 'runs to keep', parseInteger('--keep', { min: 0 }))
     .action(async (flags: ClientFlags & { keep: number }) => {
-      const result = await withClient(flags, (c) => c.call<{ deleted: string[] }>('run_prune', { keep: flags.keep }));
-      print(flags, result, result.deleted.length ? `deleted ${result.deleted.length} run(s): ${result.deleted.join(', ')}` : 'nothing to delete');
+      const result = await withClient(flags, (c) => c.call<{ deleted: string[]; kept_in_progress: string[] }>('run_prune', { keep: flags.keep }));
+      const lines = [result.deleted.length ? `deleted ${result.deleted.length} run(s): ${result.deleted.join(', ')}` : 'nothing to delete'];
+      if (result.kept_in_progress.length) lines.push(`kept ${result.kept_in_progress.length} run(s) still in progress: ${result.kept_in_progress.join(', ')}`);
+      print(flags, result, lines.join('\n'));
     });
 
   withClientOptions(runs.command('baseline'))

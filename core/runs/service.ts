@@ -37,6 +37,9 @@ function newRunId(now: Date): string {
   return `run-${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
+/** prompts × backends × repeats of one run, at most. */
+const MAX_RUN_TASKS = 100_000;
+
 interface TaskMetadata {
   prompt_id?: string;
   repeat_index?: number;
@@ -64,6 +67,9 @@ export class RunService {
         const backends = wanted ? input.backends.filter((b) => b === wanted) : input.backends;
         for (const backend of backends) plan.push({ entry, backend, repeat });
       }
+    }
+    if (plan.length > MAX_RUN_TASKS) {
+      throw new HubError('bad_request', `a run of ${plan.length} tasks is too large (at most ${MAX_RUN_TASKS}); use fewer prompts, backends or repeats`);
     }
     if (plan.length === 0) {
       throw new HubError('bad_request', `no task to run: every prompt of the pack names a backend that is not among ${input.backends.join(', ')}`);
@@ -222,17 +228,22 @@ export class RunService {
     return { cancelled: open.length };
   }
 
-  /** Keeps the newest `keep` runs (and every baseline); deletes the rest with their tasks. */
-  prune(keep: number): { deleted: string[] } {
+  /**
+   * Keeps the newest `keep` runs (and every baseline, and every run still in progress: its agents
+   * are working on it); deletes the rest with their tasks.
+   */
+  prune(keep: number): { deleted: string[]; kept_in_progress: string[] } {
     if (!Number.isInteger(keep) || keep < 0) throw new HubError('bad_request', 'keep must be a whole number >= 0');
     const baselines = this.store.baselineIds();
-    const victims = this.store.idsNewestFirst().filter((id) => !baselines.has(id)).slice(keep);
+    const candidates = this.store.idsNewestFirst().filter((id) => !baselines.has(id)).slice(keep);
+    const inProgress = candidates.filter((id) => this.store.tasks(id).some(({ task }) => task.status === 'queued' || task.status === 'leased'));
+    const victims = candidates.filter((id) => !inProgress.includes(id));
     this.queue.batch(() => {
       for (const runId of victims) {
         this.queue.deleteRunTasks(runId);
         this.store.delete(runId);
       }
     });
-    return { deleted: victims };
+    return { deleted: victims, kept_in_progress: inProgress };
   }
 }

@@ -53,6 +53,18 @@ describe('runs prune and pick', () => {
     expect((await ws.json<{ deleted: string[] }>(['runs', 'prune', '--keep', '1'])).deleted).toEqual([]);
   });
 
+  it('prune keeps a run still in progress (its tasks are queued or leased) and says so', async () => {
+    // A run on a backend no agent serves stays queued: it is in progress.
+    const waiting = hub.runs.create({ pack_name: 'waiting', preset: 'custom', backends: ['nobody_serves_this'], repeat: 1, entries: [{ prompt: 'wait' }], lock_state: null });
+    const before = hub.queue.stats();
+    const pruned = await ws.json<{ deleted: string[]; kept_in_progress: string[] }>(['runs', 'prune', '--keep', '0']);
+    expect(pruned.kept_in_progress).toContain(waiting.run_id);
+    expect(pruned.deleted).not.toContain(waiting.run_id);
+    expect(hub.queue.get(waiting.task_ids[0] ?? 0).status).toBe('queued');
+    expect(hub.queue.stats().queued).toBe(before.queued);
+    hub.runs.cancel(waiting.run_id);
+  });
+
   it('pick marks the best answer of a prompt; a task of another prompt or run is refused', async () => {
     ws.pack('pair', [{ id: 'q1', prompt: 'first question' }, { id: 'q2', prompt: 'second question' }]);
     const r = await ws.run(['--pack', 'pair.jsonl', '--backend', 'echoer', '--backend', 'shouter']);
