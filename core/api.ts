@@ -173,6 +173,5 @@ export interface MitteloApi {
   subscribe(listener: (event: UiEvent) => void): () => void;
 }
 
-/** IPC channel names, derived from the contract, never typed twice. */
-export const IPC_CALL_CHANNEL = 'mittelo:call';
-export const IPC_EVENT_CHANNEL = 'mittelo:event';
+/** IPC channel names, never typed twice (in their own import-free module, so the preload stays small). */
+export { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL } from './api-channels.js';

@@ -12,6 +12,7 @@ import { registerRunCommands } from './run-commands.js';
 import { registerCompareCommand } from './compare-command.js';
 import { registerMcpCommand } from './mcp-command.js';
 import { registerLockCommands } from './lock-commands.js';
+import { registerServeCommand } from './serve-command.js';
 
 const program = new Command('mittelo')
   .description('Mittelo Control Center: run AI coding-agent CLIs through one task hub')
@@ -28,6 +29,7 @@ registerRunCommands(program);
 registerCompareCommand(program);
 registerMcpCommand(program);
 registerLockCommands(program);
+registerServeCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -15,6 +15,18 @@ function alive(pid: number): boolean {
   }
 }
 
+/** The live process holding the hub lock of `dbPath`, or null when no hub holds it (or its holder died). */
+export function hubLockOwner(dbPath: string): number | null {
+  let text: string;
+  try {
+    text = fs.readFileSync(`${path.resolve(dbPath)}.hub.lock`, 'utf8');
+  } catch {
+    return null;
+  }
+  const owner = Number(text.trim());
+  return Number.isInteger(owner) && owner > 0 && alive(owner) ? owner : null;
+}
+
 export function lockDatabase(dbPath: string): { release: () => void } {
   const lockPath = `${path.resolve(dbPath)}.hub.lock`;
   fs.mkdirSync(path.dirname(lockPath), { recursive: true });

@@ -33,6 +33,7 @@ export class HubClient {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly eventListeners = new Set<(event: HubEvent) => void>();
+  private readonly closeListeners = new Set<(err: HubError) => void>();
   private closedError: HubError | undefined;
   private outbox = '';
   private flushQueued = false;
@@ -72,6 +73,16 @@ export class HubClient {
     return client;
   }
 
+  /** Called once when the connection is gone (hub stopped, network, `close()`); returns an unsubscribe. */
+  onClose(listener: (err: HubError) => void): () => void {
+    if (this.closedError) {
+      listener(this.closedError);
+      return () => undefined;
+    }
+    this.closeListeners.add(listener);
+    return () => this.closeListeners.delete(listener);
+  }
+
   /** True once the connection is gone; every later call fails with the reason. */
   get closed(): boolean {
     return this.closedError !== undefined;
@@ -101,7 +112,9 @@ export class HubClient {
   }
 
   private fail(err: HubError): void {
+    const first = this.closedError === undefined;
     this.closedError ??= err;
+    if (first) for (const listener of this.closeListeners) listener(err);
     for (const pending of this.pending.values()) pending.reject(err);
     this.pending.clear();
   }

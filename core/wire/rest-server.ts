@@ -8,6 +8,7 @@ import { HubError, errorMessage, type HubErrorCode } from '../errors.js';
 import type { EventBus } from '../queue/events.js';
 import { tokenMatches } from './auth.js';
 import { callMethod, parseParams, type MethodContext } from './methods.js';
+import { readBody } from './http-body.js';
 
 export interface RestServerOptions {
   context: MethodContext;
@@ -35,28 +36,6 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
   res.end(text);
-}
-
-function readBody(req: http.IncomingMessage, maxBytes: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBytes) {
-        // Stop buffering but let the rest drain unread: destroying the socket here would reset the
-        // connection before the 413 answer is written.
-        chunks.length = 0;
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new HubError('line_too_long', `request body exceeds ${maxBytes} bytes`));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 async function jsonBody(req: http.IncomingMessage, maxBytes: number): Promise<unknown> {

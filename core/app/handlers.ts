@@ -1,0 +1,170 @@
+/**
+ * One handler per call of the UI contract (core/api.ts), over the orchestrator, and `dispatch`: the
+ * single entry both bridges (Electron IPC, browser mode's HTTP) use to check a call's input with
+ * the contract's schema and answer with a result or an ApiError in plain words.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { API_CALLS, isApiName, type ApiError, type ApiName, type ApiParsedInput, type ApiResult, type PackInfo } from '../api.js';
+import { listPrompts, sideBySide } from '../compare/pick.js';
+import { HubError } from '../errors.js';
+import { parsePack, readPackFile } from '../pack.js';
+import { specFromSettings } from '../agent/config.js';
+import { checkLock, lockState } from '../lock/check.js';
+import { readLock, writeLock } from '../lock/file.js';
+import { recordLock } from '../lock/record.js';
+import type { RunRecord } from '../runs/types.js';
+import { HUB_VERSION } from '../wire/methods.js';
+import { BackendsView, knownBackend } from './backends-view.js';
+import { compareDefault } from './compare-default.js';
+import { toApiError } from './errors.js';
+import { DEFAULT_AGENT_CONCURRENCY } from './local-agents.js';
+import type { Orchestrator } from './orchestrator.js';
+
+export type Handlers = { [N in ApiName]: (input: ApiParsedInput<N>) => Promise<ApiResult<N>> };
+
+export type DispatchResult<N extends ApiName = ApiName> = { ok: true; result: ApiResult<N> } | { ok: false; error: ApiError };
+
+export type Dispatch = (name: string, rawInput: unknown) => Promise<DispatchResult>;
+
+const PACK_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+function packFile(app: Orchestrator, name: string): { name: string; file: string } {
+  const base = name.replace(/\.jsonl$/i, '');
+  if (!PACK_NAME.test(base) || base.includes('..')) throw new HubError('bad_request', `pack: "${name}" is not a pack name (letters, digits, _ . -)`);
+  const file = path.join(app.workspace.packsDir, `${base}.jsonl`);
+  if (!fs.existsSync(file)) throw new HubError('not_found', `there is no pack named "${base}" in ${app.workspace.packsDir}`);
+  return { name: base, file };
+}
+
+function listPacks(app: Orchestrator): PackInfo[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(app.workspace.packsDir).filter((n) => n.endsWith('.jsonl')).sort();
+  } catch {
+    return [];
+  }
+  return names.map((file) => {
+    const full = path.join(app.workspace.packsDir, file);
+    let prompts = 0;
+    try {
+      prompts = parsePack(fs.readFileSync(full, 'utf8'), full).length;
+    } catch {
+      // A pack that does not parse is still listed; starting it says what is wrong with it.
+    }
+    return { name: file.replace(/\.jsonl$/, ''), path: full, prompts };
+  });
+}
+
+export function createHandlers(app: Orchestrator, backends = new BackendsView(app)): Handlers {
+  const runGet = (runId: string) => app.call<RunRecord>('run_get', { run_id: runId });
+  return {
+    'hub.status': async () => {
+      const { online, reconnecting } = app.connection();
+      const stats = online ? await app.call<{ stats: ApiResult<'hub.status'>['stats'] }>('stats').then((r) => r.stats, () => null) : null;
+      return {
+        online: online && stats !== null,
+        reconnecting,
+        host: app.address.host,
+        port: app.address.port,
+        rest_url: app.restUrl,
+        version: HUB_VERSION,
+        workspace: app.workspace.dir,
+        db_path: app.workspace.dbPath,
+        stats: stats ?? { queued: 0, leased: 0, done: 0, failed: 0, cancelled: 0 },
+      };
+    },
+    'tasks.rows': (input) => app.call('list_rows', { ...input }),
+    'tasks.get': async ({ task_id }) => {
+      const [{ task }, { artifact }] = await Promise.all([
+        app.call<ApiResult<'tasks.get'>>('get', { task_id }),
+        app.call<Pick<ApiResult<'tasks.get'>, 'artifact'>>('artifact', { task_id }),
+      ]);
+      return { task, artifact };
+    },
+    'tasks.enqueue': async (input) => {
+      const { task_id } = await app.call<{ task_id: number }>('enqueue', { ...input });
+      return { task_id };
+    },
+    'tasks.cancel': async ({ task_id }) => {
+      const { task } = await app.call<ApiResult<'tasks.cancel'>>('cancel', { task_id });
+      return { task };
+    },
+    'tasks.retry': (input) => app.call('retry_failed', input.task_id === undefined ? {} : { task_id: input.task_id }),
+    'workers.list': () => app.call('workers'),
+    'runs.list': (input) => app.call('run_list', { limit: input.limit, ...(input.pack_name ? { pack_name: input.pack_name } : {}) }),
+    'runs.get': ({ run_id }) => runGet(run_id),
+    'runs.start': async (input) => {
+      const pack = packFile(app, input.pack);
+      const entries = readPackFile(pack.file);
+      if (input.preset === 'system-test' && input.backends.length !== 1) throw new HubError('bad_request', `backends: a system test runs one backend, ${input.backends.length} were chosen`);
+      if (input.preset === 'pair-smoke' && input.backends.length !== 2) throw new HubError('bad_request', `backends: a pair smoke test runs two backends, ${input.backends.length} were chosen`);
+      const config = app.config();
+      const specs = input.backends.map((name) => {
+        knownBackend(name);
+        return specFromSettings(name, config.backends[name]);
+      });
+      let locked = null;
+      try {
+        if (readLock(app.workspace.dir)) locked = await lockState({ workspace: app.workspace.dir, config });
+      } catch (err) {
+        // A broken lock file must not stop a run: it records no lock state (as `mittelo run` does).
+        app.log(`version lock not recorded for this run: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      return app.startRun({
+        packName: pack.name,
+        packPath: pack.file,
+        entries,
+        backends: specs,
+        preset: input.preset,
+        repeat: input.repeat,
+        concurrency: DEFAULT_AGENT_CONCURRENCY,
+        lockState: locked,
+        ...(input.label ? { label: input.label } : {}),
+      });
+    },
+    'runs.baseline': ({ run_id }) => app.call('run_baseline', { run_id }),
+    'runs.pick': (input) => app.call('run_pick', { ...input }),
+    'runs.prompts': async ({ run_id }) => ({ prompts: listPrompts(await runGet(run_id)) }),
+    'runs.sideBySide': async ({ run_id, prompt_id }) => sideBySide(await runGet(run_id), prompt_id),
+    'compare.runs': (input) => compareDefault(app, input),
+    'packs.list': async () => ({ packs: listPacks(app) }),
+    'backends.list': async () => ({ backends: await backends.list() }),
+    'backends.configure': async (input) => {
+      await backends.configure(input);
+      return { ok: true };
+    },
+    'agents.start': async ({ backend, concurrency }) => {
+      knownBackend(backend);
+      await app.agents.start(specFromSettings(backend, app.config().backends[backend]), concurrency);
+      return { ok: true };
+    },
+    'agents.stop': async ({ backend }) => {
+      await app.agents.stop(backend);
+      return { ok: true };
+    },
+    'lock.check': async () => ({ report: await checkLock({ workspace: app.workspace.dir, config: app.config() }) }),
+    'lock.write': async () => {
+      const result = await recordLock({ workspace: app.workspace.dir, config: app.config() });
+      writeLock(result.lock, app.workspace.dir);
+      return result;
+    },
+  };
+}
+
+/** Checks `rawInput` against the contract's schema for `name`, runs the handler, never throws. */
+export function createDispatch(handlers: Handlers): Dispatch {
+  return async (name, rawInput) => {
+    if (typeof name !== 'string' || !isApiName(name)) {
+      return { ok: false, error: { code: 'unknown_call', message: `The app has no call named ${JSON.stringify(String(name)).slice(0, 80)}.` } };
+    }
+    const parsed = API_CALLS[name].input.safeParse(rawInput === undefined || rawInput === null ? {} : rawInput);
+    if (!parsed.success) return { ok: false, error: toApiError(parsed.error) };
+    try {
+      const handler = handlers[name] as (input: unknown) => Promise<unknown>;
+      return { ok: true, result: (await handler(parsed.data)) as ApiResult<typeof name> };
+    } catch (err) {
+      return { ok: false, error: toApiError(err) };
+    }
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * The app's workspace folder (default ~/Mittelo): its database, packs, config and lock file, and
+ * the small per-user record of which workspace was used last (app.json in the user config dir).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { DEFAULT_DB_RELATIVE } from '../config.js';
+import { errorMessage } from '../errors.js';
+
+export const DEFAULT_WORKSPACE_NAME = 'Mittelo';
+
+export function defaultWorkspace(home = os.homedir()): string {
+  return path.join(home, DEFAULT_WORKSPACE_NAME);
+}
+
+/** `<config home>/mittelo`: XDG_CONFIG_HOME or ~/.config on Linux, Application Support on macOS, %APPDATA% on Windows. */
+export function userConfigDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home = os.homedir()): string {
+  if (platform === 'win32') return path.join(env.APPDATA || path.join(home, 'AppData', 'Roaming'), 'mittelo');
+  if (platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'mittelo');
+  return path.join(env.XDG_CONFIG_HOME || path.join(home, '.config'), 'mittelo');
+}
+
+const appRecordSchema = z.looseObject({ last_workspace: z.string().min(1).optional() });
+export type AppRecord = z.output<typeof appRecordSchema>;
+
+/** app.json in `configDir`; a missing or unreadable file is an empty record (it only remembers). */
+export function readAppRecord(configDir: string): AppRecord {
+  try {
+    const parsed = appRecordSchema.safeParse(JSON.parse(fs.readFileSync(path.join(configDir, 'app.json'), 'utf8')));
+    return parsed.success ? parsed.data : {};
+  } catch {
+    return {};
+  }
+}
+
+export function writeAppRecord(configDir: string, record: AppRecord): void {
+  fs.mkdirSync(configDir, { recursive: true });
+  const file = path.join(configDir, 'app.json');
+  const temp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, `${JSON.stringify(record, null, 2)}\n`);
+  fs.renameSync(temp, file);
+}
+
+/** The workspace used last, if it was recorded (first run: none, so Electron asks). */
+export function lastWorkspace(configDir: string): string | null {
+  return readAppRecord(configDir).last_workspace ?? null;
+}
+
+/** The packs/ folder shipped with the app: the first folder up from here holding package.json and packs/. */
+export function bundledPacksDir(start = path.dirname(fileURLToPath(import.meta.url))): string | null {
+  let dir = start;
+  for (let i = 0; i < 6; i++) {
+    const packs = path.join(dir, 'packs');
+    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(packs)) return packs;
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return null;
+}
+
+export interface WorkspacePaths {
+  dir: string;
+  dbPath: string;
+  packsDir: string;
+  backendsDir: string;
+}
+
+export function workspacePaths(dir: string): WorkspacePaths {
+  const root = path.resolve(dir);
+  return { dir: root, dbPath: path.join(root, DEFAULT_DB_RELATIVE), packsDir: path.join(root, 'packs'), backendsDir: path.join(root, 'backends') };
+}
+
+/**
+ * Creates the workspace when needed; a workspace without packs/ gets the bundled example packs
+ * (first run), one that has them is left as it is. Returns whether packs were seeded.
+ */
+export function prepareWorkspace(dir: string, seedFrom: string | null = bundledPacksDir()): { paths: WorkspacePaths; seeded: string[] } {
+  const paths = workspacePaths(dir);
+  try {
+    fs.mkdirSync(path.dirname(paths.dbPath), { recursive: true });
+  } catch (err) {
+    throw new Error(`cannot create the workspace ${paths.dir}: ${errorMessage(err)}`);
+  }
+  const seeded: string[] = [];
+  if (!fs.existsSync(paths.packsDir)) {
+    fs.mkdirSync(paths.packsDir, { recursive: true });
+    if (seedFrom && fs.existsSync(seedFrom)) {
+      for (const name of fs.readdirSync(seedFrom).filter((n) => n.endsWith('.jsonl')).sort()) {
+        fs.copyFileSync(path.join(seedFrom, name), path.join(paths.packsDir, name));
+        seeded.push(name);
+      }
+    }
+  }
+  return { paths, seeded };
+}
+
+/**
+ * Folder backends of the app come from `<workspace>/backends` unless MITTELO_BACKENDS_DIR says
+ * otherwise; set once per process (Electron main, `mittelo serve`), since every agent and check
+ * reads the same environment.
+ */
+export function useWorkspaceBackends(workspace: string, env: NodeJS.ProcessEnv = process.env): void {
+  if (!env.MITTELO_BACKENDS_DIR?.trim()) env.MITTELO_BACKENDS_DIR = workspacePaths(workspace).backendsDir;
+}
+
+/** The workspace a shell opens: the one given, else the one used last, else ~/Mittelo. */
+export function chooseWorkspace(given: string | undefined, configDir = userConfigDir()): string {
+  return path.resolve(given ?? lastWorkspace(configDir) ?? defaultWorkspace());
+}

@@ -1,0 +1,96 @@
+/**
+ * `mittelo serve`: browser mode. Opens the workspace like the desktop app does (hub, agents) and
+ * serves the same renderer and the same typed API over HTTP, for headless machines and for tests.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Command } from 'commander';
+import { DEFAULT_PORT } from '../config.js';
+import { HubError } from '../errors.js';
+import { parsePort } from './options.js';
+
+interface ServeFlags {
+  port?: number;
+  host: string;
+  token?: string | true;
+  workspace?: string;
+  hubPort: number;
+  restPort: number;
+  rest: boolean;
+  agents: boolean;
+  renderer?: string;
+  quiet?: boolean;
+}
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('browser mode: serve the control center (pages + API) over HTTP on 127.0.0.1')
+    .option('--port <port>', 'HTTP port (default 8780, a free one when 8780 is taken; 0 = any free port)', parsePort)
+    .option('--host <host>', 'address to serve on; anything but loopback needs --token', '127.0.0.1')
+    .option('--token [token]', 'require this token (without a value: a random one); env MITTELO_SERVE_TOKEN')
+    .option('--workspace <dir>', 'workspace folder (default: the one used last, else ~/Mittelo)')
+    .option('--hub-port <port>', 'port of the hub (JSONL); 0 = any free port', parsePort, DEFAULT_PORT)
+    .option('--rest-port <port>', "port of the hub's REST adapter; 0 = any free port", parsePort, 8766)
+    .option('--no-rest', "no REST adapter for the hub")
+    .option('--no-agents', 'do not start agents for the backends of mittelo.config.json')
+    .option('--renderer <dir>', 'built renderer to serve (default dist/renderer)')
+    .option('--quiet', 'no log lines on stderr')
+    .action(async (flags: ServeFlags) => {
+      const log = flags.quiet ? () => undefined : (line: string) => process.stderr.write(`mittelo serve: ${line}\n`);
+      const given = flags.token === true ? randomBytes(18).toString('base64url') : (flags.token ?? process.env.MITTELO_SERVE_TOKEN ?? undefined);
+      // Loaded here, not at the top: other commands start without SQLite and the servers.
+      const { startAppCore } = await import('../app/app-core.js');
+      const { DEFAULT_SERVE_PORT, startHttpBridge } = await import('../app/http-bridge.js');
+      const { portIsFree } = await import('../app/open-hub.js');
+      const { chooseWorkspace, useWorkspaceBackends } = await import('../app/workspace.js');
+      const { isLoopbackHost } = await import('../wire/auth.js');
+      if (!isLoopbackHost(flags.host) && !given) {
+        throw new HubError('unauthorized', `refusing to serve on ${flags.host} without a token: anyone who can reach this machine could run your agents. Add --token (a random one is made for you), or leave --host at 127.0.0.1`);
+      }
+      let port = flags.port ?? DEFAULT_SERVE_PORT;
+      if (flags.port === undefined && !(await portIsFree(flags.host, port))) {
+        log(`port ${port} is in use; serving on a free port instead`);
+        port = 0;
+      }
+      const workspace = chooseWorkspace(flags.workspace);
+      useWorkspaceBackends(workspace);
+      const app = await startAppCore({
+        workspace,
+        port: flags.hubPort,
+        restPort: flags.rest ? flags.restPort : null,
+        autoStartAgents: flags.agents,
+        log,
+      });
+      let bridge;
+      try {
+        bridge = await startHttpBridge({
+          dispatch: app.dispatch,
+          subscribe: app.subscribe,
+          host: flags.host,
+          port,
+          ...(given ? { token: given } : {}),
+          ...(flags.renderer ? { rendererDir: flags.renderer } : {}),
+          log,
+        });
+      } catch (err) {
+        await app.stop();
+        throw err;
+      }
+      const { orchestrator } = app;
+      log(`workspace ${orchestrator.workspace.dir}; hub on ${orchestrator.address.host}:${orchestrator.address.port}${orchestrator.restUrl ? `, REST ${orchestrator.restUrl}` : ''}`);
+      process.stdout.write(`Mittelo Control Center: ${bridge.url}\n`);
+      let stopping = false;
+      const stop = async (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        log(`${signal}: stopping (agents give their tasks back, the hub stops, the database closes)`);
+        await bridge.close();
+        await app.stop();
+        log('stopped');
+      };
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', () => void stop('SIGINT').then(resolve));
+        process.once('SIGTERM', () => void stop('SIGTERM').then(resolve));
+      });
+    });
+}

@@ -1,0 +1,97 @@
+/**
+ * Query and mutation hooks of the Runs, Compare, Backends and Version lock pages, through the one
+ * client and the key factories of api/. Runs refresh from hub events (api/live.ts); what events do
+ * not cover (backend checks, the lock) refreshes after the user's own changes.
+ */
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useRef } from 'react';
+import { call } from '../../api/client.js';
+import { backendKeys, compareKeys, lockKeys, packKeys, runKeys } from '../../api/keys.js';
+import type { ApiInput, RunSummary } from '../../api/types.js';
+
+export function usePacks() {
+  return useQuery({ queryKey: packKeys.list(), queryFn: () => call('packs.list', {}) });
+}
+
+export function useBackends() {
+  return useQuery({ queryKey: backendKeys.list(), queryFn: () => call('backends.list', {}) });
+}
+
+export function useRun(runId: string | null) {
+  return useQuery({ queryKey: runKeys.detail(runId ?? ''), queryFn: () => call('runs.get', { run_id: runId ?? '' }), enabled: runId !== null });
+}
+
+/**
+ * A comparison, fetched again when the runs it may pick change: `runs` is the run list (kept live by
+ * events); a new run or a run that finished can change "latest vs previous" or a pair's outcome.
+ */
+export function useComparison(input: ApiInput<'compare.runs'>, runs: readonly RunSummary[] | undefined) {
+  const qc = useQueryClient();
+  const signature = runs?.map((r) => `${r.run.run_id}:${r.run.finished_at ?? ''}`).join(',');
+  const previous = useRef<string | undefined>(undefined);
+  useEffect(() => {
+    if (signature === undefined) return;
+    if (previous.current !== undefined && previous.current !== signature) void qc.invalidateQueries({ queryKey: compareKeys.all });
+    previous.current = signature;
+  }, [qc, signature]);
+  return useQuery({ queryKey: compareKeys.runs(input), queryFn: () => call('compare.runs', input), placeholderData: keepPreviousData, staleTime: 0 });
+}
+
+export function usePrompts(runId: string | null) {
+  return useQuery({ queryKey: runKeys.prompts(runId ?? ''), queryFn: () => call('runs.prompts', { run_id: runId ?? '' }), enabled: runId !== null });
+}
+
+export function useSideBySide(runId: string | null, promptId: string | null) {
+  return useQuery({
+    queryKey: runKeys.sideBySide(runId ?? '', promptId ?? ''),
+    queryFn: () => call('runs.sideBySide', { run_id: runId ?? '', prompt_id: promptId ?? '' }),
+    enabled: runId !== null && promptId !== null,
+  });
+}
+
+export function useLockCheck() {
+  return useQuery({ queryKey: lockKeys.check(), queryFn: () => call('lock.check', {}) });
+}
+
+export function useStartRun() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (input: ApiInput<'runs.start'>) => call('runs.start', input),
+    onSuccess: () => qc.invalidateQueries({ queryKey: runKeys.all }),
+  });
+}
+
+export function useMarkBaseline() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (runId: string) => call('runs.baseline', { run_id: runId }),
+    onSuccess: () => Promise.all([qc.invalidateQueries({ queryKey: runKeys.all }), qc.invalidateQueries({ queryKey: compareKeys.all })]),
+  });
+}
+
+export function usePick() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (input: ApiInput<'runs.pick'>) => call('runs.pick', input),
+    onSuccess: (_result, input) =>
+      Promise.all([qc.invalidateQueries({ queryKey: runKeys.sideBySide(input.run_id, input.prompt_id) }), qc.invalidateQueries({ queryKey: runKeys.prompts(input.run_id) })]),
+  });
+}
+
+/** Settings and local agents change what backends.list answers: refetch it after each. */
+export function useBackendAction() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (action: { kind: 'configure'; input: ApiInput<'backends.configure'> } | { kind: 'start'; input: ApiInput<'agents.start'> } | { kind: 'stop'; input: ApiInput<'agents.stop'> }) =>
+      action.kind === 'configure' ? call('backends.configure', action.input) : action.kind === 'start' ? call('agents.start', action.input) : call('agents.stop', action.input),
+    onSuccess: () => qc.invalidateQueries({ queryKey: backendKeys.all }),
+  });
+}
+
+export function useWriteLock() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: () => call('lock.write', { confirm: true }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: lockKeys.all }),
+  });
+}

@@ -1,0 +1,105 @@
+/**
+ * Compare: two runs (default: the latest against the previous run of the same pack), summary first,
+ * then the pairs by category with their diffs; or, for one run, the answers a prompt got from each
+ * backend side by side with a "pick best" action. State lives in the URL (#/compare?a=…&b=…).
+ */
+import { useRuns } from '../../api/queries.js';
+import { ErrorNotice } from '../../components/ErrorNotice.js';
+import { hrefFor, navigate, useLocation } from '../../lib/router.js';
+import '../common/pages.css';
+import { Badge } from '../common/bits.js';
+import { runName } from '../common/format.js';
+import { useComparison } from '../common/queries.js';
+import type { Comparison } from '../common/types.js';
+import { CATEGORY_ORDER, type CategoryFilter } from './compare-logic.js';
+import { CompareSummary } from './CompareSummary.js';
+import { PairList } from './PairList.js';
+import { PickView } from './PickView.js';
+import { RunPicker } from './RunPicker.js';
+import type { RunSummary } from '../../api/types.js';
+
+function asFilter(value: string | null): CategoryFilter {
+  return CATEGORY_ORDER.find((c) => c === value) ?? 'all';
+}
+
+function BaselineNote({ comparison, runs }: { comparison: Comparison; runs: RunSummary[] }) {
+  const baseline = runs.find((r) => r.run.baseline && r.run.pack_name === comparison.b.pack_name);
+  const isA = baseline?.run.run_id === comparison.a.run_id;
+  const isB = baseline?.run.run_id === comparison.b.run_id;
+  return (
+    <p className="row" data-testid="baseline-note">
+      {baseline ? (
+        isA ? (
+          <Badge tone="info">A is the baseline of pack {comparison.b.pack_name}</Badge>
+        ) : isB ? (
+          <Badge tone="info">B is the baseline of pack {comparison.b.pack_name}</Badge>
+        ) : (
+          <>
+            <Badge tone="info">Baseline of {comparison.b.pack_name}: {runName(baseline.run)}</Badge>
+            <a href={hrefFor('/compare', { a: baseline.run.run_id, b: comparison.b.run_id })}>Compare B with the baseline</a>
+          </>
+        )
+      ) : (
+        <span className="muted">Pack {comparison.b.pack_name} has no baseline yet; mark one on the Runs page.</span>
+      )}
+    </p>
+  );
+}
+
+function TwoRuns() {
+  const { params } = useLocation();
+  const a = params.get('a') ?? '';
+  const b = params.get('b') ?? '';
+  const filter = asFilter(params.get('cat'));
+  const runs = useRuns({ limit: 200 });
+  // Only A chosen: against the latest run; only B: against the run of its pack before it; neither: the latest two.
+  const latest = runs.data?.runs[0]?.run.run_id;
+  const input = a && b ? { run_a: a, run_b: b } : b ? { run_b: b } : a && latest && latest !== a ? { run_a: a, run_b: latest } : a ? { run_b: a } : {};
+  const comparison = useComparison(input, runs.data?.runs);
+  const set = (next: Record<string, string>) => navigate('/compare', { a, b, cat: filter === 'all' ? '' : filter, ...next }, { replace: true });
+  const result = comparison.data;
+  const c = result?.comparison ?? null;
+  const list = runs.data?.runs ?? [];
+  const nameOf = (ref: Comparison['a']) => runName(ref);
+
+  return (
+    <>
+      <RunPicker runs={list} a={a} b={b} onChange={(na, nb) => set({ a: na, b: nb })} />
+      {runs.error && <ErrorNotice title="Could not list the runs" error={runs.error} onRetry={() => void runs.refetch()} />}
+      {comparison.error && <ErrorNotice title="Could not compare the runs" error={comparison.error} onRetry={() => void comparison.refetch()} />}
+      {comparison.isPending && <p className="muted">Comparing…</p>}
+      {result && !c && <p className="callout tone-neutral">{result.reason ?? 'There is nothing to compare yet.'}</p>}
+      {c && (
+        <>
+          <p data-testid="compared-runs">
+            Comparing <strong>A: {nameOf(c.a)}</strong> (pack {c.a.pack_name}, {c.a.tasks} tasks) with <strong>B: {nameOf(c.b)}</strong> (pack {c.b.pack_name}, {c.b.tasks} tasks).
+          </p>
+          <BaselineNote comparison={c} runs={list} />
+          <CompareSummary comparison={c} onFilter={(f) => set({ cat: f === 'all' ? '' : f })} />
+          <PairList key={`${c.a.run_id}:${c.b.run_id}`} comparison={c} filter={filter} onFilter={(f) => set({ cat: f === 'all' ? '' : f })} aName={nameOf(c.a)} bName={nameOf(c.b)} />
+        </>
+      )}
+    </>
+  );
+}
+
+export default function ComparePage() {
+  const { params } = useLocation();
+  const pick = params.get('view') === 'pick';
+  return (
+    <section className="page">
+      <div className="page-head">
+        <h1>Compare</h1>
+      </div>
+      <nav className="chips" aria-label="Compare views">
+        <a className="chip" href={hrefFor('/compare')} aria-current={pick ? undefined : 'page'}>
+          Two runs
+        </a>
+        <a className="chip" href={hrefFor('/compare', { view: 'pick' })} aria-current={pick ? 'page' : undefined}>
+          Answers side by side (pick best)
+        </a>
+      </nav>
+      {pick ? <PickView /> : <TwoRuns />}
+    </section>
+  );
+}

@@ -1,0 +1,98 @@
+/**
+ * What the Runs page computes from the contract's data: the start dialog's defaults and checks,
+ * progress bars per backend, pass/fail counts, and whether a run is still going.
+ */
+import type { ApiInput, BackendView, PackInfo, RunInfo, RunRollup } from '../../api/types.js';
+
+export const DEFAULT_PACK = 'smoke';
+
+/** `smoke` when there is such a pack, else the first one. */
+export function defaultPack(packs: PackInfo[]): string | null {
+  return (packs.find((p) => p.name === DEFAULT_PACK) ?? packs[0])?.name ?? null;
+}
+
+/** Backends whose preflight passed (ok, or ok with warnings): the ones a run can use now. */
+export function readyBackends(backends: BackendView[]): string[] {
+  return backends.filter((b) => b.preflight.status === 'ok' || b.preflight.status === 'warn').map((b) => b.name);
+}
+
+export interface StartForm {
+  pack: string;
+  backends: string[];
+  label: string;
+  repeat: string;
+}
+
+export type StartCheck = { ok: true; input: ApiInput<'runs.start'> } | { ok: false; error: string };
+
+/** The dialog's fields as a runs.start input, or what to fix in plain words. */
+export function checkStart(form: StartForm): StartCheck {
+  if (!form.pack) return { ok: false, error: 'Choose a pack of prompts to run.' };
+  if (form.backends.length === 0) return { ok: false, error: 'Choose at least one backend to run the prompts on.' };
+  const repeat = Number(form.repeat.trim() || '1');
+  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 100) return { ok: false, error: 'Repeat must be a whole number from 1 to 100.' };
+  const label = form.label.trim();
+  if (label.length > 200) return { ok: false, error: 'The label can be at most 200 characters.' };
+  return { ok: true, input: { pack: form.pack, backends: form.backends, preset: 'smoke', repeat, ...(label ? { label } : {}) } };
+}
+
+export type BarKind = 'done' | 'failed' | 'running' | 'queued' | 'cancelled';
+export const BAR_KINDS: readonly BarKind[] = ['done', 'failed', 'running', 'queued', 'cancelled'];
+
+export interface BarSegment {
+  kind: BarKind;
+  count: number;
+  /** Share of the bar in percent (0–100). */
+  pct: number;
+}
+
+export interface Progress {
+  backend: string | null;
+  total: number;
+  finished: number;
+  segments: BarSegment[];
+  /** "3 of 4 finished: 2 done, 1 failed, 1 running". */
+  text: string;
+}
+
+export function progressOf(r: RunRollup): Progress {
+  const counts: Record<BarKind, number> = { done: r.done, failed: r.failed, running: r.running, queued: r.queued, cancelled: r.cancelled };
+  const segments = BAR_KINDS.filter((k) => counts[k] > 0).map((kind) => ({ kind, count: counts[kind], pct: r.total > 0 ? (counts[kind] / r.total) * 100 : 0 }));
+  const finished = r.done + r.failed + r.cancelled;
+  const parts = segments.map((s) => `${s.count} ${s.kind}`).join(', ');
+  return { backend: r.backend, total: r.total, finished, segments, text: `${finished} of ${r.total} finished${parts ? `: ${parts}` : ''}` };
+}
+
+/** The whole-run rollup (backend null) and the per-backend ones, as runs.list returns them. */
+export function splitRollups(rollups: RunRollup[]): { total: RunRollup | null; backends: RunRollup[] } {
+  return { total: rollups.find((r) => r.backend === null) ?? null, backends: rollups.filter((r) => r.backend !== null) };
+}
+
+/** Still has queued or running tasks. */
+export function isActive(total: RunRollup | null): boolean {
+  return total !== null && total.queued + total.running > 0;
+}
+
+export interface PassFail {
+  passed: number;
+  /** Failed tasks plus done tasks whose checks failed. */
+  failed: number;
+  pending: number;
+}
+
+export function passFail(total: RunRollup | null): PassFail {
+  if (!total) return { passed: 0, failed: 0, pending: 0 };
+  return { passed: total.passed, failed: total.failed + total.check_failures, pending: total.queued + total.running };
+}
+
+/** The newest run of a pack. */
+export function latestRunOf(runs: { run: RunInfo }[], pack: string): RunInfo | null {
+  let latest: RunInfo | null = null;
+  for (const { run } of runs) if (run.pack_name === pack && (!latest || run.created_at > latest.created_at)) latest = run;
+  return latest;
+}
+
+/** Whether a hub event's task belongs to one of these runs (so the run queries refresh). */
+export function touchesRuns(runIds: ReadonlySet<string>, taskRunId: string | null | undefined): boolean {
+  return typeof taskRunId === 'string' && runIds.has(taskRunId);
+}

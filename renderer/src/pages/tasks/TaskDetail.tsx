@@ -1,0 +1,93 @@
+/**
+ * One task in full: prompt, live output while it runs, result, error, the run record (artifact),
+ * and the retry / cancel actions. Fetched with tasks.get and refreshed by its events.
+ */
+import { forwardRef } from 'react';
+import { useTask } from '../../api/queries.js';
+import { ErrorNotice } from '../../components/ErrorNotice.js';
+import { StatusBadge } from '../../components/StatusBadge.js';
+import { formatTime } from '../../lib/format.js';
+import { ArtifactView } from './ArtifactView.js';
+import { LiveOutput } from './LiveOutput.js';
+import { canCancel, canRetry, type TaskActions } from './useTaskActions.js';
+
+export interface TaskDetailProps {
+  taskId: number;
+  actions: TaskActions;
+  /** Esc: back to the table, the task stays selected. */
+  onBack: () => void;
+  /** The Close button: deselect. */
+  onClose: () => void;
+}
+
+export const TaskDetail = forwardRef<HTMLElement, TaskDetailProps>(function TaskDetail({ taskId, actions, onBack, onClose }, ref) {
+  const { data, error, isPending, refetch } = useTask(taskId);
+  const pendingAction = actions.retry.isPending || actions.cancel.isPending;
+  const actionError = (actions.retry.variables === taskId ? actions.retry.error : null) ?? (actions.cancel.variables === taskId ? actions.cancel.error : null);
+  return (
+    <aside
+      className="task-detail"
+      ref={ref}
+      tabIndex={-1}
+      aria-labelledby="task-detail-title"
+      data-testid="task-detail"
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') (e.preventDefault(), onBack());
+      }}
+    >
+      <div className="task-detail__head">
+        <h2 id="task-detail-title">Task {taskId}</h2>
+        <button type="button" onClick={onClose} >
+          Close
+        </button>
+      </div>
+      {isPending && <p className="muted">Loading…</p>}
+      {error && <ErrorNotice title={`Could not load task ${taskId}`} error={error} onRetry={() => void refetch()} />}
+      {data && (
+        <>
+          <dl className="kv">
+            <dt>Status</dt>
+            <dd><StatusBadge status={data.task.status} /> {data.task.attempts > 0 && <span className="muted">attempt {data.task.attempts}{data.task.max_attempts ? ` of ${data.task.max_attempts}` : ''}</span>}</dd>
+            <dt>Backend</dt>
+            <dd>{data.task.backend ?? 'any agent'}</dd>
+            {data.task.run_id && (<><dt>Run</dt><dd><code>{data.task.run_id}</code></dd></>)}
+            <dt>Priority</dt>
+            <dd>{data.task.priority}</dd>
+            {data.task.worker_id && (<><dt>Worker</dt><dd>{data.task.worker_id}</dd></>)}
+            <dt>Created</dt>
+            <dd>{formatTime(data.task.created_at)}</dd>
+            {data.task.finished_at && (<><dt>Finished</dt><dd>{formatTime(data.task.finished_at)}</dd></>)}
+          </dl>
+          <div className="task-detail__actions">
+            <button type="button" disabled={!canRetry(data.task.status) || pendingAction} onClick={() => actions.retry.mutate(taskId)} aria-keyshortcuts="r">
+              Retry
+            </button>
+            <button type="button" disabled={!canCancel(data.task.status) || pendingAction} onClick={() => actions.askCancel(taskId)} aria-keyshortcuts="c">
+              Cancel task…
+            </button>
+          </div>
+          {actionError && <ErrorNotice title="That did not work" error={actionError} />}
+          <section aria-labelledby="prompt-title">
+            <h3 id="prompt-title">Prompt</h3>
+            <pre className="pre-block">{data.task.prompt}</pre>
+          </section>
+          {data.task.status === 'leased' && <LiveOutput taskId={taskId} />}
+          {data.task.result !== null && (
+            <section aria-labelledby="result-title">
+              <h3 id="result-title">Result</h3>
+              <pre className="pre-block" data-testid="task-result">{data.task.result}</pre>
+            </section>
+          )}
+          {data.task.error !== null && (
+            <section aria-labelledby="error-title">
+              <h3 id="error-title">Error</h3>
+              <pre className="pre-block pre-block--error">{data.task.error}</pre>
+            </section>
+          )}
+          {data.artifact && <ArtifactView artifact={data.artifact} />}
+          {!data.artifact && (data.task.status === 'done' || data.task.status === 'failed') && <p className="muted">No run record: the agent sent none with its answer.</p>}
+        </>
+      )}
+    </aside>
+  );
+});

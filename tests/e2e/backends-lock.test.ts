@@ -1,0 +1,141 @@
+/**
+ * Backends and Version lock pages in Chromium: preflight status in words, a CLI path and a
+ * concurrency cap saved through backends.configure, a local agent stopped and started; a lock written
+ * from this machine after a confirmation, then edited to an older version and shown as drift.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { lowContrast } from './contrast.js';
+import { FAKE_BIN, launchChromium, Machine, openApp, screenshot, serve, type Child } from './harness.js';
+
+let machine: Machine;
+let server: { proc: Child; url: string };
+let browser: Browser;
+let page: Page;
+let errors: string[];
+
+beforeAll(async () => {
+  machine = new Machine(['claude', 'gemini']);
+  machine.pack('smoke', [{ id: 'a', prompt: 'a' }]);
+  machine.backend('upper', "tr '[:lower:]' '[:upper:]'");
+  machine.config({ echo: {} });
+  server = await serve(machine);
+  browser = await launchChromium();
+  ({ page, errors } = await openApp(browser, server.url, '/backends'));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.proc.stop();
+  machine?.remove();
+});
+
+const card = (name: string) => page.locator(`[data-testid="backend"][data-backend="${name}"]`);
+
+describe('the Backends page', () => {
+  it('shows each backend’s status in words, its version and where its CLI was found', async () => {
+    await card('claude_code').waitFor({ timeout: 30_000 });
+    const claude = await card('claude_code').textContent();
+    expect(claude).toContain('Ready, with warnings');
+    expect(claude).toContain('no credentials found');
+    expect(claude).toContain('2.1.197');
+    expect(claude).toContain(`${machine.bin}/claude (found via PATH)`);
+    expect(await card('codex').textContent()).toContain('Not ready');
+    expect(await card('echo').textContent()).toContain('No separate program');
+    // The whole check is one click away.
+    await card('codex').getByText('Full check (technical)').click();
+    expect(await card('codex').locator('pre').textContent()).toContain('"status": "fail"');
+    await screenshot(page, 'backends');
+    expect(await lowContrast(page)).toEqual([]);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    expect(await lowContrast(page)).toEqual([]);
+    await screenshot(page, 'backends-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
+
+  it('saves a CLI path and a concurrency cap, and says in words when the path is wrong', async () => {
+    const claude = card('claude_code');
+    // The settings are one click away (a disclosure), with their values in its summary.
+    const settings = claude.locator('summary', { hasText: 'Settings:' });
+    expect(await settings.textContent()).toContain('2 at once · no tools (answers only) · default model');
+    await settings.focus();
+    await page.keyboard.press('Enter');
+    // A path that does not exist is refused, in words, where it was typed.
+    await claude.getByLabel(/Path to the CLI/).fill('/nowhere/claude');
+    await claude.getByRole('button', { name: 'Save settings' }).click();
+    await expect.poll(() => claude.getByRole('alert').first().textContent(), { timeout: 15_000 }).toContain('The settings were not saved');
+    expect(await claude.getByRole('alert').first().textContent()).toContain('/nowhere/claude does not exist');
+    // A copy of the CLI elsewhere, and a cap of 3 prompts at once.
+    const elsewhere = path.join(machine.root, 'elsewhere');
+    fs.mkdirSync(elsewhere);
+    fs.symlinkSync(path.join(FAKE_BIN, 'claude'), path.join(elsewhere, 'claude'));
+    await claude.getByLabel(/Path to the CLI/).fill(path.join(elsewhere, 'claude'));
+    await claude.getByLabel(/Prompts at once/).fill('3');
+    await claude.getByRole('button', { name: 'Save settings' }).click();
+    await expect.poll(() => claude.textContent(), { timeout: 30_000 }).toContain(`${elsewhere}/claude (found via the path you set)`);
+    expect(await settings.textContent()).toContain('3 at once');
+    expect(await claude.getByLabel(/Prompts at once/).inputValue()).toBe('3');
+    const config = JSON.parse(fs.readFileSync(path.join(machine.workspace, 'mittelo.config.json'), 'utf8')) as { backends: Record<string, object> };
+    expect(config.backends.claude_code).toMatchObject({ concurrency: 3, binary_path: path.join(elsewhere, 'claude') });
+    // A cap out of range is refused before anything is sent.
+    await claude.getByLabel(/Prompts at once/).fill('0');
+    await claude.getByRole('button', { name: 'Save settings' }).click();
+    expect(await claude.getByRole('alert').first().textContent()).toContain('from 1 to 64');
+    await claude.getByLabel(/Prompts at once/).fill('3');
+  });
+
+  it('stops and starts the local agent of a backend', async () => {
+    const echo = card('echo');
+    await expect.poll(() => echo.textContent()).toContain('running, 2 at once');
+    await echo.getByRole('button', { name: 'Stop agent' }).click();
+    await expect.poll(() => echo.textContent(), { timeout: 15_000 }).toContain('stopped');
+    await echo.getByRole('button', { name: 'Start agent' }).click();
+    await expect.poll(() => echo.textContent(), { timeout: 15_000 }).toContain('running');
+  });
+});
+
+describe('the Version lock page', () => {
+  it('writes the lock from this machine only after a confirmation', async () => {
+    await page.goto(`${server.url.replace(/\/?$/, '/')}#/lock`);
+    await expect.poll(() => page.locator('main').textContent(), { timeout: 30_000 }).toContain('no lock file yet');
+    await page.getByRole('button', { name: 'Write lock from this machine' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Replace the version lock?' });
+    await dialog.waitFor();
+    // "Go back" has the focus: Enter here would not write anything.
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Go back');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    expect(fs.existsSync(machine.lockFile)).toBe(false);
+    await page.getByRole('button', { name: 'Write lock from this machine' }).click();
+    await dialog.getByRole('button', { name: 'Write the lock' }).click();
+    await expect.poll(() => fs.existsSync(machine.lockFile), { timeout: 30_000 }).toBe(true);
+    await expect.poll(() => page.getByTestId('drift-summary').textContent(), { timeout: 30_000 }).toContain('matches the lock');
+  });
+
+  it('highlights a CLI whose installed version differs from an edited lock', async () => {
+    const lock = JSON.parse(fs.readFileSync(machine.lockFile, 'utf8')) as { clis: { name: string; version: string }[] };
+    const claude = lock.clis.find((c) => c.name === 'claude_code');
+    if (!claude) throw new Error('claude_code is not in the lock');
+    claude.version = '2.0.0';
+    fs.writeFileSync(machine.lockFile, JSON.stringify(lock, null, 2));
+    await page.getByRole('button', { name: 'Check again' }).click();
+    await expect.poll(() => page.getByTestId('drift-summary').textContent(), { timeout: 30_000 }).toContain('1 CLI has drifted');
+    const row = page.locator('[data-testid="lock-row"][data-status="newer"]');
+    expect(await row.textContent()).toContain('claude_code');
+    expect(await row.textContent()).toContain('Drift: Newer than locked');
+    expect(await row.getAttribute('class')).toContain('drift-row');
+    // Drift comes first in the table.
+    expect(await page.getByTestId('lock-row').first().getAttribute('data-status')).toBe('newer');
+    await screenshot(page, 'version-lock');
+    expect(await lowContrast(page)).toEqual([]);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    expect(await lowContrast(page)).toEqual([]);
+    await screenshot(page, 'version-lock-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+    expect(errors).toEqual([]);
+  });
+});

@@ -1,0 +1,88 @@
+/** Pure logic of the Runs page: start-dialog defaults and checks, progress bars, latency series. */
+import { describe, expect, it } from 'vitest';
+import type { BackendView } from '../../core/api.js';
+import { rollups } from '../../core/runs/rollup.js';
+import { checkStart, defaultPack, isActive, passFail, progressOf, readyBackends, splitRollups } from '../../renderer/src/pages/runs/runs-logic.js';
+import { hasPoints, latencySeries, toAligned } from '../../renderer/src/pages/runs/latency-series.js';
+import { formatCost, formatMs, formatTokens } from '../../renderer/src/pages/common/format.js';
+import { record, task } from '../fixtures/run-records.js';
+
+function backend(name: string, status: 'ok' | 'warn' | 'fail'): BackendView {
+  return {
+    name,
+    preflight: { backend: name, status, driver: name, binary: null, version: null, problems: [], auth: { env_present: [], files_present: [], hint: null }, required_flags: [] },
+    settings: { concurrency: 1, model: null, tool_policy: 'none', binary_path: null },
+    local_agent: null,
+  };
+}
+
+describe('the start dialog', () => {
+  it('preselects the smoke pack when there is one, else the first pack', () => {
+    expect(defaultPack([{ name: 'hello', path: '', prompts: 1 }, { name: 'smoke', path: '', prompts: 4 }])).toBe('smoke');
+    expect(defaultPack([{ name: 'hello', path: '', prompts: 1 }])).toBe('hello');
+    expect(defaultPack([])).toBeNull();
+  });
+
+  it('preselects the backends whose preflight is ok or warn, not the failing ones', () => {
+    expect(readyBackends([backend('echo', 'ok'), backend('claude_code', 'fail'), backend('gemini', 'warn')])).toEqual(['echo', 'gemini']);
+  });
+
+  it('turns the fields into a runs.start input, or says what to fix', () => {
+    expect(checkStart({ pack: 'smoke', backends: ['echo'], label: ' nightly ', repeat: '2' })).toEqual({
+      ok: true,
+      input: { pack: 'smoke', backends: ['echo'], preset: 'smoke', repeat: 2, label: 'nightly' },
+    });
+    expect(checkStart({ pack: 'smoke', backends: ['echo'], label: '', repeat: '' })).toMatchObject({ ok: true, input: { repeat: 1 } });
+    expect(checkStart({ pack: 'smoke', backends: [], label: '', repeat: '1' })).toMatchObject({ ok: false, error: expect.stringContaining('backend') });
+    expect(checkStart({ pack: 'smoke', backends: ['echo'], label: '', repeat: '1.5' })).toMatchObject({ ok: false, error: expect.stringContaining('Repeat') });
+  });
+});
+
+describe('progress and history', () => {
+  const tasks = [
+    task({ backend: 'echo' }),
+    task({ backend: 'echo', status: 'failed' }),
+    task({ backend: 'upper', status: 'leased', result: null }),
+    task({ backend: 'upper', status: 'queued', result: null, artifact: null }),
+  ];
+  it('splits a run into done, failed, running and queued segments per backend', () => {
+    const { total: whole, backends } = splitRollups(rollups(tasks, ['echo', 'upper']));
+    expect(backends.map((b) => b.backend)).toEqual(['echo', 'upper']);
+    const [first, second] = backends.map(progressOf);
+    const echo = first;
+    expect(echo?.segments).toEqual([
+      { kind: 'done', count: 1, pct: 50 },
+      { kind: 'failed', count: 1, pct: 50 },
+    ]);
+    expect(echo?.text).toBe('2 of 2 finished: 1 done, 1 failed');
+    expect(second?.segments.map((s) => s.kind)).toEqual(['running', 'queued']);
+    expect(isActive(whole)).toBe(true);
+    expect(passFail(whole)).toEqual({ passed: 1, failed: 1, pending: 2 });
+  });
+
+  it('plots p50 latency per backend oldest run first, with gaps where a run lacks the backend', () => {
+    const older = record({ run_id: 'r1', created_at: 100 }, [task({ backend: 'echo', artifact: { latency_ms: 200 } })]);
+    const newer = record({ run_id: 'r2', created_at: 200 }, [task({ backend: 'upper', artifact: { latency_ms: 50 } })]);
+    const history = [newer, older].map((r) => ({ run: r.run, rollups: rollups(r.tasks, r.run.backends) }));
+    const series = latencySeries(history);
+    expect(series.runs.map((r) => r.run_id)).toEqual(['r1', 'r2']);
+    expect(series.backends).toEqual(['echo', 'upper']);
+    expect(series.values).toEqual([
+      [200, null],
+      [null, 50],
+    ]);
+    expect(toAligned(series)).toEqual([[0, 1], [200, null], [null, 50]]);
+    expect(hasPoints(series)).toBe(true);
+  });
+});
+
+describe('numbers on the page', () => {
+  it('shows an unreported value as a dash, never as 0', () => {
+    expect(formatCost(null)).toBe('–');
+    expect(formatTokens(null, undefined)).toBe('–');
+    expect(formatMs(null)).toBe('–');
+    expect(formatCost(0)).toBe('$0');
+    expect(formatTokens(1200, null)).toBe('1,200 in / – out');
+    expect(formatMs(1530)).toBe('1.53 s');
+  });
+});
