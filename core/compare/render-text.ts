@@ -55,7 +55,7 @@ class Out {
 
 function runLine(name: string, run: RunRef): string {
   const label = run.label ? ` "${printable(run.label)}"` : '';
-  return `  ${name}  ${printable(run.run_id)}${label} · pack ${printable(run.pack_name)} · ${formatDate(run.created_at)} · ${run.tasks} tasks`;
+  return `  ${name}  ${printable(run.run_id)}${label} · pack ${printable(run.pack_name)} · ${formatDate(run.created_at)} · ${plural(run.tasks, 'task')}`;
 }
 
 function table(rows: string[][]): string[] {
@@ -76,7 +76,7 @@ function summary(out: Out, c: Comparison): void {
     const text = `${CATEGORY_LABELS[cat]} ${counts[cat]}`;
     return counts[cat] > 0 && cat !== 'unchanged' ? out.paint(text, CATEGORY_STYLE[cat]) : text;
   });
-  out.line(`  ${parts.join(' · ')}  (${c.summary.pairs} pairs)`);
+  out.line(`  ${parts.join(' · ')}  (${plural(c.summary.pairs, 'pair')})`);
   out.line();
 
   if (c.summary.by_backend.length > 0) {

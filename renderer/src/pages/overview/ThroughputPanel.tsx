@@ -46,7 +46,7 @@ export function ThroughputPanel() {
   );
   const sum = totals(points);
   const peak = points.reduce((m, p) => Math.max(m, p.done + p.failed), 0);
-  const summary = `Last ${WINDOW_SECONDS / 60} minutes: ${formatCount(sum.done)} tasks done and ${formatCount(sum.failed)} failed; at most ${formatCount(peak)} finished in one ${BUCKET_SECONDS}-second interval.`;
+  const summary = `Last ${WINDOW_SECONDS / 60} minutes: ${formatCount(sum.done)} ${sum.done === 1 ? 'task' : 'tasks'} done and ${formatCount(sum.failed)} failed; at most ${formatCount(peak)} finished in one ${BUCKET_SECONDS}-second interval.`;
 
   return (
     <section className="card" aria-labelledby="throughput-title">
