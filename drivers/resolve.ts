@@ -202,3 +202,16 @@ export async function resolveBinary(name: string, options: ResolveOptions = {}):
   }
   return null;
 }
+
+/** How each way of finding a CLI is named to people (doctor, backend-check, the Backends page). */
+export const BINARY_SOURCE_LABELS: Record<ResolvedBinary['source'], string> = {
+  configured: 'configured path',
+  'login-shell-path': "login shell's PATH",
+  path: 'PATH',
+  'npm-global': 'npm global prefix',
+  nvm: 'nvm',
+  fnm: 'fnm',
+  homebrew: 'Homebrew',
+  'local-bin': '~/.local/bin or ~/.opencode/bin',
+  'backends-dir': 'folder backend',
+};

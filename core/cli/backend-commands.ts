@@ -1,10 +1,10 @@
 /** `mittelo backend-check` (one backend, in depth) and `mittelo backends` (every backend, one row each). */
 import type { Command } from 'commander';
-import type { ResolvedBinary } from '../../drivers/types.js';
 import type { BackendSpec } from '../agent/backend.js';
 import { EXIT_CODES, allBackendNames, checkBackend, mapLimit, type BackendReport } from '../agent/backend-check.js';
 import { loadWorkspaceConfig, specFromSettings, type WorkspaceConfig } from '../agent/config.js';
 import { driverOptions, withDriverOptions, type DriverOptionFlags } from './options.js';
+import { BINARY_SOURCE_LABELS } from '../../drivers/resolve.js';
 
 /** Checks run at once by `backends`: each may start a login shell and two CLI processes. */
 const PARALLEL_CHECKS = 4;
@@ -21,20 +21,9 @@ function specFor(name: string, config: WorkspaceConfig, flags: CheckFlags & { bi
   return spec;
 }
 
-const SOURCES: Record<ResolvedBinary['source'], string> = {
-  configured: 'configured path',
-  'login-shell-path': "login shell's PATH",
-  path: 'PATH',
-  'npm-global': 'npm global prefix',
-  nvm: 'nvm',
-  fnm: 'fnm',
-  homebrew: 'Homebrew',
-  'local-bin': '~/.local/bin or ~/.opencode/bin',
-  'backends-dir': 'folder backend',
-};
 
 function binaryLine(report: BackendReport): string {
-  if (report.binary) return `${report.binary.path} (found via ${SOURCES[report.binary.source]})`;
+  if (report.binary) return `${report.binary.path} (found via ${BINARY_SOURCE_LABELS[report.binary.source]})`;
   return report.kind === 'built-in' ? 'none needed (built in)' : 'not found';
 }
 

@@ -4,22 +4,9 @@ import { Option, type Command } from 'commander';
 import { HubError, errorMessage } from '../errors.js';
 import { readPackFile, type PackEntry } from '../pack.js';
 import { TASK_STATUSES, type EnqueueInput } from '../queue/types.js';
-import { HubClient } from '../wire/client.js';
 import { formatStats, formatTask, formatTaskTable } from './format.js';
-import { clientAddress, collect, parseInteger, withClientOptions, type ClientFlags } from './options.js';
+import { clientAddress, collect, parseInteger, print, withClient, withClientOptions, type ClientFlags } from './options.js';
 
-async function withClient<T>(flags: ClientFlags, work: (client: HubClient) => Promise<T>): Promise<T> {
-  const client = await HubClient.connect(clientAddress(flags));
-  try {
-    return await work(client);
-  } finally {
-    client.close();
-  }
-}
-
-function print(flags: ClientFlags, json: unknown, human: string): void {
-  process.stdout.write(flags.json ? `${JSON.stringify(json, null, 2)}\n` : `${human}\n`);
-}
 
 interface EnqueueFlags extends ClientFlags {
   prompt?: string;

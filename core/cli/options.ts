@@ -1,6 +1,7 @@
 /** Option parsers and the shared client options (--host --port --token --json) of CLI commands. */
 import { InvalidArgumentError, type Command } from 'commander';
 import { clientAddressFromEnv, type ClientAddress } from '../config.js';
+import { HubClient } from '../wire/client.js';
 
 export function parseInteger(name: string, { min, max }: { min?: number; max?: number } = {}) {
   return (value: string): number => {
@@ -62,4 +63,19 @@ export function driverOptions(flags: DriverOptionFlags, base: Record<string, str
   if (flags.acpCmd) options.acp_cmd = flags.acpCmd;
   if (flags.tmuxSession) options.tmux_session = flags.tmuxSession;
   return options;
+}
+
+/** Runs `work` on a connection to the hub the flags (or MITTELO_* env) name, then closes it. */
+export async function withClient<T>(flags: ClientFlags, work: (client: HubClient) => Promise<T>): Promise<T> {
+  const client = await HubClient.connect(clientAddress(flags));
+  try {
+    return await work(client);
+  } finally {
+    client.close();
+  }
+}
+
+/** `--json`: the JSON value; otherwise the human text. */
+export function print(flags: ClientFlags, json: unknown, human: string): void {
+  process.stdout.write(flags.json ? `${JSON.stringify(json, null, 2)}\n` : `${human}\n`);
 }

@@ -13,12 +13,11 @@ import { executeRun } from '../runs/orchestrate.js';
 import { formatSeconds, ProgressPrinter, RunProgress } from '../runs/progress.js';
 import { rollups } from '../runs/rollup.js';
 import { RUN_PRESETS, type RunInfo, type RunPreset, type RunRecord, type RunRollup } from '../runs/types.js';
-import { HubClient } from '../wire/client.js';
 import { lockState } from '../lock/check.js';
 import { compareWithBaseline } from './compare-command.js';
 import { listPrompts, sideBySide } from '../compare/pick.js';
 import { printable } from '../compare/format.js';
-import { clientAddress, collect, parseInteger, withClientOptions, type ClientFlags } from './options.js';
+import { clientAddress, collect, parseInteger, print, withClient, withClientOptions, type ClientFlags } from './options.js';
 
 interface RunFlags extends ClientFlags {
   pack?: string;
@@ -96,18 +95,6 @@ function describeRun(run: RunInfo): string {
   return `${run.run_id}  ${when}  pack ${run.pack_name}  ${run.preset}  ${run.backends.join(',')}${run.label ? `  "${run.label}"` : ''}${run.baseline ? '  [baseline]' : ''}  (${took})`;
 }
 
-async function withClient<T>(flags: ClientFlags, work: (client: HubClient) => Promise<T>): Promise<T> {
-  const client = await HubClient.connect(clientAddress(flags));
-  try {
-    return await work(client);
-  } finally {
-    client.close();
-  }
-}
-
-function print(flags: ClientFlags, json: unknown, human: string): void {
-  process.stdout.write(flags.json ? `${JSON.stringify(json, null, 2)}\n` : `${human}\n`);
-}
 
 export function registerRunCommands(program: Command): void {
   withClientOptions(program.command('run'))

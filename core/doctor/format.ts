@@ -1,21 +1,10 @@
 /** Human output of `mittelo doctor` and `mittelo doctor --history`. */
-import type { ResolvedBinary } from '../../drivers/types.js';
 import type { DoctorHistoryRow } from './history.js';
 import type { DoctorBackend, DoctorReport } from './types.js';
+import { BINARY_SOURCE_LABELS } from '../../drivers/resolve.js';
 
 const MARK = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL' } as const;
 
-const SOURCES: Record<ResolvedBinary['source'], string> = {
-  configured: 'configured path',
-  'login-shell-path': "login shell's PATH",
-  path: 'PATH',
-  'npm-global': 'npm global prefix',
-  nvm: 'nvm',
-  fnm: 'fnm',
-  homebrew: 'Homebrew',
-  'local-bin': '~/.local/bin or ~/.opencode/bin',
-  'backends-dir': 'folder backend',
-};
 
 function backendLines(b: DoctorBackend): string[] {
   const required = b.required ? `required (${b.required_because.join(', ')})` : 'not required';
@@ -23,7 +12,7 @@ function backendLines(b: DoctorBackend): string[] {
   const mark = !b.required && b.status === 'fail' ? ' -- ' : MARK[b.status];
   const lines = [`  [${mark}] ${b.backend}: ${required}`];
   const field = (label: string, value: string) => lines.push(`         ${`${label}:`.padEnd(8)} ${value}`);
-  if (b.binary) field('binary', `${b.binary.path} (via ${SOURCES[b.binary.source]})`);
+  if (b.binary) field('binary', `${b.binary.path} (via ${BINARY_SOURCE_LABELS[b.binary.source]})`);
   else if (b.kind === 'built-in' && b.driver !== 'tmux') field('binary', 'none needed (built in)');
   else field('binary', 'not found');
   if (b.binary && b.kind !== 'folder') field('version', `${b.version ?? 'unknown'}${b.verified_version ? ` (driver verified against ${b.verified_version})` : ''}`);

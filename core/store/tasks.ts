@@ -366,38 +366,27 @@ export class TaskStore {
 
   /** Compact rows for a table (newest first): a prompt preview instead of the whole task. */
   rows(filter: ListFilter & { search?: string }): TaskRowView[] {
-    const where: string[] = [];
-    const params: (string | number)[] = [];
-    if (filter.status) (where.push('status = ?'), params.push(filter.status));
-    if (filter.backend) (where.push('backend = ?'), params.push(filter.backend));
-    if (filter.run_id) (where.push('run_id = ?'), params.push(filter.run_id));
-    if (filter.search) (where.push("prompt LIKE ? ESCAPE '\\'"), params.push(`%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
-    const limit = filter.limit ?? 50;
-    const sql =
-      'SELECT task_id, status, backend, run_id, priority, created_at, updated_at, worker_id, substr(prompt, 1, 120) AS prompt_preview FROM tasks' +
-      (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
-      ' ORDER BY task_id DESC' +
-      (limit > 0 ? ' LIMIT ?' : '');
-    if (limit > 0) params.push(limit);
-    let statement = this.listStatements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare<(string | number)[]>(sql);
-      this.listStatements.set(sql, statement);
-    }
-    return statement.all(...params) as TaskRowView[];
+    const columns = 'task_id, status, backend, run_id, priority, created_at, updated_at, worker_id, substr(prompt, 1, 120) AS prompt_preview';
+    return this.newestFirst(columns, filter) as TaskRowView[];
   }
 
   /** Newest first; limit <= 0 means no limit. */
   list(filter: ListFilter): StoredTask[] {
+    return (this.newestFirst('*', filter) as TaskRow[]).map(toTask);
+  }
+
+  /** The filtered query both share; one prepared statement per filter shape, kept. */
+  private newestFirst(columns: string, filter: ListFilter & { search?: string }): unknown[] {
     const where: string[] = [];
     const params: (string | number)[] = [];
     if (filter.status) (where.push('status = ?'), params.push(filter.status));
     if (filter.backend) (where.push('backend = ?'), params.push(filter.backend));
     if (filter.run_id) (where.push('run_id = ?'), params.push(filter.run_id));
     if (filter.before_id !== undefined) (where.push('task_id < ?'), params.push(filter.before_id));
+    if (filter.search) (where.push("prompt LIKE ? ESCAPE '\\'"), params.push(`%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
     const limit = filter.limit ?? 50;
     const sql =
-      'SELECT * FROM tasks' +
+      `SELECT ${columns} FROM tasks` +
       (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
       ' ORDER BY task_id DESC' +
       (limit > 0 ? ' LIMIT ?' : '');
@@ -407,6 +396,6 @@ export class TaskStore {
       statement = this.db.prepare<(string | number)[]>(sql);
       this.listStatements.set(sql, statement);
     }
-    return (statement.all(...params) as TaskRow[]).map(toTask);
+    return statement.all(...params);
   }
 }
