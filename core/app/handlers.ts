@@ -74,7 +74,13 @@ export function createHandlers(app: Orchestrator, backends = new BackendsView(ap
         stats: stats ?? { queued: 0, leased: 0, done: 0, failed: 0, cancelled: 0 },
       };
     },
-    'tasks.rows': (input) => app.call('list_rows', { ...input }),
+    'tasks.rows': async (input) => {
+      // 100,000 rows: read in-process when the app runs the hub, not serialised twice over the wire.
+      const queue = app.localQueue();
+      if (!queue || !app.connection().online) return app.call('list_rows', { ...input });
+      const backend = input.backend?.toLowerCase().replace(/-/g, '_');
+      return { rows: queue.rows({ ...input, ...(backend ? { backend } : {}) }), stats: queue.stats() };
+    },
     'tasks.get': async ({ task_id }) => {
       const [{ task }, { artifact }] = await Promise.all([
         app.call<ApiResult<'tasks.get'>>('get', { task_id }),

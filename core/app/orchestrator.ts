@@ -58,7 +58,7 @@ export class Orchestrator {
 
   private constructor(
     readonly workspace: WorkspacePaths,
-    private readonly hub: RunningHub | null,
+    private hub: RunningHub | null,
     readonly address: ClientAddress,
     readonly restUrl: string | null,
     /** What differed from the defaults at start (busy ports, an existing hub), in words. */
@@ -96,6 +96,7 @@ export class Orchestrator {
       ...(options.token ? { token: options.token } : {}),
     });
     const app = new Orchestrator(paths, opened.hub, opened.address, opened.restUrl, opened.notes, log);
+    if (opened.hub) app.keepOwnHub(opened.hub, paths.dbPath, options.token);
     try {
       await app.events.get();
       if (options.autoStartAgents ?? true) app.agentsReady = app.startConfiguredAgents();
@@ -104,6 +105,46 @@ export class Orchestrator {
       throw err;
     }
     return app;
+  }
+
+  /**
+   * The app's own hub can be stopped from outside (a `shutdown` request from any local client):
+   * the app starts it again on the same database and ports, so the control center keeps working.
+   */
+  private keepOwnHub(hub: RunningHub, dbPath: string, token: string | undefined): void {
+    void hub.closed.then(async () => {
+      if (this.stopping) return;
+      this.log('the hub of this app stopped (a shutdown request?); starting it again');
+      const restPort = this.restUrl ? Number(new URL(this.restUrl).port) : undefined;
+      for (let attempt = 0; !this.stopping; attempt++) {
+        try {
+          const { startHub } = await import('../hub.js');
+          const next = await startHub({
+            dbPath,
+            host: this.address.host,
+            port: this.address.port,
+            ...(restPort !== undefined ? { restPort } : {}),
+            ...(token ? { token } : {}),
+            log: (line) => this.log(`hub: ${line}`),
+          });
+          if (this.stopping) {
+            await next.stop();
+            return;
+          }
+          this.hub = next;
+          this.keepOwnHub(next, dbPath, token);
+          return;
+        } catch (err) {
+          this.log(`could not start the hub again: ${errorMessage(err)}; retrying`);
+          await new Promise((resolve) => setTimeout(resolve, Math.min(500 * 2 ** attempt, 10_000)));
+        }
+      }
+    });
+  }
+
+  /** The queue of the hub this process runs (null when it uses another process's hub). */
+  localQueue(): RunningHub['queue'] | null {
+    return this.hub?.queue ?? null;
   }
 
   /** True when this process runs the hub (false: it uses one that was already running). */

@@ -168,3 +168,19 @@ it('agents start for the configured backends with their concurrency, run tasks, 
   });
   expect(workers.some((w) => w.worker_id.endsWith('-app-echo'))).toBe(true);
 });
+
+it('its own hub, stopped by a shutdown request from any client, is started again and the app comes back online', async () => {
+  const started = await app();
+  const { orchestrator } = started;
+  expect(orchestrator.ownsHub).toBe(true);
+  const before = await started.ok('tasks.enqueue', { prompt: 'kept across the restart' });
+  const client = await HubClient.connect(orchestrator.address);
+  await client.call('shutdown');
+  client.close();
+  await nextEvent(started, connection(false, true));
+  // Back on the same address and database: the task enqueued before is still there.
+  await untilEvent(started, async () => (orchestrator.connection().online ? true : undefined));
+  const rows = await started.ok('tasks.rows', {});
+  expect(rows.rows.map((r) => r.task_id)).toContain(before.task_id);
+  expect((await started.ok('tasks.enqueue', { prompt: 'after the restart' })).task_id).toBe(before.task_id + 1);
+});
