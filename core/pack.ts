@@ -19,6 +19,7 @@ export type PackEntry = z.output<typeof packEntrySchema>;
 /** Parses the whole pack first, so a bad line 40 enqueues nothing; errors name file and line. */
 export function parsePack(text: string, source: string): PackEntry[] {
   const entries: PackEntry[] = [];
+  const seenIds = new Map<string, number>();
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const line = (lines[i] ?? '').trim();
@@ -33,6 +34,13 @@ export function parsePack(text: string, source: string): PackEntry[] {
     if (!parsed.success) {
       const detail = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'line'}: ${issue.message}`).join('; ');
       throw new HubError('bad_request', `${source}:${i + 1}: ${detail}`);
+    }
+    const id = parsed.data.id;
+    if (id !== undefined) {
+      const first = seenIds.get(id);
+      // Runs pair answers across runs by prompt id: two prompts with one id would be compared wrongly.
+      if (first !== undefined) throw new HubError('bad_request', `${source}:${i + 1}: id ${JSON.stringify(id)} is already used on line ${first}`);
+      seenIds.set(id, i + 1);
     }
     entries.push(parsed.data);
   }

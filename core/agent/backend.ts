@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { findDriver, knownBackendNames, listDrivers } from '../../drivers/registry.js';
 import { resolveBinary } from '../../drivers/resolve.js';
+import { splitCommandLine } from '../../drivers/command-line.js';
 import { runProcess } from '../../drivers/run/runner.js';
 import type { Driver, ResolvedBinary, ToolPolicy } from '../../drivers/types.js';
 import { resolveFolderBinary } from '../../drivers/folder.js';
@@ -110,6 +111,8 @@ export async function preflight(spec: BackendSpec, env: NodeJS.ProcessEnv = proc
   for (const [option, value] of Object.entries(requiredOptions(driver))) {
     if (!spec.options?.[option]) report.problems.push(`backend ${spec.name} needs ${value}`);
   }
+  const commandProblem = await checkConfiguredCommand(driver, spec, env);
+  if (commandProblem) report.problems.push(commandProblem);
   if (driver.binary) {
     try {
       report.binary = await resolveBinary(driver.binary, { configuredPath: spec.binaryPath ?? null, env });
@@ -140,6 +143,27 @@ export async function preflight(spec: BackendSpec, env: NodeJS.ProcessEnv = proc
   if (report.problems.length > 0) report.status = 'fail';
   else if (report.auth.hint) report.status = 'warn';
   return report;
+}
+
+/**
+ * The program a shell or ACP backend runs (the first word of its command line) must exist: the
+ * same resolution as for vendor CLIs, so "ok" means the command can start.
+ */
+async function checkConfiguredCommand(driver: Driver, spec: BackendSpec, env: NodeJS.ProcessEnv): Promise<string | null> {
+  const option = driver.name === 'shell' ? 'shell_cmd' : driver.name === 'acp' ? 'acp_cmd' : null;
+  const line = option ? spec.options?.[option] : undefined;
+  if (!option || !line) return null;
+  let program: string;
+  try {
+    [program] = splitCommandLine(line);
+  } catch (err) {
+    return `backend ${spec.name}: its ${option} cannot be read: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  if (program.includes('/')) {
+    return fs.existsSync(path.resolve(program)) ? null : `backend ${spec.name}: ${program} (from its ${option}) does not exist`;
+  }
+  const found = await resolveBinary(program, { env }).catch(() => null);
+  return found ? null : `backend ${spec.name}: ${program} (from its ${option}) was not found on PATH, the login shell's PATH or the usual install places`;
 }
 
 /** Options a built-in driver cannot run without, with how to give them. */

@@ -153,8 +153,20 @@ describe.concurrent('mittelo backend-check', () => {
     const without = await check(['--backend', 'shell'], machine([]));
     expect(without.code).toBe(1);
     expect(without.stdout).toContain('backend shell needs a command line (--shell-cmd "...")');
-    const withCmd = await check(['--backend', 'shell', '--shell-cmd', 'cat'], machine([]));
+    // `cat` must be found on the machine's PATH: the check resolves the command's program.
+    const withCmd = await check(['--backend', 'shell', '--shell-cmd', 'cat'], machine(['/usr/bin', '/bin']));
     expect(withCmd.code, withCmd.stdout).toBe(0);
+  });
+
+  it('fails a shell or acp backend whose command does not exist, naming it', async () => {
+    const shell = await check(['--backend', 'shell', '--shell-cmd', 'no-such-program-4711 --flag'], machine([]));
+    expect(shell.code).toBe(1);
+    expect(shell.stdout).toContain('no-such-program-4711 (from its shell_cmd) was not found');
+    const acp = await check(['--backend', 'acp', '--acp-cmd', '/nowhere/agent --acp'], machine([]));
+    expect(acp.code).toBe(1);
+    expect(acp.stdout).toContain('/nowhere/agent (from its acp_cmd) does not exist');
+    const fake = await check(['--backend', 'acp', '--acp-cmd', `${path.join(repoRoot, 'tests', 'fixtures', 'acp-agent')} --acp`], machine([]));
+    expect(fake.code, fake.stdout).toBe(0);
   });
 
   it('checks a folder backend from MITTELO_BACKENDS_DIR', async () => {
