@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { TOOL_POLICIES, type ToolPolicy } from '../../drivers/types.js';
 import { loadWorkspaceConfig, specFromSettings } from '../agent/config.js';
-import { driverFor, type BackendSpec } from '../agent/backend.js';
+import type { BackendSpec } from '../agent/backend.js';
 import { HubError } from '../errors.js';
 import { readPackFile, type PackEntry } from '../pack.js';
 import { exportRun, readExport } from '../runs/export.js';
@@ -69,7 +69,6 @@ function resolveBackends(flags: RunFlags, preset: RunPreset): BackendSpec[] {
   if (preset === 'system-test' && names.length !== 1) throw new HubError('bad_request', `the system-test preset runs one backend, got ${names.length}`);
   if (preset === 'pair-smoke' && names.length !== 2) throw new HubError('bad_request', `the pair-smoke preset runs two backends, got ${names.length}`);
   return names.map((name) => {
-    driverFor(name); // an unknown backend fails here, before any task is queued
     const spec = specFromSettings(name, config.backends[name]);
     if (flags.model) spec.model = flags.model;
     if (flags.toolPolicy) spec.toolPolicy = flags.toolPolicy;

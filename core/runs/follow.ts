@@ -22,6 +22,9 @@ export interface FollowOptions {
   onProgress?: (progress: RunProgress) => void;
 }
 
+/** Every this many liveness ticks, backends with waiting tasks and no agent are looked for. */
+const STALL_CHECK_TICKS = 5;
+
 export class RunFollower {
   readonly link: HubLink;
   private runId: string | undefined;
@@ -31,6 +34,8 @@ export class RunFollower {
   private syncing = true;
   private wake: (() => void) | undefined;
   private connections = 0;
+  /** Backends already reported as unserved. */
+  private readonly warned = new Set<string>();
 
   constructor(address: ClientAddress, private readonly options: FollowOptions) {
     this.link = new HubLink(address, { log: options.log, onConnect: (client) => this.onConnect(client) });
@@ -75,6 +80,7 @@ export class RunFollower {
   /** Resolves once every task of the run has ended, reconnecting to the hub as often as needed. */
   async until(runId: string): Promise<void> {
     this.runId = runId;
+    let ticks = 0;
     await this.link.call((client) => this.sync(client, runId));
     while (!this.progress?.finished) {
       let timer: NodeJS.Timeout | undefined;
@@ -85,6 +91,23 @@ export class RunFollower {
       clearTimeout(timer);
       this.wake = undefined;
       if (!this.progress?.finished) await this.link.call((client) => client.call('hello'));
+      if (!this.progress?.finished && ++ticks % STALL_CHECK_TICKS === 0) await this.warnAboutUnservedBackends();
+    }
+  }
+
+  /**
+   * A backend whose tasks wait while no agent serves it (a remote agent went away, say) would wait
+   * forever without a word: say so once per backend, with what to do.
+   */
+  private async warnAboutUnservedBackends(): Promise<void> {
+    const waiting = (this.progress?.perBackend() ?? []).filter((b) => b.queued > 0 && b.running === 0 && !this.warned.has(b.backend));
+    if (waiting.length === 0) return;
+    const { workers } = await this.link.call((client) => client.call<{ workers: { backends: string[]; waiting: boolean; running: unknown[] }[] }>('workers'));
+    const served = new Set(workers.filter((w) => w.waiting || w.running.length > 0).flatMap((w) => w.backends));
+    for (const b of waiting) {
+      if (served.has(b.backend)) continue;
+      this.warned.add(b.backend);
+      this.options.log(`no agent serves ${b.backend} right now: its ${b.queued} task(s) wait. Start one (mittelo agent --backend ${b.backend}) or press Ctrl-C to cancel the run`);
     }
   }
 

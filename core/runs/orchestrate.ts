@@ -12,7 +12,7 @@ import type { PackEntry } from '../pack.js';
 import { HubClient } from '../wire/client.js';
 import { Agent, type ServedBackend } from '../agent/agent.js';
 import { servedBackend } from '../agent/served.js';
-import { preflight, type BackendSpec } from '../agent/backend.js';
+import { driverFor, preflight, type BackendSpec } from '../agent/backend.js';
 import { RunFollower } from './follow.js';
 import type { RunProgress } from './progress.js';
 import type { LockEntryState, RunPreset, RunRecord } from './types.js';
@@ -106,6 +106,22 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
     // Subscribed before the run exists, so none of its events is missed. Creating is not retried
     // (a retry after a lost answer would make a second run); everything after it rides out restarts.
     const client = await follower.connect();
+    // An agent serves a backend right now when it waits for work (long poll) or holds a task; one
+    // merely seen recently may have stopped. The others get an agent in this process, so they must
+    // be backends this machine knows (checked before anything is queued); a backend only a remote
+    // agent knows (its own folder backend, say) is fine while that agent serves it.
+    const { workers } = await client.call<{ workers: { backends: string[]; waiting: boolean; running: unknown[] }[] }>('workers');
+    const served = new Set(workers.filter((w) => w.waiting || w.running.length > 0).flatMap((w) => w.backends));
+    const routingName = (name: string) => name.toLowerCase().replace(/-/g, '_');
+    const local = request.backends.filter((b) => !served.has(routingName(b.name)));
+    for (const spec of local) {
+      try {
+        driverFor(spec.name);
+      } catch (err) {
+        throw new HubError('bad_request', `${errorMessage(err)}; and no agent serves it now (start one with \`mittelo agent --backend ${spec.name}\` where it is installed)`);
+      }
+    }
+
     const created = await client.call<{ run_id: string; task_ids: number[] }>('run_create', {
       pack_name: request.packName,
       pack_path: request.packPath,
@@ -120,12 +136,6 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
     runId = created.run_id;
     request.onCreated?.(created.run_id, created.task_ids);
 
-    // An agent serves a backend right now when it waits for work (long poll) or holds a task; one
-    // merely seen recently may have stopped.
-    const { workers } = await follower.link.call((c) => c.call<{ workers: { backends: string[]; waiting: boolean; running: unknown[] }[] }>('workers'));
-    const served = new Set(workers.filter((w) => w.waiting || w.running.length > 0).flatMap((w) => w.backends));
-    const routingName = (name: string) => name.toLowerCase().replace(/-/g, '_');
-    const local = request.backends.filter((b) => !served.has(routingName(b.name)));
     if (local.length > 0) {
       const backends = await Promise.all(local.map((spec) => inProcessBackend(spec, request.concurrency, request.log)));
       const agent = new Agent({

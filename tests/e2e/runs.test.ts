@@ -33,7 +33,7 @@ afterAll(async () => {
 
 describe('the Runs page', () => {
   it('preselects the smoke pack and the ready backends in the start dialog, opened with the s key', async () => {
-    await page.getByRole('heading', { name: 'Runs' }).waitFor();
+    await page.getByRole('heading', { name: 'Runs', exact: true }).waitFor();
     await page.keyboard.press('s');
     const dialog = page.getByRole('dialog', { name: 'Start a smoke run' });
     await dialog.waitFor();

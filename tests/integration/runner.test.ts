@@ -9,6 +9,8 @@ import { repoRoot } from '../helpers.js';
 
 const fixtures = path.join(repoRoot, 'tests', 'fixtures', 'runner');
 const GRACE_MS = 200;
+/** For the tests that read what each rung of the ladder did. */
+const LADDER_GRACE_MS = 800;
 const made: string[] = [];
 const envBefore = { ...process.env };
 
@@ -99,11 +101,12 @@ describe('runProcess: starting and ending', () => {
   });
 
   it('on timeout ends the whole group through the ladder, down to a grandchild ignoring SIGINT and SIGTERM', async () => {
-    const result = await run('tree.mjs', ['wait'], { timeoutMs: 1500 });
+    // A longer grace here: on a loaded machine the sleeper needs CPU time to log each signal.
+    const result = await run('tree.mjs', ['wait'], { timeoutMs: 1500, killGraceMs: LADDER_GRACE_MS });
     expect(result).toMatchObject({ timedOut: true, cancelled: false, exitCode: null, signal: 'SIGINT' });
     expect(result.stdout).toContain('sleeper got SIGINT');
     expect(result.stdout).toContain('sleeper got SIGTERM');
-    expect(result.durationMs).toBeGreaterThanOrEqual(1500 + 2 * GRACE_MS);
+    expect(result.durationMs).toBeGreaterThanOrEqual(1500 + 2 * LADDER_GRACE_MS);
     const pids = pidsFrom(result.stdout);
     expect(alive(pids.child)).toBe(false);
     expect(alive(pids.sleeper)).toBe(false);
@@ -113,7 +116,7 @@ describe('runProcess: starting and ending', () => {
     const live = liveRecorder();
     const controller = new AbortController();
     void live.seen('ready').then(() => controller.abort());
-    const result = await run('tree.mjs', ['wait'], { signal: controller.signal, onOutput: live.onOutput });
+    const result = await run('tree.mjs', ['wait'], { signal: controller.signal, onOutput: live.onOutput, killGraceMs: LADDER_GRACE_MS });
     expect(result).toMatchObject({ cancelled: true, timedOut: false, signal: 'SIGINT' });
     expect(result.stdout).toContain('sleeper got SIGTERM');
     const pids = pidsFrom(result.stdout);
