@@ -113,5 +113,9 @@ export function plainOutcome(result: RunResult, what: string): DriverOutcome {
     const how = result.exitCode === null ? `was killed by ${result.signal ?? 'a signal'}` : `exited with code ${result.exitCode}`;
     return { ok: false, failure: 'crashed', message: `${what} ${how}${stderr ? `: ${stderr}` : ' (no stderr)'}`, output };
   }
+  // An answer cut at the capture limit is not the answer: the same class the vendor drivers give a flood.
+  if (result.stdoutTruncated) {
+    return { ok: false, failure: 'bad_output', message: `${what} wrote more than the capture limit; its answer was cut`, output };
+  }
   return { ok: true, output };
 }

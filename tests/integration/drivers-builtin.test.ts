@@ -65,6 +65,12 @@ describe('echo', () => {
 });
 
 describe('shell', () => {
+  it('an answer cut at the capture limit is bad_output, not a success', async () => {
+    const { outcome, result } = await exec(shellDriver, 'ignored', { options: { shell_cmd: 'head -c 300000 /dev/zero' }, run: { maxOutputBytes: 1000 } });
+    expect(result.stdoutTruncated).toBe(true);
+    expect(outcome).toMatchObject({ ok: false, failure: 'bad_output', message: expect.stringContaining('its answer was cut') });
+  });
+
   it('passes quoted arguments literally, without expansion', async () => {
     const { outcome, result } = await exec(shellDriver, 'ignored', { options: { shell_cmd: `printf '%s|' 'a b' "c \\"d\\"" '$HOME' '*.txt'` } });
     expect(outcome).toEqual({ ok: true, output: { answer: 'a b|c "d"|$HOME|*.txt|' } });
