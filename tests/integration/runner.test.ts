@@ -40,12 +40,17 @@ function liveRecorder() {
   };
 }
 
+/** Running, that is: not gone, and not a zombie waiting for init to reap it (slow on some VMs). */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     expect((error as NodeJS.ErrnoException).code).toBe('ESRCH');
+    return false;
+  }
+  try {
+    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+  } catch {
     return false;
   }
 }
