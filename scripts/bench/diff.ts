@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { diffAnswers } from '../../core/compare/text-diff.js';
 import type { TextDiff } from '../../core/compare/types.js';
 import { percentile } from './hub-process.js';
+import { seededRandom } from '../lib/random.js';
 
 const { values } = parseArgs({
   options: {
@@ -24,18 +25,6 @@ const { values } = parseArgs({
 const SIZE = Number(values.size);
 const RUNS = Number(values.runs);
 const TARGET_MS = Number(values['target-ms']);
-
-/** mulberry32: a small seeded generator, so every run diffs the same texts. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = (
   'the a an of to in for on with by from as is are was be this that it its we you they agent backend prompt answer model ' +
@@ -160,20 +149,20 @@ const CASES: Case[] = [
   {
     name: 'realistic, ~5% of lines changed',
     make: () => {
-      const rnd = random(20261125);
+      const rnd = seededRandom(20261125);
       const base = document(rnd, SIZE);
       return [base.join('\n'), edit(rnd, base, 0.05).join('\n')];
     },
   },
-  { name: 'completely different texts', make: () => [document(random(20261125), SIZE).join('\n'), document(random(7), SIZE).join('\n')] },
+  { name: 'completely different texts', make: () => [document(seededRandom(20261125), SIZE).join('\n'), document(seededRandom(7), SIZE).join('\n')] },
   {
     name: 'single-line JSON, two edits',
     make: () => {
-      const a = json(random(3), SIZE);
+      const a = json(seededRandom(3), SIZE);
       return [a, a.replace('"score":17,', '"score":18,').replace(/"name":"lease"/, '"name":"leases"')];
     },
   },
-  { name: 'no unique line (tiny vocabulary)', make: () => [repeated(random(1)), repeated(random(2))] },
+  { name: 'no unique line (tiny vocabulary)', make: () => [repeated(seededRandom(1)), repeated(seededRandom(2))] },
 ];
 
 function summary(diff: TextDiff) {

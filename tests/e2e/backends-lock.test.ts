@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { lowContrast } from './contrast.js';
-import { FAKE_BIN, launchChromium, Machine, openApp, screenshot, serve, type Child } from './harness.js';
+import { FAKE_BIN, launchChromium, Machine, openApp, screenshot, serve, type Child, tearDown } from './harness.js';
 
 let machine: Machine;
 let server: { proc: Child; url: string };
@@ -26,11 +26,7 @@ beforeAll(async () => {
   ({ page, errors } = await openApp(browser, server.url, '/backends'));
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.proc.stop();
-  machine?.remove();
-});
+afterAll(() => tearDown({ browser, server, machine }));
 
 const card = (name: string) => page.locator(`[data-testid="backend"][data-backend="${name}"]`);
 

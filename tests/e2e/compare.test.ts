@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { lowContrast } from './contrast.js';
-import { FAKE_BIN, launchChromium, Machine, openApp, runToEnd, screenshot, serve, type Child } from './harness.js';
+import { FAKE_BIN, launchChromium, Machine, openApp, runToEnd, screenshot, serve, type Child, tearDown } from './harness.js';
 
 let machine: Machine;
 let server: { proc: Child; url: string };
@@ -46,11 +46,7 @@ beforeAll(async () => {
   ({ page, errors } = await openApp(browser, server.url, '/compare'));
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.proc.stop();
-  machine?.remove();
-});
+afterAll(() => tearDown({ browser, server, machine }));
 
 describe('the Compare page', () => {
   it('compares the latest run with the previous one of its pack by default, summary first', async () => {

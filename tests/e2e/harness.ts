@@ -192,3 +192,10 @@ export async function runToEnd(url: string, input: { pack: string; backends: str
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
+
+/** Ends what a test file started: the browser, the app server, the throwaway machine. */
+export async function tearDown(parts: { browser?: Browser | undefined; server?: { proc: Child } | undefined; machine?: Machine | undefined }): Promise<void> {
+  await parts.browser?.close();
+  await parts.server?.proc.stop();
+  parts.machine?.remove();
+}

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { lowContrast } from './contrast.js';
-import { launchChromium, Machine, openApp, screenshot, serve, type Child } from './harness.js';
+import { launchChromium, Machine, openApp, screenshot, serve, type Child, tearDown } from './harness.js';
 
 let machine: Machine;
 let server: { proc: Child; url: string };
@@ -25,11 +25,7 @@ beforeAll(async () => {
   ({ page, errors } = await openApp(browser, server.url, '/runs'));
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.proc.stop();
-  machine?.remove();
-});
+afterAll(() => tearDown({ browser, server, machine }));
 
 describe('the Runs page', () => {
   it('preselects the smoke pack and the ready backends in the start dialog, opened with the s key', async () => {

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningHub } from '../../core/hub.js';
 import type { Task } from '../../core/queue/types.js';
 import { RawConnection, connect, startTestHub } from '../helpers.js';
+import { seededRandom } from '../../scripts/lib/random.js';
 
 const hubs: RunningHub[] = [];
 const cleanups: (() => void)[] = [];
@@ -16,18 +17,6 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) cleanup();
   await Promise.all(hubs.splice(0).map((h) => h.stop()));
 });
-
-/** Deterministic PRNG (mulberry32) so that a failing run can be replayed with the same seed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEED = Number(process.env.MITTELO_FUZZ_SEED ?? 20240607);
 const LINES = 10_000;
@@ -157,7 +146,7 @@ describe('fuzzed input', () => {
     const hubLog: string[] = [];
     const hub = await startTestHub({ log: (line) => hubLog.push(line) });
     hubs.push(hub);
-    const fuzz = new Fuzzer(prng(SEED));
+    const fuzz = new Fuzzer(seededRandom(SEED));
     const conns = await Promise.all(Array.from({ length: CONNECTIONS }, () => RawConnection.open(hub.port)));
     for (const conn of conns) cleanups.push(() => conn.close());
 
