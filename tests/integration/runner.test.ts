@@ -9,8 +9,6 @@ import { repoRoot } from '../helpers.js';
 
 const fixtures = path.join(repoRoot, 'tests', 'fixtures', 'runner');
 const GRACE_MS = 200;
-/** For the tests that read what each rung of the ladder did. */
-const LADDER_GRACE_MS = 800;
 const made: string[] = [];
 const envBefore = { ...process.env };
 
@@ -105,13 +103,13 @@ describe('runProcess: starting and ending', () => {
     expect(noCwd.spawnError).toMatchObject({ code: 'ENOENT', message: expect.stringContaining('working directory') });
   });
 
+  // Which rungs ran is read from the time they took (the sleeper ignores the first two, so each waits
+  // its full grace) and the rung order from killProcessGroup itself (kill-ladder.test.ts): what the
+  // sleeper logs depends on it getting CPU before SIGKILL, which a loaded CI machine does not promise.
   it('on timeout ends the whole group through the ladder, down to a grandchild ignoring SIGINT and SIGTERM', async () => {
-    // A longer grace here: on a loaded machine the sleeper needs CPU time to log each signal.
-    const result = await run('tree.mjs', ['wait'], { timeoutMs: 1500, killGraceMs: LADDER_GRACE_MS });
+    const result = await run('tree.mjs', ['wait'], { timeoutMs: 1500 });
     expect(result).toMatchObject({ timedOut: true, cancelled: false, exitCode: null, signal: 'SIGINT' });
-    expect(result.stdout).toContain('sleeper got SIGINT');
-    expect(result.stdout).toContain('sleeper got SIGTERM');
-    expect(result.durationMs).toBeGreaterThanOrEqual(1500 + 2 * LADDER_GRACE_MS);
+    expect(result.durationMs).toBeGreaterThanOrEqual(1500 + 2 * GRACE_MS);
     const pids = pidsFrom(result.stdout);
     expect(alive(pids.child)).toBe(false);
     expect(alive(pids.sleeper)).toBe(false);
@@ -121,9 +119,9 @@ describe('runProcess: starting and ending', () => {
     const live = liveRecorder();
     const controller = new AbortController();
     void live.seen('ready').then(() => controller.abort());
-    const result = await run('tree.mjs', ['wait'], { signal: controller.signal, onOutput: live.onOutput, killGraceMs: LADDER_GRACE_MS });
+    const result = await run('tree.mjs', ['wait'], { signal: controller.signal, onOutput: live.onOutput });
     expect(result).toMatchObject({ cancelled: true, timedOut: false, signal: 'SIGINT' });
-    expect(result.stdout).toContain('sleeper got SIGTERM');
+    expect(result.durationMs).toBeGreaterThanOrEqual(2 * GRACE_MS);
     const pids = pidsFrom(result.stdout);
     expect(alive(pids.child)).toBe(false);
     expect(alive(pids.sleeper)).toBe(false);
