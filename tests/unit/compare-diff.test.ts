@@ -161,12 +161,11 @@ describe('diffAnswers', () => {
     expect(added?.text).toContain('"id":12345,"v":"y"');
   });
 
-  it('completely different large answers are diffed quickly, simplified and counted in full', () => {
+  // How fast is scripts/bench/diff.ts's business (its worst case is this one); here, what comes out.
+  it('completely different large answers are simplified and counted in full', () => {
     const rnd = random(7);
     const make = () => Array.from({ length: 20_000 }, () => ['}', '', 'x', 'y'][Math.floor(rnd() * 4)]).join('\n');
-    const started = performance.now();
     const diff = diffAnswers(make(), make());
-    expect(performance.now() - started).toBeLessThan(2_000);
     expect(diff.simplified).not.toBeNull();
     // Unchanged lines are the same count on both sides, and every changed line is shown or counted as omitted.
     expect(diff.a_lines - diff.removed).toBe(diff.b_lines - diff.added);
