@@ -20,6 +20,11 @@ const LIVENESS_MS = 2000;
 export interface FollowOptions {
   log: (line: string) => void;
   onProgress?: (progress: RunProgress) => void;
+  /**
+   * Backends whose tasks wait while no agent serves them (their remote agent went away): returns
+   * those it started an agent for; the others are reported with what to do.
+   */
+  takeOver?: (backends: string[]) => Promise<string[]>;
 }
 
 /** Every this many liveness ticks, backends with waiting tasks and no agent are looked for. */
@@ -34,8 +39,8 @@ export class RunFollower {
   private syncing = true;
   private wake: (() => void) | undefined;
   private connections = 0;
-  /** Backends already reported as unserved. */
-  private readonly warned = new Set<string>();
+  /** Backends already reported as unserved or taken over. */
+  private readonly handled = new Set<string>();
 
   constructor(address: ClientAddress, private readonly options: FollowOptions) {
     this.link = new HubLink(address, { log: options.log, onConnect: (client) => this.onConnect(client) });
@@ -91,23 +96,27 @@ export class RunFollower {
       clearTimeout(timer);
       this.wake = undefined;
       if (!this.progress?.finished) await this.link.call((client) => client.call('hello'));
-      if (!this.progress?.finished && ++ticks % STALL_CHECK_TICKS === 0) await this.warnAboutUnservedBackends();
+      if (!this.progress?.finished && ++ticks % STALL_CHECK_TICKS === 0) await this.handleUnservedBackends();
     }
   }
 
   /**
    * A backend whose tasks wait while no agent serves it (a remote agent went away, say) would wait
-   * forever without a word: say so once per backend, with what to do.
+   * forever without a word: an agent in this process takes it over when it can, else the user is
+   * told once per backend what to do.
    */
-  private async warnAboutUnservedBackends(): Promise<void> {
-    const waiting = (this.progress?.perBackend() ?? []).filter((b) => b.queued > 0 && b.running === 0 && !this.warned.has(b.backend));
+  private async handleUnservedBackends(): Promise<void> {
+    const waiting = (this.progress?.perBackend() ?? []).filter((b) => b.queued > 0 && b.running === 0 && !this.handled.has(b.backend));
     if (waiting.length === 0) return;
     const { workers } = await this.link.call((client) => client.call<{ workers: { backends: string[]; waiting: boolean; running: unknown[] }[] }>('workers'));
     const served = new Set(workers.filter((w) => w.waiting || w.running.length > 0).flatMap((w) => w.backends));
-    for (const b of waiting) {
-      if (served.has(b.backend)) continue;
-      this.warned.add(b.backend);
-      this.options.log(`no agent serves ${b.backend} right now: its ${b.queued} task(s) wait. Start one (mittelo agent --backend ${b.backend}) or press Ctrl-C to cancel the run`);
+    const unserved = waiting.filter((b) => !served.has(b.backend));
+    if (unserved.length === 0) return;
+    for (const b of unserved) this.handled.add(b.backend);
+    const takenOver = new Set(await (this.options.takeOver?.(unserved.map((b) => b.backend)) ?? Promise.resolve([])));
+    for (const b of unserved) {
+      if (takenOver.has(b.backend)) this.options.log(`no agent serves ${b.backend} any more: its ${b.queued} waiting task(s) now run in this process`);
+      else this.options.log(`no agent serves ${b.backend} right now: its ${b.queued} task(s) wait. Start one (mittelo agent --backend ${b.backend}) or press Ctrl-C to cancel the run`);
     }
   }
 

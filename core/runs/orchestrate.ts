@@ -79,9 +79,43 @@ export async function inProcessBackend(spec: BackendSpec, concurrency: number, l
 
 export async function executeRun(request: RunRequest): Promise<RunOutcome> {
   const hub = await hubOrEmbed(request);
-  const follower = new RunFollower(hub.address, { log: request.log, ...(request.onProgress ? { onProgress: request.onProgress } : {}) });
   const agents: Agent[] = [];
   const agentRuns: Promise<unknown>[] = [];
+  const routingName = (name: string) => name.toLowerCase().replace(/-/g, '_');
+  const startAgent = async (specs: BackendSpec[]): Promise<void> => {
+    const backends = await Promise.all(specs.map((spec) => inProcessBackend(spec, request.concurrency, request.log)));
+    const agent = new Agent({
+      address: hub.address,
+      backends,
+      workerId: `${os.hostname()}-run-${process.pid}${agents.length > 0 ? `-${agents.length + 1}` : ''}`,
+      leaseSeconds: 60,
+      waitSeconds: 2,
+      log: (line) => request.log(`agent: ${line}`),
+    });
+    agents.push(agent);
+    agentRuns.push(agent.run().catch((err: unknown) => request.log(`in-process agent stopped: ${errorMessage(err)}`)));
+  };
+  const inProcess = new Set<string>();
+  // A backend a remote agent served at the start whose agent went away: taken over here when this
+  // machine can run it (its driver is known and its preflight does not fail), so the run ends.
+  const takeOver = async (names: string[]): Promise<string[]> => {
+    const ready: BackendSpec[] = [];
+    for (const name of names) {
+      const spec = request.backends.find((b) => routingName(b.name) === name);
+      if (!spec || inProcess.has(spec.name)) continue;
+      try {
+        driverFor(spec.name);
+      } catch {
+        continue;
+      }
+      if ((await preflight(spec)).status !== 'fail') ready.push(spec);
+    }
+    if (ready.length === 0) return [];
+    for (const spec of ready) inProcess.add(spec.name);
+    await startAgent(ready);
+    return ready.map((spec) => routingName(spec.name));
+  };
+  const follower = new RunFollower(hub.address, { log: request.log, takeOver, ...(request.onProgress ? { onProgress: request.onProgress } : {}) });
   let runId: string | undefined;
   // Interrupted (Ctrl-C): the run's unfinished tasks are cancelled, so no agent keeps working on a
   // run nobody follows; then following stops.
@@ -112,7 +146,6 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
     // agent knows (its own folder backend, say) is fine while that agent serves it.
     const { workers } = await client.call<{ workers: { backends: string[]; waiting: boolean; running: unknown[] }[] }>('workers');
     const served = new Set(workers.filter((w) => w.waiting || w.running.length > 0).flatMap((w) => w.backends));
-    const routingName = (name: string) => name.toLowerCase().replace(/-/g, '_');
     const local = request.backends.filter((b) => !served.has(routingName(b.name)));
     for (const spec of local) {
       try {
@@ -137,17 +170,8 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
     request.onCreated?.(created.run_id, created.task_ids);
 
     if (local.length > 0) {
-      const backends = await Promise.all(local.map((spec) => inProcessBackend(spec, request.concurrency, request.log)));
-      const agent = new Agent({
-        address: hub.address,
-        backends,
-        workerId: `${os.hostname()}-run-${process.pid}`,
-        leaseSeconds: 60,
-        waitSeconds: 2,
-        log: (line) => request.log(`agent: ${line}`),
-      });
-      agents.push(agent);
-      agentRuns.push(agent.run().catch((err: unknown) => request.log(`in-process agent stopped: ${errorMessage(err)}`)));
+      for (const spec of local) inProcess.add(spec.name);
+      await startAgent(local);
       request.log(`in-process agent for ${local.map((b) => b.name).join(', ')}; remote agents serve ${[...served].filter((b) => request.backends.some((s) => routingName(s.name) === b)).join(', ') || 'none'}`);
     }
 
@@ -159,7 +183,7 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
       const { run_id: baselineId } = await follower.link.call((c) => c.call<{ run_id: string | null }>('run_baseline_of', { pack_name: request.packName }));
       if (baselineId && baselineId !== record.run.run_id) baseline = await follower.link.call((c) => c.call<RunRecord>('run_get', { run_id: baselineId }));
     }
-    return { record, embeddedHub: hub.embedded, inProcessBackends: local.map((b) => b.name), baseline };
+    return { record, embeddedHub: hub.embedded, inProcessBackends: [...inProcess], baseline };
   } finally {
     request.signal?.removeEventListener('abort', abandon);
     await Promise.all(agents.map((a) => a.stop('release')));

@@ -43,3 +43,34 @@ it('says when no agent serves a backend that still has waiting tasks, and Ctrl-C
   expect(stderr).toContain('cancelled 1 unfinished task(s)');
   expect(hub.queue.get(task?.task_id ?? 0).status).toBe('cancelled');
 }, 40_000);
+
+it('runs the waiting tasks in its own process when the remote agent of a backend it can run goes away', async () => {
+  const hub = await startTestHub();
+  cleanups.push(() => hub.stop());
+  const remote = await connect(hub);
+  cleanups.push(() => remote.close());
+  const leasing = remote.lease({ worker_id: 'remote-agent', backends: ['echo'], wait_seconds: 30 });
+
+  const child = spawn(process.execPath, [cliPath, 'run', '--no-embedded', '--port', String(hub.port), '--backend', 'echo', '--prompt', 'one', '--repeat', '2'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  cleanups.push(() => void child.kill('SIGKILL'));
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  // The remote agent takes one task, then gives it back and leaves: two tasks wait, nobody serves echo.
+  const [task] = await leasing;
+  expect(task).toBeDefined();
+  await remote.release(task?.task_id ?? 0, task?.lease_token ?? '');
+
+  expect(await exited, stderr).toBe(0);
+  expect(stderr).toContain('no agent serves echo any more: its 2 waiting task(s) now run in this process');
+  expect(stderr).not.toContain('Start one');
+  expect(stderr).not.toContain('in-process agent for echo'); // none at the start: the remote one served it
+  const runTasks = hub.queue.list({ backend: 'echo', limit: 0 });
+  expect(runTasks.map((t) => [t.status, t.result]).sort()).toEqual([
+    ['done', 'echo:one'],
+    ['done', 'echo:one'],
+  ]);
+}, 40_000);
