@@ -6,6 +6,7 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { niceTop } from './chart-scale.js';
 
 export interface ChartSeries {
   label: string;
@@ -40,7 +41,7 @@ function buildOptions(width: number, props: ChartProps): uPlot.Options {
   return {
     width,
     height: props.height ?? 200,
-    scales: { x: { time: props.xKind !== 'index' }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+    scales: { x: { time: props.xKind !== 'index' }, y: { range: (_u, _min, max) => [0, niceTop(max)] } },
     axes: [xAxis, { ...axis, label: props.yLabel, size: 48 }],
     legend: { show: true },
     cursor: { drag: { x: false, y: false } },
