@@ -48,9 +48,13 @@ describe('live updates', () => {
     await dialog.getByRole('button', { name: 'Queue task' }).click();
     const row = page.getByTestId('task-table').getByRole('row').filter({ hasText: 'shout e2e live task' });
     await row.waitFor({ timeout: 15_000 });
+    const taskId = (await row.getByRole('gridcell').first().textContent())?.trim();
+    await expect.poll(() => page.locator('.tasks-summary__notice').textContent()).toBe(` · added task ${taskId}`);
     // Seen before it ends (queued or running), then done: the table follows the hub's events.
     await expect.poll(() => row.locator('.status').textContent(), { timeout: 15_000 }).toMatch(/queued|running/);
     await expect.poll(() => row.locator('.status').textContent(), { timeout: 30_000 }).toBe('done');
+    // The confirmation goes after a few seconds; the row shows the task's state from then on.
+    await expect.poll(() => page.locator('.tasks-summary__notice').count(), { timeout: 15_000 }).toBe(0);
     await screenshot(page, 'tasks');
   });
 

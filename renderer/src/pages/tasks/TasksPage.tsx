@@ -23,6 +23,9 @@ import { TaskTable } from './TaskTable.js';
 import { canCancel, canRetry, useTaskActions } from './useTaskActions.js';
 import './tasks.css';
 
+/** How long the "added task N" confirmation stays. */
+const NOTICE_MS = 6000;
+
 const EnqueueForm = lazy(() => import('./EnqueueForm.js'));
 const EMPTY: readonly TaskRow[] = [];
 
@@ -52,6 +55,12 @@ export default function TasksPage() {
   const search = useDebounced(searchText.trim(), 250);
   const [enqueueOpen, setEnqueueOpen] = useState(false);
   const [notice, setNotice] = useState('');
+  // A confirmation, not a status: the row itself shows where the task is now.
+  useEffect(() => {
+    if (!notice) return;
+    const timer = setTimeout(() => setNotice(''), NOTICE_MS);
+    return () => clearTimeout(timer);
+  }, [notice]);
   const searchRef = useRef<HTMLInputElement>(null);
   const tableRef = useRef<HTMLDivElement>(null);
   const detailRef = useRef<HTMLElement>(null);
@@ -168,7 +177,7 @@ export default function TasksPage() {
             onClose={() => setEnqueueOpen(false)}
             onDone={(taskId) => {
               setEnqueueOpen(false);
-              setNotice(`task ${taskId} queued`);
+              setNotice(`added task ${taskId}`);
               select(taskId);
             }}
           />
