@@ -138,7 +138,7 @@ describe('stopping', () => {
     const stoppedAt = Date.now();
     proc.child.kill('SIGTERM');
     expect((await proc.exit(5000)).code).toBe(0);
-    expect(Date.now() - stoppedAt).toBeLessThan(1500);
+    expect(Date.now() - stoppedAt).toBeLessThan(3000); // not after the backoff runs out; generous for a loaded CI machine
   });
 
   it('SIGTERM stops leasing, lets the running task finish and ack, and exits 0', async () => {
@@ -244,7 +244,7 @@ describe('how many tasks', () => {
     const stoppedAt = Date.now();
     proc.child.kill('SIGTERM');
     expect((await proc.exit(5000)).code).toBe(0);
-    expect(Date.now() - stoppedAt).toBeLessThan(2000);
+    expect(Date.now() - stoppedAt).toBeLessThan(4000); // not after the next 30 s rate slot
     await expectUntouched(ids.slice(2));
     fs.rmSync(cwd, { recursive: true, force: true });
   });
