@@ -2,7 +2,8 @@
  * Agent benchmarks against a hub child process:
  * 1. overhead: per-task time of a trivial folder backend run through hub + agent (lease → spawn →
  *    ack, one task at a time, the queue already full) against spawning the same script directly,
- *    one after another (target ≤ 1.5×);
+ *    one after another (target ≤ 1.5×); with the same script through execa alone and through the
+ *    runner alone, to show where the difference goes;
  * 2. echo throughput: tasks/s through hub + one `mittelo agent --backend echo=N` process (target
  *    ≥ 2,000 tasks/s), every task verified done with the right answer.
  *
@@ -14,7 +15,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { execa } from 'execa';
 import { HubClient } from '../../core/wire/client.js';
+import { runProcess } from '../../drivers/run/runner.js';
 import { processCpuSeconds, startBenchHub } from './hub-process.js';
 
 const { values } = parseArgs({
@@ -48,6 +51,26 @@ async function bareSpawnMs(): Promise<number> {
       child.stdin.end(`prompt ${i}`);
     });
   }
+  return (performance.now() - started) / SPAWNS;
+}
+
+/** The same script through execa alone, with the options the runner uses (own process group, streams read by us). */
+async function execaSpawnMs(): Promise<number> {
+  const started = performance.now();
+  for (let i = 0; i < SPAWNS; i++) {
+    const child = execa(runPath, [], { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', encoding: 'buffer', buffer: false, reject: false, detached: true });
+    child.stdout.resume();
+    child.stderr.resume();
+    child.stdin.end(`prompt ${i}`);
+    await child;
+  }
+  return (performance.now() - started) / SPAWNS;
+}
+
+/** The same script through the runner (execa + process group, env allowlist, capture, redaction), no hub. */
+async function runnerSpawnMs(): Promise<number> {
+  const started = performance.now();
+  for (let i = 0; i < SPAWNS; i++) await runProcess({ command: runPath, args: [], stdin: `prompt ${i}` });
   return (performance.now() - started) / SPAWNS;
 }
 
@@ -142,6 +165,8 @@ async function echoThroughput(): Promise<Record<string, unknown>> {
 }
 
 const bare = await bareSpawnMs();
+const viaExeca = await execaSpawnMs();
+const viaRunner = await runnerSpawnMs();
 const viaAgent = await throughAgentMs();
 const echo = await echoThroughput();
 fs.rmSync(work, { recursive: true, force: true });
@@ -149,6 +174,9 @@ const report = {
   overhead: {
     spawns: SPAWNS,
     bare_spawn_ms: Number(bare.toFixed(2)),
+    // Where the difference goes: execa alone, then the runner, then hub + agent.
+    execa_ms: Number(viaExeca.toFixed(2)),
+    runner_ms: Number(viaRunner.toFixed(2)),
     hub_agent_ms_per_task: Number(viaAgent.perTaskMs.toFixed(2)),
     ratio: Number((viaAgent.perTaskMs / bare).toFixed(2)),
     failed: viaAgent.failed,
