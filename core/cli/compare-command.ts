@@ -5,10 +5,9 @@ import { compareRuns, hasRegressions } from '../compare/compare.js';
 import { renderComparison } from '../compare/render.js';
 import { HubError } from '../errors.js';
 import type { RunRecord } from '../runs/types.js';
-import { HubClient } from '../wire/client.js';
-import { clientAddress, withClientOptions, type ClientFlags } from './options.js';
+import { withClientOptions, withHubOrDatabase, withLocalDbOptions, type ClientFlags, type LocalDbFlags } from './options.js';
 
-interface CompareFlags extends ClientFlags {
+interface CompareFlags extends ClientFlags, LocalDbFlags {
   html?: string;
 }
 
@@ -31,20 +30,15 @@ export function compareWithBaseline(record: RunRecord, baseline: RunRecord | nul
 }
 
 export function registerCompareCommand(program: Command): void {
-  withClientOptions(program.command('compare'))
+  withLocalDbOptions(withClientOptions(program.command('compare')))
     .description('compare two runs side by side; exits non-zero when B has new failures or check regressions')
     .argument('<run-a>', 'the earlier run (e.g. the baseline)')
     .argument('<run-b>', 'the later run')
     .option('--html <file>', 'also write a self-contained HTML report')
     .action(async (runA: string, runB: string, flags: CompareFlags) => {
-      const client = await HubClient.connect(clientAddress(flags));
-      let a: RunRecord;
-      let b: RunRecord;
-      try {
-        [a, b] = await Promise.all([client.call<RunRecord>('run_get', { run_id: runA }), client.call<RunRecord>('run_get', { run_id: runB })]);
-      } finally {
-        client.close();
-      }
+      const [a, b] = await withHubOrDatabase(flags, 'compare', (client) =>
+        Promise.all([client.call<RunRecord>('run_get', { run_id: runA }), client.call<RunRecord>('run_get', { run_id: runB })]),
+      );
       const comparison = compareRuns(a, b);
       if (flags.html) {
         try {

@@ -1,6 +1,9 @@
 /** Option parsers and the shared client options (--host --port --token --json) of CLI commands. */
+import fs from 'node:fs';
+import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { clientAddressFromEnv, type ClientAddress } from '../config.js';
+import { clientAddressFromEnv, defaultDbPath, type ClientAddress } from '../config.js';
+import { HubError, errorMessage } from '../errors.js';
 import { HubClient } from '../wire/client.js';
 
 export function parseInteger(name: string, { min, max }: { min?: number; max?: number } = {}) {
@@ -72,6 +75,56 @@ export async function withClient<T>(flags: ClientFlags, work: (client: HubClient
     return await work(client);
   } finally {
     client.close();
+  }
+}
+
+export interface LocalDbFlags {
+  db?: string;
+  /** false with --no-embedded. */
+  embedded?: boolean;
+}
+
+/** `--db` and `--no-embedded` for commands that can read the local database when no hub runs. */
+export function withLocalDbOptions(command: Command): Command {
+  return command
+    .option('--db <file>', 'when no hub answers, use this database through an in-process hub (default .mittelo/mittelo.db)')
+    .option('--no-embedded', 'fail instead of using the local database when no hub answers');
+}
+
+/**
+ * Like withClient, but when no hub answers and the local database exists (a `mittelo run` with
+ * its in-process hub wrote there), an in-process hub on that database serves the call: the runs
+ * a run just recorded can be listed and compared without starting a hub first. `createDatabase`:
+ * also when that database does not exist yet (an import into a fresh workspace).
+ */
+export async function withHubOrDatabase<T>(
+  flags: ClientFlags & LocalDbFlags,
+  command: string,
+  work: (client: HubClient) => Promise<T>,
+  { createDatabase = false }: { createDatabase?: boolean } = {},
+): Promise<T> {
+  const address = clientAddress(flags);
+  let unreachable: HubError;
+  try {
+    return await withClient(flags, work);
+  } catch (err) {
+    if (!(err instanceof HubError && err.code === 'unreachable')) throw err;
+    unreachable = err;
+  }
+  const dbPath = flags.db ? path.resolve(flags.db) : defaultDbPath();
+  if (flags.embedded === false || (!createDatabase && !fs.existsSync(dbPath))) throw unreachable;
+  const { startHub } = await import('../hub.js');
+  let hub;
+  try {
+    hub = await startHub({ dbPath, port: 0, ...(address.token ? { token: address.token } : {}) });
+  } catch (err) {
+    throw new HubError('unreachable', `no hub answers at ${address.host}:${address.port}, and the local database cannot be opened: ${errorMessage(err)}`);
+  }
+  process.stderr.write(`mittelo ${command}: no hub at ${address.host}:${address.port}; using ${path.relative(process.cwd(), dbPath) || dbPath} directly\n`);
+  try {
+    return await withClient({ host: hub.host, port: hub.port, ...(address.token ? { token: address.token } : {}) }, work);
+  } finally {
+    await hub.stop();
   }
 }
 

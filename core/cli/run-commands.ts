@@ -17,7 +17,7 @@ import { lockState } from '../lock/check.js';
 import { compareWithBaseline } from './compare-command.js';
 import { listPrompts, sideBySide } from '../compare/pick.js';
 import { printable } from '../compare/format.js';
-import { clientAddress, collect, parseInteger, print, withClient, withClientOptions, type ClientFlags } from './options.js';
+import { clientAddress, collect, parseInteger, print, withClientOptions, withHubOrDatabase, withLocalDbOptions, type ClientFlags, type LocalDbFlags } from './options.js';
 
 interface RunFlags extends ClientFlags {
   pack?: string;
@@ -179,12 +179,12 @@ export function registerRunCommands(program: Command): void {
     });
 
   const runs = program.command('runs').description('list runs and manage them (show, export, import, prune, baseline, pick)');
-  withClientOptions(runs.command('list', { isDefault: true }))
+  withLocalDbOptions(withClientOptions(runs.command('list', { isDefault: true })))
     .description('list runs, newest first')
     .option('--pack <name>', 'only runs of this pack')
     .option('--limit <n>', 'at most this many (0 = all)', parseInteger('--limit'), 20)
-    .action(async (flags: ClientFlags & { pack?: string; limit: number }) => {
-      const { runs: list } = await withClient(flags, (c) => c.call<{ runs: { run: RunInfo; rollups: RunRollup[] }[] }>('run_list', { limit: flags.limit, ...(flags.pack ? { pack_name: flags.pack } : {}) }));
+    .action(async (flags: ClientFlags & LocalDbFlags & { pack?: string; limit: number }) => {
+      const { runs: list } = await withHubOrDatabase(flags, 'runs list', (c) => c.call<{ runs: { run: RunInfo; rollups: RunRollup[] }[] }>('run_list', { limit: flags.limit, ...(flags.pack ? { pack_name: flags.pack } : {}) }));
       const lines = list.map(({ run, rollups: r }) => {
         const all = r[0];
         return `${describeRun(run)}\n    ${all ? `${all.done}/${all.total} done, ${all.failed} failed, ${all.check_failures} check failures` : ''}`;
@@ -192,11 +192,11 @@ export function registerRunCommands(program: Command): void {
       print(flags, list, lines.join('\n') || 'no runs yet');
     });
 
-  withClientOptions(runs.command('show'))
+  withLocalDbOptions(withClientOptions(runs.command('show')))
     .description('summary of one run: per-backend counts, latency, tokens, cost, failures')
     .argument('<run-id>')
-    .action(async (runId: string, flags: ClientFlags) => {
-      const record = await withClient(flags, (c) => c.call<RunRecord>('run_get', { run_id: runId }));
+    .action(async (runId: string, flags: ClientFlags & LocalDbFlags) => {
+      const record = await withHubOrDatabase(flags, 'runs show', (c) => c.call<RunRecord>('run_get', { run_id: runId }));
       const summary = rollups(record.tasks, record.run.backends);
       const failures = record.tasks
         .filter((t) => !t.pass)
@@ -204,12 +204,12 @@ export function registerRunCommands(program: Command): void {
       print(flags, { ...record, rollups: summary }, [describeRun(record.run), formatRollups(summary), failures.length ? `failures:\n${failures.join('\n')}` : 'no failures'].join('\n\n'));
     });
 
-  withClientOptions(runs.command('answers'))
+  withLocalDbOptions(withClientOptions(runs.command('answers')))
     .description('one prompt of a run, its answers on every backend side by side with latency, tokens, cost (then: runs pick)')
     .argument('<run-id>')
     .option('--prompt <prompt-id>', 'the prompt (default: list the prompts of the run)')
-    .action(async (runId: string, flags: ClientFlags & { prompt?: string }) => {
-      const record = await withClient(flags, (c) => c.call<RunRecord>('run_get', { run_id: runId }));
+    .action(async (runId: string, flags: ClientFlags & LocalDbFlags & { prompt?: string }) => {
+      const record = await withHubOrDatabase(flags, 'runs answers', (c) => c.call<RunRecord>('run_get', { run_id: runId }));
       if (!flags.prompt) {
         const prompts = listPrompts(record);
         print(flags, prompts, prompts.map((p) => `${p.prompt_id}  (${p.tasks} answers${p.picked_task_id ? `, picked task ${p.picked_task_id}` : ''})  ${p.prompt.split('\n')[0]?.slice(0, 80) ?? ''}`).join('\n'));
@@ -226,51 +226,51 @@ export function registerRunCommands(program: Command): void {
       print(flags, view, [`prompt ${view.prompt_id}: ${view.prompt}`, ...blocks].join('\n\n'));
     });
 
-  withClientOptions(runs.command('export'))
+  withLocalDbOptions(withClientOptions(runs.command('export')))
     .description('write a run to a folder (run.json, one folder per task, summary.md) to share it')
     .argument('<run-id>')
     .argument('<dir>')
-    .action(async (runId: string, dir: string, flags: ClientFlags) => {
-      const record = await withClient(flags, (c) => c.call<RunRecord>('run_get', { run_id: runId }));
+    .action(async (runId: string, dir: string, flags: ClientFlags & LocalDbFlags) => {
+      const record = await withHubOrDatabase(flags, 'runs export', (c) => c.call<RunRecord>('run_get', { run_id: runId }));
       const { files } = exportRun(record, dir);
       print(flags, { run_id: runId, dir: path.resolve(dir), files }, `exported run ${runId} to ${dir} (${files} files)`);
     });
 
-  withClientOptions(runs.command('import'))
+  withLocalDbOptions(withClientOptions(runs.command('import')))
     .description('read an exported run folder into this hub (to compare with local runs)')
     .argument('<dir>')
-    .action(async (dir: string, flags: ClientFlags) => {
+    .action(async (dir: string, flags: ClientFlags & LocalDbFlags) => {
       if (!fs.existsSync(dir)) throw new HubError('bad_request', `${dir} does not exist`);
       const record = readExport(dir);
-      const result = await withClient(flags, (c) => c.call<{ run_id: string; tasks: number }>('run_import', { record }));
-      print(flags, result, `imported run ${result.run_id} (${result.tasks} tasks)`);
+      const result = await withHubOrDatabase(flags, 'runs import', (c) => c.call<{ run_id: string; tasks: number }>('run_import', { record }), { createDatabase: true });
+      print(flags, result, `imported run ${result.run_id} (${result.tasks} ${result.tasks === 1 ? 'task' : 'tasks'})`);
     });
 
-  withClientOptions(runs.command('prune'))
+  withLocalDbOptions(withClientOptions(runs.command('prune')))
     .description('delete old runs and their tasks, keeping the newest N (baselines are always kept)')
     .requiredOption('--keep <n>', 'runs to keep', parseInteger('--keep', { min: 0 }))
-    .action(async (flags: ClientFlags & { keep: number }) => {
-      const result = await withClient(flags, (c) => c.call<{ deleted: string[]; kept_in_progress: string[] }>('run_prune', { keep: flags.keep }));
+    .action(async (flags: ClientFlags & LocalDbFlags & { keep: number }) => {
+      const result = await withHubOrDatabase(flags, 'runs prune', (c) => c.call<{ deleted: string[]; kept_in_progress: string[] }>('run_prune', { keep: flags.keep }));
       const lines = [result.deleted.length ? `deleted ${result.deleted.length} run(s): ${result.deleted.join(', ')}` : 'nothing to delete'];
       if (result.kept_in_progress.length) lines.push(`kept ${result.kept_in_progress.length} run(s) still in progress: ${result.kept_in_progress.join(', ')}`);
       print(flags, result, lines.join('\n'));
     });
 
-  withClientOptions(runs.command('baseline'))
+  withLocalDbOptions(withClientOptions(runs.command('baseline')))
     .description("mark a run as its pack's baseline: later runs of the pack are compared with it")
     .argument('<run-id>')
-    .action(async (runId: string, flags: ClientFlags) => {
-      const result = await withClient(flags, (c) => c.call<{ pack_name: string }>('run_baseline', { run_id: runId }));
+    .action(async (runId: string, flags: ClientFlags & LocalDbFlags) => {
+      const result = await withHubOrDatabase(flags, 'runs baseline', (c) => c.call<{ pack_name: string }>('run_baseline', { run_id: runId }));
       print(flags, result, `run ${runId} is now the baseline of pack ${result.pack_name}`);
     });
 
-  withClientOptions(runs.command('pick'))
+  withLocalDbOptions(withClientOptions(runs.command('pick')))
     .description('mark the best answer of a prompt in a run (compare-and-pick)')
     .argument('<run-id>')
     .requiredOption('--prompt <prompt-id>', 'the prompt id')
     .requiredOption('--task <task-id>', 'the task whose answer is best', parseInteger('--task', { min: 1 }))
-    .action(async (runId: string, flags: ClientFlags & { prompt: string; task: number }) => {
-      const result = await withClient(flags, (c) => c.call('run_pick', { run_id: runId, prompt_id: flags.prompt, task_id: flags.task }));
+    .action(async (runId: string, flags: ClientFlags & LocalDbFlags & { prompt: string; task: number }) => {
+      const result = await withHubOrDatabase(flags, 'runs pick', (c) => c.call('run_pick', { run_id: runId, prompt_id: flags.prompt, task_id: flags.task }));
       print(flags, result, `picked task ${flags.task} for prompt ${flags.prompt} in run ${runId}`);
     });
 }

@@ -4,12 +4,11 @@
  * the per-backend rate limit from mittelo.config.json.
  */
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { HubClient } from '../../core/wire/client.js';
 import { AgentProcess, BackendsDir, EventWatch, alive, maxOverlap, sleeperScript } from '../agent-helpers.js';
-import { connect, startTestHub, tempDir } from '../helpers.js';
+import { closedPort, connect, startTestHub, tempDir } from '../helpers.js';
 
 let hub: Awaited<ReturnType<typeof startTestHub>>;
 let client: HubClient;
@@ -49,15 +48,6 @@ function agent(args: string[], env: NodeJS.ProcessEnv = {}): AgentProcess {
   const started = AgentProcess.start(['--port', String(hub.port), '--wait-seconds', '1', ...args], { ...backends.env, ...env });
   agents.push(started);
   return started;
-}
-
-/** A loopback port nobody listens on (it was free a moment ago). */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** Until the `long` backend says it started task `id` (its live output); fails with the agent's stderr. */

@@ -4,12 +4,11 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Stats, Task } from '../../core/queue/types.js';
-import { cliPath, connect, runCli, spawnHubProcess, startTestHub, tempDir as makeTempDir, type CliResult } from '../helpers.js';
+import { cliPath, closedPort, connect, runCli, spawnHubProcess, startTestHub, tempDir as makeTempDir, type CliResult } from '../helpers.js';
 
 type TestHub = Awaited<ReturnType<typeof startTestHub>>;
 
@@ -76,15 +75,6 @@ async function hubProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<
   const started = await spawnHubProcess(args, { MITTELO_TOKEN: '', MITTELO_DB: '', ...env });
   children.push(started.child);
   return started;
-}
-
-/** A loopback port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** A task that went through lease and ack with `status`. */
