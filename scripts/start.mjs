@@ -3,7 +3,8 @@
  * `npm start`: build, then open the desktop app; where Electron cannot start (its binary is not
  * downloaded, no display, it crashes at launch) say why in one line and serve the same app in the
  * browser instead (`mittelo serve`), printing its address. Installs nothing. Arguments after `--`
- * go to `mittelo serve` (e.g. `npm start -- --port 9000`). MITTELO_BROWSER_MODE=1 skips Electron.
+ * go to `mittelo serve` (e.g. `npm start -- --port 9000`). MITTELO_BROWSER_MODE=1 skips Electron;
+ * MITTELO_SKIP_BUILD=1 skips the build (already built).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -19,6 +20,7 @@ const serveArgs = process.argv.slice(2);
 const EARLY_EXIT_MS = 8000;
 
 function build() {
+  if (process.env.MITTELO_SKIP_BUILD === '1') return;
   const result = spawnSync(npm, ['run', 'build'], { cwd: root, stdio: 'inherit' });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
@@ -44,10 +46,26 @@ function electronBinary() {
   return { binary };
 }
 
+/**
+ * npm does not pass SIGTERM on to the script it runs: stopped that way, npm exits and leaves this
+ * script and the app running, holding their ports. So the app is also stopped when our parent
+ * goes away (we are handed to another parent then).
+ */
+function stopWithParent(child) {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    child.kill('SIGTERM');
+  }, 500);
+  child.on('exit', () => clearInterval(timer));
+}
+
 function serve(reason) {
   process.stderr.write(`Electron cannot start here: ${reason}. Opening the app in browser mode instead; open the address below in a browser.\n`);
   const child = spawn(process.execPath, [path.join(root, 'dist', 'core', 'cli', 'main.js'), 'serve', ...serveArgs], { cwd: root, stdio: 'inherit' });
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+  stopWithParent(child);
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
@@ -60,6 +78,7 @@ function desktop(binary) {
     if (!firstError) firstError = chunk.toString().split('\n').find((line) => line.trim() !== '') ?? '';
   });
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+  stopWithParent(child);
   child.on('error', (err) => serve(`Electron did not run (${err.message})`));
   child.on('exit', (code, signal) => {
     if (code !== 0 && !signal && Date.now() - started < EARLY_EXIT_MS) return serve(`Electron exited at launch (${firstError.trim() || `exit code ${code}`})`);

@@ -1,0 +1,126 @@
+/**
+ * `npm start` (scripts/start.mjs) where Electron cannot start: one line says why, browser mode
+ * serves the app and prints its address; stopping it (or the npm that ran it going away) stops
+ * the app too, so no server is left holding its ports.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { repoRoot, tempDir } from '../helpers.js';
+
+const startScript = path.join(repoRoot, 'scripts', 'start.mjs');
+const cleanups: (() => void)[] = [];
+/** Every process a test saw, killed afterwards if still there (an orphan has no parent to find it by). */
+const seen = new Set<number>();
+
+afterEach(() => {
+  for (const pid of seen) if (running(pid)) process.kill(pid, 'SIGKILL');
+  seen.clear();
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
+
+/** Running: not gone, and not a zombie waiting for its reaper. */
+function running(pid: number): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  const children = fs
+    .readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        return Number(fs.readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]) === pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+  for (const child of children) seen.add(child);
+  return children;
+}
+
+async function until(condition: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Starts `command` (which runs start.mjs) in a scratch home and workspace with no Electron binary. */
+function launch(command: string, args: string[]): { child: ChildProcess; output: () => string; url: Promise<string> } {
+  const home = tempDir('mittelo-start-');
+  const noElectron = tempDir('mittelo-no-electron-');
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    HOME: home,
+    MITTELO_SKIP_BUILD: '1',
+    // Wherever Electron's path.txt says the binary is, it is not in an empty folder.
+    ELECTRON_OVERRIDE_DIST_PATH: noElectron,
+  };
+  delete env.MITTELO_BROWSER_MODE;
+  const child = spawn(command, args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  const url = new Promise<string>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      text += chunk.toString();
+      const found = /Mittelo Control Center: (http:\/\/\S+)/.exec(text);
+      if (found?.[1]) resolve(found[1]);
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`start exited (${code}) before serving:\n${text}`)));
+  });
+  if (child.pid) seen.add(child.pid);
+  cleanups.push(() => {
+    for (const dir of [home, noElectron]) fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return { child, output: () => text, url };
+}
+
+const serveArgs = (workspace: string) => ['--port', '0', '--hub-port', '0', '--no-rest', '--no-agents', '--workspace', workspace];
+
+it('says in one line why Electron cannot start, serves the app in the browser, and stops on SIGTERM', async () => {
+  const workspace = tempDir('mittelo-start-ws-');
+  cleanups.push(() => fs.rmSync(workspace, { recursive: true, force: true }));
+  const started = launch(process.execPath, [startScript, ...serveArgs(workspace)]);
+  const url = await started.url;
+  const explanation = started.output().split('\n').filter((line) => line.startsWith('Electron cannot start here:'));
+  expect(explanation).toEqual([
+    "Electron cannot start here: Electron's binary is not installed (npm run setup:desktop downloads it). Opening the app in browser mode instead; open the address below in a browser.",
+  ]);
+  const status = (await (await fetch(new URL('api/call/hub.status', url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json()) as {
+    ok: boolean;
+    result: { online: boolean; workspace: string };
+  };
+  expect(status).toMatchObject({ ok: true, result: { online: true, workspace } });
+
+  const serve = childrenOf(started.child.pid ?? 0);
+  expect(serve).toHaveLength(1);
+  const exited = new Promise<number | null>((resolve) => started.child.once('exit', resolve));
+  started.child.kill('SIGTERM');
+  expect(await exited).toBe(0);
+  await until(() => !running(serve[0] ?? 0), 10_000, 'mittelo serve to stop');
+}, 60_000);
+
+it('stops the app when the process that ran it goes away without passing a signal on (as npm does with SIGTERM)', async () => {
+  const workspace = tempDir('mittelo-start-ws-');
+  cleanups.push(() => fs.rmSync(workspace, { recursive: true, force: true }));
+  // A stand-in for npm: a shell that runs start.mjs as its child and is then killed outright.
+  const quoted = [process.execPath, startScript, ...serveArgs(workspace)].map((arg) => `'${arg}'`).join(' ');
+  const started = launch('/bin/sh', ['-c', `${quoted} & wait`]);
+  await started.url;
+  const [script] = childrenOf(started.child.pid ?? 0);
+  expect(script).toBeDefined();
+  const [serve] = childrenOf(script ?? 0);
+  expect(serve).toBeDefined();
+
+  started.child.kill('SIGKILL');
+  await until(() => !running(serve ?? 0) && !running(script ?? 0), 15_000, 'start.mjs and mittelo serve to stop after their parent died');
+}, 60_000);
