@@ -216,6 +216,24 @@ export class AgentProcess {
   }
 }
 
+/**
+ * Fields of /proc/<pid>/stat after the name: state, parent pid, process group (null when the
+ * process is gone). The name may hold spaces and parentheses, hence the last ')'.
+ */
+function procStat(pid: number): { state: string; ppid: number; pgrp: number } | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const [state = '', ppid, pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state, ppid: Number(ppid), pgrp: Number(pgrp) };
+  } catch {
+    return null;
+  }
+}
+
+function allPids(): number[] {
+  return fs.readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).map(Number);
+}
+
 /** True while process `pid` runs; a zombie (dead, waiting for its reaper) does not count. */
 export function alive(pid: number): boolean {
   try {
@@ -223,13 +241,25 @@ export function alive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
-  try {
-    // Field 3 of /proc/<pid>/stat is the state; the name in field 2 may hold spaces, hence the last ')'.
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return process.platform !== 'linux';
-  }
+  if (process.platform !== 'linux') return true;
+  const stat = procStat(pid);
+  return stat !== null && stat.state !== 'Z';
+}
+
+/** The running (not zombie) children of `pid`. Linux only. */
+export function childrenOf(pid: number): number[] {
+  return allPids().filter((child) => {
+    const stat = procStat(child);
+    return stat !== null && stat.ppid === pid && stat.state !== 'Z';
+  });
+}
+
+/** The running (not zombie) members of process group `pgid`. Linux only. */
+export function runningInGroup(pgid: number): number[] {
+  return allPids().filter((member) => {
+    const stat = procStat(member);
+    return stat !== null && stat.pgrp === pgid && stat.state !== 'Z';
+  });
 }
 
 /** Polls (there is no event for another process's death) until none of `pids` is alive. */

@@ -13,6 +13,7 @@ import { UnknownBackendError, getDriver } from '../../drivers/registry.js';
 import { shellDriver } from '../../drivers/shell.js';
 import { tmuxDriver } from '../../drivers/tmux.js';
 import type { ExecuteContext, ExecutingDriver, ToolPolicy } from '../../drivers/types.js';
+import { alive } from '../agent-helpers.js';
 import { repoRoot, tempDir } from '../helpers.js';
 
 const fixtures = path.join(repoRoot, 'tests', 'fixtures');
@@ -38,20 +39,6 @@ function exec(driver: ExecutingDriver, prompt: string, setup: Setup = {}) {
 function writeBackend(dir: string, name: string, script: string, mode = 0o755): void {
   fs.mkdirSync(path.join(dir, name), { recursive: true });
   fs.writeFileSync(path.join(dir, name, 'run'), script, { mode });
-}
-
-/** Gone or a zombie waiting for its reaper: either way it runs no more. */
-function isGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return true;
-  }
-  try {
-    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z') ?? false;
-  } catch {
-    return true;
-  }
 }
 
 describe('echo', () => {
@@ -259,7 +246,7 @@ describe('acp (fake agent over stdio)', () => {
     expect(Date.now() - started).toBeLessThan(8000);
     const pids = fs.readFileSync(pidFile, 'utf8').trim().split(' ').map(Number);
     expect(pids).toHaveLength(2);
-    for (const pid of pids) expect(isGone(pid)).toBe(true);
+    for (const pid of pids) expect(!alive(pid)).toBe(true);
   });
 
   it('cancelling sends session/cancel and the turn ends as cancelled', async () => {

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { groupAlive, killProcessGroup } from '../../drivers/run/kill.js';
+import { runningInGroup } from '../agent-helpers.js';
 import { repoRoot } from '../helpers.js';
 
 const fixtures = path.join(repoRoot, 'tests', 'fixtures', 'runner');
@@ -25,24 +25,6 @@ async function startGroup(script: string, args: string[], readyText: string): Pr
   return child.pid as number;
 }
 
-/**
- * Members of group `pgid` still running. Zombies do not count: an orphaned grandchild is reaped by
- * init, which some container inits do only every few seconds.
- */
-function runningMembers(pgid: number): number[] {
-  const pids: number[] = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const [state, , pgrp] = fs.readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-      if (Number(pgrp) === pgid && state !== 'Z') pids.push(Number(entry));
-    } catch {
-      // It ended while we looked.
-    }
-  }
-  return pids;
-}
-
 afterEach(() => {
   for (const child of started.splice(0)) {
     try {
@@ -61,7 +43,7 @@ describe('killProcessGroup', () => {
     const startedAt = Date.now();
     expect(await killProcessGroup(pgid, 150)).toEqual(['SIGINT', 'SIGTERM', 'SIGKILL']);
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(2 * 150);
-    expect(runningMembers(pgid)).toEqual([]);
+    expect(runningInGroup(pgid)).toEqual([]); // zombies awaiting init do not count
   });
 
   it('stops at SIGINT when the group ends on it', async () => {

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
+import { alive, childrenOf } from '../agent-helpers.js';
 import { repoRoot, tempDir } from '../helpers.js';
 
 const startScript = path.join(repoRoot, 'scripts', 'start.mjs');
@@ -14,36 +15,17 @@ const cleanups: (() => void)[] = [];
 /** Every process a test saw, killed afterwards if still there (an orphan has no parent to find it by). */
 const seen = new Set<number>();
 
-afterEach(() => {
-  for (const pid of seen) if (running(pid)) process.kill(pid, 'SIGKILL');
-  seen.clear();
-  for (const cleanup of cleanups.splice(0)) cleanup();
-});
-
-/** Running: not gone, and not a zombie waiting for its reaper. */
-function running(pid: number): boolean {
-  try {
-    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-function childrenOf(pid: number): number[] {
-  const children = fs
-    .readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((entry) => {
-      try {
-        return Number(fs.readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]) === pid;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
+function childrenSeen(pid: number): number[] {
+  const children = childrenOf(pid);
   for (const child of children) seen.add(child);
   return children;
 }
+
+afterEach(() => {
+  for (const pid of seen) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  seen.clear();
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
 
 async function until(condition: () => boolean, ms: number, what: string): Promise<void> {
   const deadline = Date.now() + ms;
@@ -101,12 +83,12 @@ it('says in one line why Electron cannot start, serves the app in the browser, a
   };
   expect(status).toMatchObject({ ok: true, result: { online: true, workspace } });
 
-  const serve = childrenOf(started.child.pid ?? 0);
+  const serve = childrenSeen(started.child.pid ?? 0);
   expect(serve).toHaveLength(1);
   const exited = new Promise<number | null>((resolve) => started.child.once('exit', resolve));
   started.child.kill('SIGTERM');
   expect(await exited).toBe(0);
-  await until(() => !running(serve[0] ?? 0), 10_000, 'mittelo serve to stop');
+  await until(() => !alive(serve[0] ?? 0), 10_000, 'mittelo serve to stop');
 }, 60_000);
 
 it('stops the app when the process that ran it goes away without passing a signal on (as npm does with SIGTERM)', async () => {
@@ -116,11 +98,11 @@ it('stops the app when the process that ran it goes away without passing a signa
   const quoted = [process.execPath, startScript, ...serveArgs(workspace)].map((arg) => `'${arg}'`).join(' ');
   const started = launch('/bin/sh', ['-c', `${quoted} & wait`]);
   await started.url;
-  const [script] = childrenOf(started.child.pid ?? 0);
+  const [script] = childrenSeen(started.child.pid ?? 0);
   expect(script).toBeDefined();
-  const [serve] = childrenOf(script ?? 0);
+  const [serve] = childrenSeen(script ?? 0);
   expect(serve).toBeDefined();
 
   started.child.kill('SIGKILL');
-  await until(() => !running(serve ?? 0) && !running(script ?? 0), 15_000, 'start.mjs and mittelo serve to stop after their parent died');
+  await until(() => !alive(serve ?? 0) && !alive(script ?? 0), 15_000, 'start.mjs and mittelo serve to stop after their parent died');
 }, 60_000);

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runProcess } from '../../drivers/run/runner.js';
 import { REDACTED } from '../../drivers/run/redact.js';
 import type { OutputStream, RunRequest, RunResult } from '../../drivers/run/types.js';
+import { alive } from '../agent-helpers.js';
 import { repoRoot } from '../helpers.js';
 
 const fixtures = path.join(repoRoot, 'tests', 'fixtures', 'runner');
@@ -36,21 +37,6 @@ function liveRecorder() {
       return new Promise((resolve) => (joined().includes(text) ? resolve() : waiters.push({ text, resolve })));
     },
   };
-}
-
-/** Running, that is: not gone, and not a zombie waiting for init to reap it (slow on some VMs). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    expect((error as NodeJS.ErrnoException).code).toBe('ESRCH');
-    return false;
-  }
-  try {
-    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
-  } catch {
-    return false;
-  }
 }
 
 function pidsFrom(stdout: string): { child: number; sleeper: number } {
