@@ -17,7 +17,7 @@ const MESSAGE_PATTERNS: { failure: MessageClass; pattern: RegExp }[] = [
   {
     failure: 'auth_required',
     pattern:
-      /not logged in|please run \/login|log ?in with|please (re-?)?(log ?in|login|authenticate)|\blogin required|unauthori[sz]ed|authentication[ _](failed|required|error)|auth(entication)? method|invalid (api[ _-]?key|x-api-key|bearer|token|credentials|authentication)|incorrect api key|api[ _-]?key (is )?(missing|not (set|valid|found)|invalid|required)|missing (api[ _-]?key|credentials|bearer)|no (api[ _-]?key|credentials) (found|provided|configured)|(token|credentials|session) (has |have )?expired|oauth token|\bLLM not set\b|ProviderAuthError|permission_error|\b(status|code|http)[^\n]{0,12}\b40[13]\b|\b40[13] (unauthorized|forbidden)/i,
+      /not logged in|please run \/login|log ?in with|please (re-?)?(log ?in|login|authenticate)|\blogin required|unauthori[sz]ed|authentication[ _](failed|required|error)|auth(entication)? method|invalid (api[ _-]?key|x-api-key|bearer|token|credentials|authentication)|incorrect api key|api[ _-]?key (is )?(missing|not (set|valid|found)|invalid|required)|missing (api[ _-]?key|credentials|bearer)|no (api[ _-]?key|credentials) (found|provided|configured)|(token|credentials|session) (has |have )?expired|oauth token|\bLLM not set\b|no model configured|use \/login to sign in|ProviderAuthError|permission_error|\b(status|code|http)[^\n]{0,12}\b40[13]\b|\b40[13] (unauthorized|forbidden)/i,
   },
   {
     failure: 'rate_limited',
@@ -71,6 +71,10 @@ export function failure(failureClass: FailureClass, message: string, output?: Pa
  */
 export function processOutcome(result: RunResult, cli: string, diagnostics: string): DriverOutcome | null {
   if (result.spawnError) {
+    // A prompt that has to go in argv (a CLI that cannot read stdin) meets the OS limit on one argument.
+    if (result.spawnError.code === 'E2BIG') {
+      return failure('crashed', `${cli} could not be started: its arguments are longer than the OS allows (the prompt goes on its command line, at most 128 KiB on Linux): ${result.spawnError.message}`);
+    }
     const cls: FailureClass = NOT_INSTALLED_CODES.has(result.spawnError.code) ? 'not_installed' : 'crashed';
     return failure(cls, `${cli} could not be started: ${result.spawnError.message}`);
   }

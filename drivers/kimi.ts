@@ -1,9 +1,10 @@
 /**
- * Kimi CLI (the Python `kimi-cli`): `kimi --print` reads the prompt from stdin and, with
+ * Kimi CLI (the Python `kimi-cli`, now legacy): `kimi --print` reads the prompt from stdin and, with
  * `--output-format stream-json`, prints one Message per line (`{"role":"assistant","content":...}`,
  * tool calls and tool results in between). Failures are one line on stderr ("LLM not set",
  * "LLM provider error: ...") with exit 1. Print mode approves every tool call by itself and has no
  * flag to narrow that, so every run gets a fresh working directory whatever the tool policy.
+ * Where the installed `kimi` is Kimi Code (2.x), preflight serves the backend with kimi-code.ts.
  */
 import type { DriverOutcome, OneShotDriver, ParsedOutput } from './types.js';
 import type { RunResult } from './run/types.js';
@@ -51,9 +52,10 @@ export function readKimiMessages(stdout: string): KimiMessages {
   return messages;
 }
 
-export function interpretKimi(result: RunResult): DriverOutcome {
+/** Both Kimi CLIs print the same Messages in stream-json, so one reading serves both drivers. */
+export function interpretKimi(result: RunResult, cli = CLI): DriverOutcome {
   const stderr = diagnosticText(result.stderr);
-  const early = processOutcome(result, CLI, stderr);
+  const early = processOutcome(result, cli, stderr);
   if (early) return early;
   const messages = readKimiMessages(result.stdout);
   const answer = messages.answers.at(-1);
@@ -62,7 +64,17 @@ export function interpretKimi(result: RunResult): DriverOutcome {
     if (messages.sessionId) output.session_id = messages.sessionId;
     return { ok: true, output };
   }
-  return unstructuredFailure(result, CLI, [stderr, ...messages.other].join('\n'), 'an assistant message in stream-json');
+  return unstructuredFailure(result, cli, [stderr, ...messages.other].join('\n'), 'an assistant message in stream-json');
+}
+
+/**
+ * Kimi Code (npm `@moonshot-ai/kimi-code`, 2.x) installs the same `kimi` command as the legacy
+ * Python CLI but speaks other flags. Its `--version` prints a bare version ("2.1.0") where the
+ * Python CLI prints "kimi, version 1.13.0".
+ */
+export function isKimiCodeVersionOutput(output: string): boolean {
+  const text = output.trim();
+  return !/kimi, version/i.test(text) && /^v?(\d+)\.\d+\.\d+\S*$/m.test(text);
 }
 
 export const kimiDriver: OneShotDriver = {

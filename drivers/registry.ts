@@ -8,7 +8,8 @@ import type { Driver } from './types.js';
 import { claudeCodeDriver } from './claude-code.js';
 import { codexDriver } from './codex.js';
 import { geminiDriver } from './gemini.js';
-import { kimiDriver } from './kimi.js';
+import { isKimiCodeVersionOutput, kimiDriver } from './kimi.js';
+import { kimiCodeDriver } from './kimi-code.js';
 import { kiroDriver } from './kiro.js';
 import { opencodeDriver } from './opencode.js';
 import { acpDriver } from './acp.js';
@@ -21,7 +22,7 @@ import { tmuxDriver } from './tmux.js';
 const BUILTIN_DRIVERS: readonly Driver[] = [echoDriver, shellDriver, tmuxDriver, acpDriver];
 
 /** One-shot vendor CLIs, each in its own module. */
-const VENDOR_DRIVERS: readonly Driver[] = [claudeCodeDriver, geminiDriver, codexDriver, kiroDriver, kimiDriver, opencodeDriver];
+const VENDOR_DRIVERS: readonly Driver[] = [claudeCodeDriver, geminiDriver, codexDriver, kiroDriver, kimiDriver, kimiCodeDriver, opencodeDriver];
 
 const DRIVERS: readonly Driver[] = [...BUILTIN_DRIVERS, ...VENDOR_DRIVERS];
 
@@ -52,6 +53,16 @@ export class UnknownBackendError extends Error {
     super(`unknown backend "${backend}"; known backends: ${known.join(', ')}`);
     this.name = 'UnknownBackendError';
   }
+}
+
+/**
+ * The driver for the CLI actually installed under `driver`'s command: `kimi` is the legacy Python
+ * CLI or Kimi Code (2.x), told apart by what `kimi --version` printed. Other drivers are themselves.
+ */
+export function installedVariant(driver: Driver, versionOutput: string): Driver {
+  if (driver === kimiDriver && isKimiCodeVersionOutput(versionOutput)) return kimiCodeDriver;
+  if (driver === kimiCodeDriver && versionOutput.trim() !== '' && !isKimiCodeVersionOutput(versionOutput)) return kimiDriver;
+  return driver;
 }
 
 export function listDrivers(): readonly Driver[] {

@@ -168,8 +168,9 @@ export function installPlaces(npmPrefix: string | null, options: { env: NodeJS.P
   places.push({ source: 'fnm', dirs: fnmDirs });
 
   if (platform !== 'win32') places.push({ source: 'homebrew', dirs: ['/opt/homebrew/bin', '/usr/local/bin'] });
-  // Installer scripts: kiro-cli and uv tools (kimi) in ~/.local/bin, opencode in ~/.opencode/bin.
-  places.push({ source: 'local-bin', dirs: [path.join(home, '.local', 'bin'), path.join(home, '.opencode', 'bin')] });
+  // Installer scripts: kiro-cli and uv tools (the Python kimi) in ~/.local/bin, opencode in
+  // ~/.opencode/bin, Kimi Code's own installer in ~/.kimi-code/bin.
+  places.push({ source: 'local-bin', dirs: [path.join(home, '.local', 'bin'), path.join(home, '.opencode', 'bin'), path.join(home, '.kimi-code', 'bin')] });
   return places;
 }
 

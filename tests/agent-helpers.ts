@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Agent, type AgentOptions, type AgentStatus, type ServedBackend } from '../core/agent/agent.js';
 import { driverFor } from '../core/agent/backend.js';
-import type { HubEvent, Task, TaskStatus } from '../core/queue/types.js';
+import type { HubEvent, LeasedTask, Task, TaskStatus } from '../core/queue/types.js';
 import type { HubClient } from '../core/wire/client.js';
 import { cliPath, connect, repoRoot, tempDir } from './helpers.js';
 
@@ -270,4 +270,14 @@ export async function waitGone(pids: number[], timeoutMs: number): Promise<boole
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   return true;
+}
+
+/** A task as `lease` hands it to an agent, for driving executeTask directly. */
+export function leasedTask(prompt: string, backend = 'shell'): LeasedTask {
+  const now = Date.now() / 1000;
+  return {
+    task_id: 7, prompt, status: 'leased', created_at: now, updated_at: now, leased_until: now + 60, worker_id: 'w', result: null, error: null,
+    priority: 0, backend, attempts: 1, max_attempts: null, labels: [], metadata: {}, run_id: null, idempotency_key: null,
+    leased_at: now, finished_at: null, cancelled_at: null, lease_token: 'token',
+  };
 }

@@ -34,12 +34,15 @@ export async function checkBackend(spec: BackendSpec, env: NodeJS.ProcessEnv = p
   report.aliases = registered.aliases;
   report.kind = registered.kind === 'one-shot' ? 'vendor' : 'built-in';
   report.verified_version = registered.verifiedVersion ?? null;
-  if (!report.binary || !registered.binary || registered.requiredFlags.length === 0) return report;
+  // The flags of the CLI that is installed (preflight may have switched `kimi` to Kimi Code).
+  const used = (report.driver ? registeredDriver(report.driver) : undefined) ?? registered;
+  report.verified_version = used.verifiedVersion ?? null;
+  if (!report.binary || !used.binary || used.requiredFlags.length === 0) return report;
 
-  const flags = await checkRequiredFlags(registered, report.binary);
+  const flags = await checkRequiredFlags(used, report.binary);
   report.flags = flags;
   if (flags.error) report.problems.push(`cannot check the flags this driver relies on: ${flags.error}`);
-  for (const flag of flags.missing) report.problems.push(missingFlagMessage(flag, registered.binary, flags.help_argv.slice(1)));
+  for (const flag of flags.missing) report.problems.push(missingFlagMessage(flag, used.binary, flags.help_argv.slice(1)));
   if (flags.error || flags.missing.length > 0) report.status = 'fail';
   return report;
 }

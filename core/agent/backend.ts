@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { findDriver, knownBackendNames, listDrivers } from '../../drivers/registry.js';
+import { findDriver, installedVariant, knownBackendNames, listDrivers } from '../../drivers/registry.js';
 import { resolveBinary } from '../../drivers/resolve.js';
 import { splitCommandLine } from '../../drivers/command-line.js';
 import { runProcess } from '../../drivers/run/runner.js';
@@ -128,7 +128,17 @@ export async function preflight(spec: BackendSpec, env: NodeJS.ProcessEnv = proc
       }
       return { ...report, status: 'fail' };
     }
-    const { version, output } = await probeVersion(driver, report.binary);
+    const probed = await probeVersion(driver, report.binary);
+    const { output } = probed;
+    let { version } = probed;
+    // The same command may be another CLI (`kimi`: the Python CLI or Kimi Code): serve what is there.
+    const installed = installedVariant(driver, output);
+    if (installed !== driver) {
+      driver = installed;
+      report.driver = installed.name;
+      report.required_flags = installed.requiredFlags;
+      version = installed.parseVersion(output);
+    }
     report.version = version;
     if (driver.versionArgs && !version) {
       report.problems.push(`${report.binary.path} ${driver.versionArgs.join(' ')} printed no version we understand: ${output.slice(0, 200) || '(nothing)'}`);

@@ -1,11 +1,13 @@
 /** A backend spec (flags, mittelo.config.json) plus its preflight, as an agent serves it. */
 import type { ServedBackend } from './agent.js';
+import { findDriver } from '../../drivers/registry.js';
 import { driverFor, type BackendSpec, type Preflight } from './backend.js';
 
 export function servedBackend(spec: BackendSpec, report: Preflight | null, defaultConcurrency = 1): ServedBackend {
   const served: ServedBackend = {
     name: spec.name,
-    driver: driverFor(spec.name),
+    // Preflight may have found another CLI under the same command (`kimi` that is Kimi Code).
+    driver: (report?.driver ? findDriver(report.driver) : undefined) ?? driverFor(spec.name),
     binary: report?.binary ?? null,
     version: report?.version ?? null,
     options: spec.options ?? {},

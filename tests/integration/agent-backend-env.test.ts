@@ -5,17 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { loadWorkspaceConfig, specFromSettings } from '../../core/agent/config.js';
 import { executeTask } from '../../core/agent/execute.js';
 import { servedBackend } from '../../core/agent/served.js';
-import type { LeasedTask } from '../../core/queue/types.js';
+import { leasedTask as leased } from '../agent-helpers.js';
 import { tempDir } from '../helpers.js';
-
-function leased(prompt: string): LeasedTask {
-  const now = Date.now() / 1000;
-  return {
-    task_id: 7, prompt, status: 'leased', created_at: now, updated_at: now, leased_until: now + 60, worker_id: 'w', result: null, error: null,
-    priority: 0, backend: 'shell', attempts: 1, max_attempts: null, labels: [], metadata: {}, run_id: null, idempotency_key: null,
-    leased_at: now, finished_at: null, cancelled_at: null, lease_token: 'token',
-  };
-}
 
 describe('per-backend env from mittelo.config.json', () => {
   it('is set for that backend only, and a secret-looking value never appears in the artifact', async () => {

@@ -11,6 +11,7 @@ import { claudeCodeDriver } from '../../drivers/claude-code.js';
 import { codexDriver } from '../../drivers/codex.js';
 import { geminiDriver } from '../../drivers/gemini.js';
 import { kimiDriver } from '../../drivers/kimi.js';
+import { kimiCodeDriver } from '../../drivers/kimi-code.js';
 import { kiroDriver } from '../../drivers/kiro.js';
 import { runOneShot } from '../../drivers/one-shot.js';
 import { opencodeDriver } from '../../drivers/opencode.js';
@@ -20,6 +21,12 @@ import type { DriverCall, DriverOutcome, FailureClass, OneShotDriver, ToolPolicy
 import { repoRoot } from '../helpers.js';
 
 const BIN = path.join(repoRoot, 'tests', 'fixtures', 'bin');
+/** Kimi Code installs the same `kimi` command as the Python CLI, so its fake lives apart. */
+const KIMI_CODE_BIN = path.join(repoRoot, 'tests', 'fixtures', 'kimi-code');
+
+function fakeBinary(driver: OneShotDriver): string {
+  return path.join(driver === kimiCodeDriver ? KIMI_CODE_BIN : BIN, driver.binary ?? driver.name);
+}
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'mittelo-drivers-fake-'));
 const made: string[] = [scratch];
 
@@ -43,6 +50,13 @@ const CASES: Case[] = [
   { driver: codexDriver, auth: '401 Unauthorized', network: 'failed to lookup address information', rateLimit: '429 Too Many Requests', usage: "unexpected argument '--no-such-flag'" },
   { driver: kiroDriver, auth: 'please log in with kiro-cli login', network: 'dns error: failed to lookup address information', rateLimit: 'Too many requests', usage: "unexpected argument '--no-such-flag'" },
   { driver: kimiDriver, auth: 'LLM not set', network: 'LLM provider error: Connection error.', rateLimit: 'Error code: 429', usage: 'No such option: --no-such-flag' },
+  {
+    driver: kimiCodeDriver,
+    auth: 'No model configured. Run `kimi` and use /login to sign in',
+    network: 'failed to run prompt: Connection error.',
+    rateLimit: '429 Too Many Requests',
+    usage: "error: unknown option '--no-such-flag'",
+  },
   { driver: opencodeDriver, auth: 'ProviderAuthError', network: 'Unable to connect', rateLimit: 'Rate limit exceeded', usage: 'opencode exited with code 1: ' },
 ];
 
@@ -62,7 +76,7 @@ async function run(driver: OneShotDriver, options: RunOptions = {}): Promise<{ o
   if (options.model) call.model = options.model;
   const ran = await runOneShot(driver, {
     call,
-    binary: { path: options.binaryPath ?? path.join(BIN, driver.binary ?? driver.name), source: 'configured' },
+    binary: { path: options.binaryPath ?? fakeBinary(driver), source: 'configured' },
     run: {
       env: { FAKE_CLI_MODE: options.mode ?? 'success', FAKE_CLI_FLOOD_BYTES: String(2 * 1024 * 1024), ...options.env },
       sandboxHome: true,
@@ -97,14 +111,16 @@ describe.concurrent.each(CASES)('$driver.name against its fake CLI', ({ driver, 
     expect(outcome.ok, JSON.stringify(outcome)).toBe(true);
     if (!outcome.ok) return;
     expect(outcome.output.answer).toContain('Name the capital of France');
-    if (driver.outputFormat !== 'text' && driver !== kimiDriver) {
+    if (driver.outputFormat !== 'text' && driver !== kimiDriver && driver !== kimiCodeDriver) {
       expect(outcome.output.usage?.input_tokens).toBeGreaterThan(0);
       expect(outcome.output.usage?.output_tokens).toBeGreaterThan(0);
     }
     const seen = JSON.parse(fs.readFileSync(record, 'utf8').trim().split('\n').at(-1) ?? '{}') as { argv: string[]; stdin: string; env: Record<string, string> };
-    const invocation = driver.buildInvocation({ prompt: 'x', toolPolicy: 'none', model: 'model-x', options: {} });
+    const invocation = driver.buildInvocation({ prompt: 'Name the capital of France', toolPolicy: 'none', model: 'model-x', options: {} });
     expect(seen.argv).toEqual(invocation.args);
-    expect(seen.stdin).toBe('Name the capital of France');
+    // On stdin, or (a CLI that cannot read it) in argv as one argument, never both.
+    if (invocation.stdin === null) expect(seen.argv.filter((arg) => arg === 'Name the capital of France')).toHaveLength(1);
+    expect(seen.stdin).toBe(invocation.stdin ?? '');
     for (const [name, value] of Object.entries(invocation.env ?? {})) expect(seen.env[name]).toBe(value);
     expect(result.exitCode).toBe(0);
   });
@@ -149,16 +165,16 @@ describe.concurrent.each(CASES)('$driver.name against its fake CLI', ({ driver, 
 
   it('the fake refuses an unknown flag with a usage error, which is crashed', async () => {
     const base = driver.buildInvocation({ prompt: 'x', toolPolicy: 'none', options: {} }).args;
-    const result = await runProcess({ command: path.join(BIN, driver.binary ?? ''), args: [...base, '--no-such-flag'], stdin: 'x', timeoutMs: 10_000 });
+    const result = await runProcess({ command: fakeBinary(driver), args: [...base, '--no-such-flag'], stdin: 'x', timeoutMs: 10_000 });
     expect(result.exitCode).not.toBe(0);
     expectFailure(driver.interpret(result, { prompt: 'x', toolPolicy: 'none', options: {} }), 'crashed', usage);
   });
 
   it('--version parses and --help lists every required flag', async () => {
-    const version = await runProcess({ command: path.join(BIN, driver.binary ?? ''), args: driver.versionArgs, stdin: null, timeoutMs: 10_000 });
+    const version = await runProcess({ command: fakeBinary(driver), args: driver.versionArgs, stdin: null, timeoutMs: 10_000 });
     expect(driver.parseVersion(`${version.stdout}\n${version.stderr}`)).toMatch(/^\d+\.\d+\.\d+$/);
     if (driver.verifiedVersion) expect(driver.parseVersion(version.stdout)).toBe(driver.verifiedVersion);
-    const help = await runProcess({ command: path.join(BIN, driver.binary ?? ''), args: driver.helpArgs ?? ['--help'], stdin: null, timeoutMs: 10_000 });
+    const help = await runProcess({ command: fakeBinary(driver), args: driver.helpArgs ?? ['--help'], stdin: null, timeoutMs: 10_000 });
     expect(help.exitCode).toBe(0);
     for (const flag of driver.requiredFlags) expect(help.stdout, `${driver.name} help lists ${flag}`).toContain(flag);
   });
