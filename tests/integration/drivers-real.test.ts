@@ -5,7 +5,8 @@
  * passed, and the machine has no network: every prompt fails, and what is checked is *how*: the
  * failure class each CLI must end in, its own words in the message, and no process left behind.
  * MITTELO_SKIP_REAL_CLIS=1 skips the suite (visibly); an install failure fails it with the reason.
- * Kiro and Kimi are not on npm: put `kiro-cli` / `kimi` in MITTELO_REAL_CLI_DIR to check them too.
+ * Kiro and the Python Kimi CLI are not on npm: put `kiro-cli` / `kimi` in MITTELO_REAL_CLI_DIR to
+ * check them too. Kimi Code (npm, needs Node >= 22.19) runs on a Node 22 the cache installs from npm.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -16,13 +17,14 @@ import { claudeCodeDriver } from '../../drivers/claude-code.js';
 import { codexDriver } from '../../drivers/codex.js';
 import { geminiDriver } from '../../drivers/gemini.js';
 import { kimiDriver } from '../../drivers/kimi.js';
+import { kimiCodeDriver } from '../../drivers/kimi-code.js';
 import { kiroDriver } from '../../drivers/kiro.js';
 import { oneShotRequest } from '../../drivers/one-shot.js';
 import { opencodeDriver } from '../../drivers/opencode.js';
 import { listDrivers } from '../../drivers/registry.js';
 import { runProcess } from '../../drivers/run/runner.js';
 import type { DriverCall, FailureClass, OneShotDriver } from '../../drivers/types.js';
-import { ensureRealClis, readPins, type InstalledCli } from '../../scripts/real-clis.js';
+import { ensureRealClis, pathWith, readPins, type InstalledCli } from '../../scripts/real-clis.js';
 
 const SKIP = !['', '0', 'false'].includes(process.env.MITTELO_SKIP_REAL_CLIS ?? '');
 /** Cold installs download about 370 MB; a slow CI link gets this long before the suite gives up. */
@@ -49,6 +51,8 @@ const EXPECTED: Record<string, Expectation> = {
     timeoutMs: 20_000,
     watchProcesses: true,
   },
+  // Runs on the Node 22 the cache installs from npm (the package needs >= 22.19).
+  kimi_code: { driver: kimiCodeDriver, failures: ['auth_required'], says: /No model configured\. Run `kimi` and use \/login to sign in/, timeoutMs: 60_000 },
   // opencode prints nothing at all offline (its retries go to a log file), so the message is the runner's.
   opencode: { driver: opencodeDriver, failures: ['timeout'], says: /^opencode was stopped after \d+(\.\d)?s without an answer$/, timeoutMs: 8_000, watchProcesses: true },
 };
@@ -116,10 +120,11 @@ function alive(pid: number): boolean {
 }
 
 /** Version, help flags and a credential-less prompt against one real binary. */
-async function checkRealCli(driver: OneShotDriver, command: string, expected: Omit<Expectation, 'driver'>, pinned: string | null): Promise<void> {
+async function checkRealCli(driver: OneShotDriver, command: string, expected: Omit<Expectation, 'driver'>, pinned: string | null, pathPrefix: string | null = null): Promise<void> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), `mittelo-real-${driver.name}-`));
   try {
-    const env = { HOME: home };
+    const env: Record<string, string> = { HOME: home };
+    if (pathPrefix) env.PATH = pathWith(pathPrefix);
     const version = await runProcess({ command, args: driver.versionArgs, stdin: null, env, timeoutMs: 60_000 });
     const parsed = driver.parseVersion(`${version.stdout}\n${version.stderr}`);
     if (pinned) expect(parsed, `${driver.name} --version`).toBe(pinned);
@@ -189,7 +194,7 @@ if (SKIP) {
         const cli = installed.get(name);
         const expected = EXPECTED[name];
         if (!cli || !expected) throw new Error(`no installed CLI or expectation for driver ${name}`);
-        await checkRealCli(expected.driver, cli.bin, expected, cli.version);
+        await checkRealCli(expected.driver, cli.bin, expected, cli.version, cli.pathPrefix);
       },
       120_000,
     );

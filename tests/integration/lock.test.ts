@@ -62,7 +62,7 @@ describe('mittelo lock write', () => {
     // The fakes are neither in node_modules nor in a Cellar: the source says where they are.
     expect(lock.clis[0]?.source).toMatchObject({ type: 'other' });
     expect(lock.clis[0]?.source.note).toContain('published on npm as @anthropic-ai/claude-code');
-    expect(out.left_out.map((l) => l.cli).sort()).toEqual(['kimi', 'kiro', 'opencode']);
+    expect(out.left_out.map((l) => l.cli).sort()).toEqual(['kimi', 'kimi_code', 'kiro', 'opencode']);
     expect(lock.notes.some((n) => n.startsWith('kimi left out: not installed'))).toBe(true);
   });
 
