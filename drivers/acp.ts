@@ -62,6 +62,8 @@ interface RunState {
   error: unknown;
   stopReason: string | null;
   sessionId: string | null;
+  /** The ways to log in the agent offered in its initialize answer (names), for an auth failure. */
+  authMethods: string[];
 }
 
 function outcomeOf(state: RunState, turn: AcpTurn, peer: JsonRpcPeer, proc: AgentProcess, stderr: string, agent: string, timeoutMs: number): DriverOutcome {
@@ -85,7 +87,9 @@ function outcomeOf(state: RunState, turn: AcpTurn, peer: JsonRpcPeer, proc: Agen
   const err = state.error;
   if (err instanceof RpcError) {
     const text = rpcErrorText(err);
-    return { ok: false, failure: classifyRpcError(err, text), message: withStderr(`${agent} ${text}`), output };
+    const failure = classifyRpcError(err, text);
+    const logIn = failure === 'auth_required' && state.authMethods.length > 0 ? `; it offers to log in with: ${state.authMethods.join(', ')}` : '';
+    return { ok: false, failure, message: withStderr(`${agent} ${text}${logIn}`), output };
   }
   if (err instanceof ProtocolError) return { ok: false, failure: 'bad_output', message: withStderr(`${agent} ${err.message}`), output };
   if (err instanceof PeerClosedError) {
@@ -169,7 +173,7 @@ async function execute(ctx: ExecuteContext): Promise<{ outcome: DriverOutcome; r
     peer.close(how);
   });
 
-  const state: RunState = { stopping: null, error: null, stopReason: null, sessionId: null };
+  const state: RunState = { stopping: null, error: null, stopReason: null, sessionId: null, authMethods: [] };
   let graceTimer: NodeJS.Timeout | undefined;
   const interrupt = (why: 'timeout' | 'cancelled'): void => {
     if (state.stopping) return;
@@ -193,6 +197,7 @@ async function execute(ctx: ExecuteContext): Promise<{ outcome: DriverOutcome; r
       clientInfo: CLIENT_INFO,
     };
     const init = await call(peer, 'initialize', initialize, initializeResultSchema);
+    state.authMethods = (init.authMethods ?? []).map((method) => method.name ?? method.id);
     if (init.protocolVersion !== ACP_PROTOCOL_VERSION) {
       throw new ProtocolError(`speaks ACP protocol version ${init.protocolVersion}; this client speaks ${ACP_PROTOCOL_VERSION}`);
     }

@@ -212,6 +212,8 @@ describe('acp (fake agent over stdio)', () => {
     const auth = await acp('auth', 'x');
     expect(auth.outcome).toMatchObject({ ok: false, failure: 'auth_required' });
     expect(!auth.outcome.ok && auth.outcome.message).toContain('run `fake login` first');
+    // What the agent offered in initialize, so the user knows how to log in.
+    expect(!auth.outcome.ok && auth.outcome.message).toContain('it offers to log in with: Log in with fake, Fake API key');
   });
 
   it('non-JSON output with no valid answer is bad_output; a missing agent is not_installed', async () => {

@@ -18,6 +18,7 @@ import { codexDriver } from '../../drivers/codex.js';
 import { geminiDriver } from '../../drivers/gemini.js';
 import { kimiDriver } from '../../drivers/kimi.js';
 import { kimiCodeDriver } from '../../drivers/kimi-code.js';
+import { acpDriver } from '../../drivers/acp.js';
 import { kiroDriver } from '../../drivers/kiro.js';
 import { oneShotRequest } from '../../drivers/one-shot.js';
 import { opencodeDriver } from '../../drivers/opencode.js';
@@ -77,6 +78,8 @@ function processTable(): ProcessRow[] {
   });
 }
 
+const HAS_PROC = fs.existsSync('/proc/self/environ');
+
 function hasHome(pid: number, home: string): boolean {
   try {
     return fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`HOME=${home}`);
@@ -101,7 +104,10 @@ class RunWatch {
   /** The run's processes now (recording any new process group on the way). */
   members(): ProcessRow[] {
     const table = processTable();
-    for (const row of table) if (row.ppid === process.pid && row.args.includes(this.installDir)) this.groups.add(row.pgid);
+    // Our child running that CLI with this run's HOME: another run of the same CLI (the ACP suite
+    // runs alongside) has its own HOME. Without /proc (macOS) the binary path has to do.
+    const ownHome = (pid: number): boolean => !HAS_PROC || hasHome(pid, this.home);
+    for (const row of table) if (row.ppid === process.pid && row.args.includes(this.installDir) && ownHome(row.pid)) this.groups.add(row.pgid);
     return table.filter((row) => row.pid !== process.pid && (this.groups.has(row.pgid) || hasHome(row.pid, this.home)));
   }
 
@@ -117,6 +123,14 @@ function alive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** Everything the run started was seen, and none of it outlives the run. */
+function expectNothingLeft(watch: RunWatch, name: string): void {
+  expect(watch.seen.size, `${name} was seen running while the prompt ran`).toBeGreaterThan(0);
+  const left = [...watch.seen.values()].filter((row) => alive(row.pid));
+  const groups = [...watch.groups].filter((pgid) => alive(-pgid));
+  expect({ left, groups, members: watch.members() }, 'processes left behind').toEqual({ left: [], groups: [], members: [] });
 }
 
 /** Version, help flags and a credential-less prompt against one real binary. */
@@ -152,12 +166,7 @@ async function checkRealCli(driver: OneShotDriver, command: string, expected: Om
     expect(expected.failures, summary).toContain(outcome.failure);
     expect(outcome.message).toMatch(expected.says);
 
-    if (expected.watchProcesses) {
-      expect(watch.seen.size, `${driver.name} was seen running while the prompt ran`).toBeGreaterThan(0);
-      const left = [...watch.seen.values()].filter((row) => alive(row.pid));
-      const groups = [...watch.groups].filter((pgid) => alive(-pgid));
-      expect({ left, groups, members: watch.members() }, 'processes left behind').toEqual({ left: [], groups: [], members: [] });
-    }
+    if (expected.watchProcesses) expectNothingLeft(watch, driver.name);
   } finally {
     fs.rmSync(home, { recursive: true, force: true });
   }
@@ -195,6 +204,69 @@ if (SKIP) {
         const expected = EXPECTED[name];
         if (!cli || !expected) throw new Error(`no installed CLI or expectation for driver ${name}`);
         await checkRealCli(expected.driver, cli.bin, expected, cli.version, cli.pathPrefix);
+      },
+      120_000,
+    );
+  });
+}
+
+interface AcpExpectation {
+  /** What starts the CLI as an ACP agent over stdio. */
+  args: string[];
+  failures: FailureClass[];
+  says: RegExp;
+  timeoutMs: number;
+  watchProcesses?: boolean;
+}
+
+/**
+ * The generic acp driver against the pinned CLIs that speak the Agent Client Protocol: the
+ * handshake (initialize, protocol version 1) must work, and the credential-less turn must end in
+ * the failure class each agent's own answer calls for.
+ */
+const ACP_AGENTS: Record<string, AcpExpectation> = {
+  gemini: { args: ['--acp'], failures: ['auth_required'], says: /session\/new failed: Gemini API key is missing or not configured[\s\S]*it offers to log in with: Log in with Google, Gemini API key/, timeoutMs: 60_000 },
+  kimi_code: { args: ['acp'], failures: ['auth_required'], says: /session\/new failed: Authentication required[\s\S]*it offers to log in with: Login with Kimi account/, timeoutMs: 60_000 },
+  // opencode opens the session, then retries the network forever: the turn is cancelled at the bound.
+  opencode: { args: ['acp'], failures: ['timeout'], says: /did not finish its turn within 8000 ms/, timeoutMs: 8_000, watchProcesses: true },
+};
+
+async function checkRealAcpAgent(cli: InstalledCli, expected: AcpExpectation): Promise<void> {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), `mittelo-real-acp-${cli.driver}-`));
+  try {
+    const env: Record<string, string> = { HOME: home };
+    if (cli.pathPrefix) env.PATH = pathWith(cli.pathPrefix);
+    const acpCmd = [cli.bin, ...expected.args].map((word) => `'${word}'`).join(' ');
+    const call: DriverCall = { prompt: 'Reply with the single word: pong', toolPolicy: 'none', options: { acp_cmd: acpCmd } };
+    const watch = new RunWatch(cli.dir, home);
+    const sampler = expected.watchProcesses ? setInterval(() => watch.sample(), 250) : undefined;
+    const { outcome, result } = await acpDriver.execute({ call, binary: null, run: { env, cwd: home, timeoutMs: expected.timeoutMs, killGraceMs: 500 } }).finally(() => clearInterval(sampler));
+    const summary = outcome.ok ? `answered: ${outcome.output.answer}` : `${outcome.failure}: ${outcome.message}`;
+    console.info(`acp ${cli.driver} ${cli.version} (${(result.durationMs / 1000).toFixed(1)}s): ${summary.slice(0, 300)}`);
+    expect(result.stdout, 'initialize answered with protocol version 1').toMatch(/"id":0,"result":\{"protocolVersion":1/);
+    expect(outcome.ok, summary).toBe(false);
+    if (outcome.ok) return;
+    expect(expected.failures, summary).toContain(outcome.failure);
+    expect(outcome.message).toMatch(expected.says);
+    if (expected.watchProcesses) expectNothingLeft(watch, `${cli.driver} acp`);
+  } finally {
+    fs.rmSync(home, { recursive: true, force: true });
+  }
+}
+
+if (!SKIP) {
+  describe.concurrent('the acp driver against the real CLIs that speak ACP (no credentials, no network)', () => {
+    const installed = new Map<string, InstalledCli>();
+    beforeAll(async () => {
+      for (const cli of await ensureRealClis({ log: (line) => console.info(line) })) installed.set(cli.driver, cli);
+    }, INSTALL_TIMEOUT_MS);
+
+    it.each(Object.entries(ACP_AGENTS).map(([name, expected]) => [`${name} ${expected.args.join(' ')}`, expected.failures.join(' or '), name, expected] as const))(
+      '%s: initialize works and a credential-less turn ends as %s',
+      async (_label, _failures, name, expected) => {
+        const cli = installed.get(name);
+        if (!cli) throw new Error(`driver ${name} has no pinned CLI installed`);
+        await checkRealAcpAgent(cli, expected);
       },
       120_000,
     );
