@@ -4,6 +4,7 @@ import type { BackendSpec } from '../agent/backend.js';
 import { EXIT_CODES, allBackendNames, checkBackend, mapLimit, type BackendReport } from '../agent/backend-check.js';
 import { loadWorkspaceConfig, specFromSettings, type WorkspaceConfig } from '../agent/config.js';
 import { driverOptions, withDriverOptions, type DriverOptionFlags } from './options.js';
+import { findDriver } from '../../drivers/registry.js';
 import { BINARY_SOURCE_LABELS } from '../../drivers/resolve.js';
 
 /** Checks run at once by `backends`: each may start a login shell and two CLI processes. */
@@ -48,7 +49,10 @@ export function formatReport(report: BackendReport): string {
   const field = (label: string, value: string | null) => {
     if (value !== null) lines.push(`  ${`${label}:`.padEnd(9)} ${value}`);
   };
-  field('driver', report.driver ? `${report.driver}${aliases}, ${report.kind}` : null);
+  // Preflight may serve a backend with the driver of the CLI actually installed (`kimi` that is Kimi Code).
+  const registered = findDriver(report.backend)?.name;
+  const switched = report.driver && registered && report.driver !== registered ? ` (the installed ${findDriver(report.backend)?.binary ?? report.backend} is ${report.driver}, not ${registered})` : '';
+  field('driver', report.driver ? `${report.driver}${switched}${aliases}, ${report.kind}` : null);
   field('binary', report.driver ? binaryLine(report) : null);
   if (report.binary && report.kind !== 'folder') {
     const verified = report.verified_version ? ` (driver verified against ${report.verified_version})` : '';

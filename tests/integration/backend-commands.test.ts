@@ -93,6 +93,16 @@ describe.concurrent('mittelo backend-check', () => {
     expect(result.stdout).toContain('7 of 7 listed by `claude --help`');
   });
 
+  it('checks a kimi that is Kimi Code with the kimi_code driver, and says so', async () => {
+    const kimiCode = path.join(repoRoot, 'tests', 'fixtures', 'kimi-code');
+    const result = await check(['--backend', 'kimi'], machine([kimiCode, NODE_DIR]));
+    expect(result.code, result.stdout + result.stderr).toBe(2);
+    expect(result.stdout).toContain('driver:   kimi_code (the installed kimi is kimi_code, not kimi)');
+    expect(result.stdout).toContain('version:  2.1.0 (driver verified against 2.1.0)');
+    expect(result.stdout).toContain('3 of 3 listed by `kimi --help`: --prompt --output-format --model');
+    expect(result.stdout).toContain('~/.kimi-code/config.toml');
+  });
+
   it('is ok with exit 0 when a credential variable is set, and --json gives the whole report', async () => {
     const result = await check(['--backend', 'glm', '--json'], machine([FAKE_BIN, NODE_DIR], { ANTHROPIC_API_KEY: 'sk-test' }));
     expect(result.code, result.stdout + result.stderr).toBe(0);
