@@ -91,4 +91,4 @@ it('a pack of 3 prompts on 4 backends records per-backend outcomes, failure clas
 
   expect(JSON.stringify(shown)).not.toContain('sk-ant-e2e-secret-0123456789');
   expect(hub.queue.stats().done - before.done).toBe(3);
-});
+}, 90_000); // 12 processes, three of them timing out through the kill ladder and three flooding 10 MiB: ~7 s quiet, over 30 s on a loaded 2-core machine
