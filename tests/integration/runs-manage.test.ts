@@ -51,7 +51,7 @@ describe('runs prune and pick', () => {
 
     // Nothing more to do: the newest and the baseline stay.
     expect((await ws.json<{ deleted: string[] }>(['runs', 'prune', '--keep', '1'])).deleted).toEqual([]);
-  });
+  }, 60_000); // four runs one after another and five CLI calls: over 20 s on a loaded 2-core machine
 
   it('prune keeps a run still in progress (its tasks are queued or leased) and says so', async () => {
     // A run on a backend no agent serves stays queued: it is in progress.
