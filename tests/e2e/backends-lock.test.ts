@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { lowContrast } from './contrast.js';
+import { repoRoot } from '../helpers.js';
 import { FAKE_BIN, launchChromium, Machine, openApp, screenshot, serve, type Child, tearDown } from './harness.js';
 
 let machine: Machine;
@@ -81,6 +82,19 @@ describe('the Backends page', () => {
     await claude.getByRole('button', { name: 'Save settings' }).click();
     expect(await claude.getByRole('alert').first().textContent()).toContain('from 1 to 64');
     await claude.getByLabel(/Prompts at once/).fill('3');
+  });
+
+  it('says which CLI a backend runs as when its command is another one (kimi that is Kimi Code)', async () => {
+    const kimi = card('kimi');
+    expect(await kimi.textContent()).not.toContain('Runs as');
+    await kimi.locator('summary', { hasText: 'Settings:' }).click();
+    await kimi.getByLabel(/Path to the CLI/).fill(path.join(repoRoot, 'tests', 'fixtures', 'kimi-code', 'kimi'));
+    await kimi.getByRole('button', { name: 'Save settings' }).click();
+    const runsAs = kimi.locator('dt', { hasText: 'Runs as' }).locator('xpath=following-sibling::dd[1]');
+    await expect.poll(() => runsAs.count(), { timeout: 30_000 }).toBe(1);
+    expect(await runsAs.textContent()).toBe('kimi_code');
+    expect(await kimi.textContent()).toContain('2.1.0');
+    expect(await kimi.textContent()).toContain('Ready, with warnings');
   });
 
   it('stops and starts the local agent of a backend', async () => {

@@ -76,6 +76,13 @@ export function BackendCard({ view }: { view: BackendView }) {
       <dl className="kv">
         <dt>Version</dt>
         <dd>{view.preflight.version ?? DASH}</dd>
+        {/* Only where it is not the backend's own name: an alias (glm), or the CLI actually installed under it (kimi that is Kimi Code). */}
+        {view.preflight.driver && view.preflight.driver !== view.name && (
+          <>
+            <dt>Runs as</dt>
+            <dd>{view.preflight.driver}</dd>
+          </>
+        )}
         <dt>CLI</dt>
         <dd>{whereFound(view)}</dd>
       </dl>
