@@ -7,9 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { lowContrast } from './contrast.js';
 import { repoRoot } from '../helpers.js';
-import { FAKE_BIN, launchChromium, Machine, openApp, screenshot, serve, type Child, tearDown } from './harness.js';
+import { checkBothThemes, FAKE_BIN, launchChromium, Machine, openApp, serve, type Child, tearDown } from './harness.js';
 
 let machine: Machine;
 let server: { proc: Child; url: string };
@@ -44,13 +43,7 @@ describe('the Backends page', () => {
     // The whole check is one click away.
     await card('codex').getByText('Full check (technical)').click();
     expect(await card('codex').locator('pre').textContent()).toContain('"status": "fail"');
-    await screenshot(page, 'backends');
-    expect(await lowContrast(page)).toEqual([]);
-    await page.emulateMedia({ colorScheme: 'dark' });
-    await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
-    expect(await lowContrast(page)).toEqual([]);
-    await screenshot(page, 'backends-dark');
-    await page.emulateMedia({ colorScheme: 'light' });
+    await checkBothThemes(page, 'backends');
   });
 
   it('saves a CLI path and a concurrency cap, and says in words when the path is wrong', async () => {
@@ -139,13 +132,7 @@ describe('the Version lock page', () => {
     expect(await row.getAttribute('class')).toContain('drift-row');
     // Drift comes first in the table.
     expect(await page.getByTestId('lock-row').first().getAttribute('data-status')).toBe('newer');
-    await screenshot(page, 'version-lock');
-    expect(await lowContrast(page)).toEqual([]);
-    await page.emulateMedia({ colorScheme: 'dark' });
-    await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
-    expect(await lowContrast(page)).toEqual([]);
-    await screenshot(page, 'version-lock-dark');
-    await page.emulateMedia({ colorScheme: 'light' });
+    await checkBothThemes(page, 'version-lock');
     expect(errors).toEqual([]);
   });
 });

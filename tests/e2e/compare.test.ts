@@ -7,8 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { lowContrast } from './contrast.js';
-import { FAKE_BIN, launchChromium, Machine, openApp, runToEnd, screenshot, serve, type Child, tearDown } from './harness.js';
+import { checkBothThemes, FAKE_BIN, launchChromium, Machine, openApp, runToEnd, screenshot, serve, type Child, tearDown } from './harness.js';
 
 let machine: Machine;
 let server: { proc: Child; url: string };
@@ -76,13 +75,7 @@ describe('the Compare page', () => {
     expect(await filed.textContent()).toContain('contains "hello"');
     const claude = failures.filter({ hasText: 'on claude_code' });
     expect(await claude.textContent()).toMatch(/Likely cause: .*2\.1\.197 → 2\.2\.0/);
-    await screenshot(page, 'compare');
-    expect(await lowContrast(page)).toEqual([]);
-    await page.emulateMedia({ colorScheme: 'dark' });
-    await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
-    expect(await lowContrast(page)).toEqual([]);
-    await screenshot(page, 'compare-dark');
-    await page.emulateMedia({ colorScheme: 'light' });
+    await checkBothThemes(page, 'compare');
   });
 
   it('filters the pairs by category from the keyboard', async () => {

@@ -7,6 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { lowContrast } from './contrast.js';
 import { listDrivers } from '../../drivers/registry.js';
 import { cliPath, repoRoot, tempDir } from '../helpers.js';
 
@@ -158,6 +160,20 @@ export async function openApp(browser: Browser, url: string, hash = '/'): Promis
 }
 
 /** Saves a full-page screenshot as a test artifact (test-results/ is git-ignored). */
+/**
+ * The page as it is, in the light theme and then the dark one: a screenshot of each (`name`,
+ * `name-dark`) and no text below WCAG AA contrast in either. Ends back in the light theme.
+ */
+export async function checkBothThemes(page: Page, name: string): Promise<void> {
+  await screenshot(page, name);
+  expect(await lowContrast(page)).toEqual([]);
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+  expect(await lowContrast(page)).toEqual([]);
+  await screenshot(page, `${name}-dark`);
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
 export async function screenshot(page: Page, name: string): Promise<string> {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   const file = path.join(SCREENSHOTS, `${name}.png`);

@@ -5,8 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { lowContrast } from './contrast.js';
-import { launchChromium, Machine, openApp, screenshot, serve, type Child, tearDown } from './harness.js';
+import { checkBothThemes, launchChromium, Machine, openApp, screenshot, serve, type Child, tearDown } from './harness.js';
 
 let machine: Machine;
 let server: { proc: Child; url: string };
@@ -76,13 +75,7 @@ describe('the Runs page', () => {
     await row.getByRole('button', { name: 'Mark as baseline' }).click();
     await expect.poll(() => row.textContent()).toContain('Baseline of smoke');
     expect(await row.getByRole('link', { name: 'Compare with previous' }).getAttribute('href')).toMatch(/^#\/compare\?b=/);
-    await screenshot(page, 'runs');
-    expect(await lowContrast(page)).toEqual([]);
-    await page.emulateMedia({ colorScheme: 'dark' });
-    await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
-    expect(await lowContrast(page)).toEqual([]);
-    await screenshot(page, 'runs-dark');
-    await page.emulateMedia({ colorScheme: 'light' });
+    await checkBothThemes(page, 'runs');
     expect(errors).toEqual([]);
   });
 });

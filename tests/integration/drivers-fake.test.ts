@@ -18,6 +18,7 @@ import { opencodeDriver } from '../../drivers/opencode.js';
 import { runProcess } from '../../drivers/run/runner.js';
 import type { RunResult } from '../../drivers/run/types.js';
 import type { DriverCall, DriverOutcome, FailureClass, OneShotDriver, ToolPolicy } from '../../drivers/types.js';
+import { alive } from '../agent-helpers.js';
 import { repoRoot } from '../helpers.js';
 
 const BIN = path.join(repoRoot, 'tests', 'fixtures', 'bin');
@@ -93,15 +94,6 @@ async function run(driver: OneShotDriver, options: RunOptions = {}): Promise<{ o
 function expectFailure(outcome: DriverOutcome, failure: FailureClass, words: string): void {
   expect(outcome, JSON.stringify(outcome)).toMatchObject({ ok: false, failure });
   if (!outcome.ok) expect(outcome.message).toContain(words);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe.concurrent.each(CASES)('$driver.name against its fake CLI', ({ driver, auth, network, rateLimit, usage }) => {

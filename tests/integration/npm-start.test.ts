@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { alive, childrenOf } from '../agent-helpers.js';
+import { alive, childrenOf, waitGone } from '../agent-helpers.js';
 import { repoRoot, tempDir } from '../helpers.js';
 
 const startScript = path.join(repoRoot, 'scripts', 'start.mjs');
@@ -26,14 +26,6 @@ afterEach(() => {
   seen.clear();
   for (const cleanup of cleanups.splice(0)) cleanup();
 });
-
-async function until(condition: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** Starts `command` (which runs start.mjs) in a scratch home and workspace with no Electron binary. */
 function launch(command: string, args: string[]): { child: ChildProcess; output: () => string; url: Promise<string> } {
@@ -88,7 +80,7 @@ it('says in one line why Electron cannot start, serves the app in the browser, a
   const exited = new Promise<number | null>((resolve) => started.child.once('exit', resolve));
   started.child.kill('SIGTERM');
   expect(await exited).toBe(0);
-  await until(() => !alive(serve[0] ?? 0), 10_000, 'mittelo serve to stop');
+  expect(await waitGone(serve, 10_000), 'mittelo serve stopped').toBe(true);
 }, 60_000);
 
 it('stops the app when the process that ran it goes away without passing a signal on (as npm does with SIGTERM)', async () => {
@@ -104,5 +96,5 @@ it('stops the app when the process that ran it goes away without passing a signa
   expect(serve).toBeDefined();
 
   started.child.kill('SIGKILL');
-  await until(() => !alive(serve ?? 0) && !alive(script ?? 0), 15_000, 'start.mjs and mittelo serve to stop after their parent died');
+  expect(await waitGone([serve ?? 0, script ?? 0], 15_000), 'start.mjs and mittelo serve stopped after their parent died').toBe(true);
 }, 60_000);
