@@ -177,7 +177,9 @@ describe('process-level outcomes through the runner', () => {
     '%s: a hung CLI is a timeout, and neither it nor its child is left running',
     async (name, driver) => {
       const pidfile = path.join(scratch, `${name}-pids`);
-      const { outcome, result } = await run(driver, { mode: 'hang', timeoutMs: 700, env: { FAKE_CLI_PIDFILE: pidfile } });
+      // The timeout must leave a loaded machine time to start the fake and its grandchild (both write
+      // the pidfile) before the ladder begins; 700 ms was not enough under load (issue 15).
+      const { outcome, result } = await run(driver, { mode: 'hang', timeoutMs: 5_000, env: { FAKE_CLI_PIDFILE: pidfile } });
       expectFailure(outcome, 'timeout', 'without an answer');
       expect(result.timedOut).toBe(true);
       const pids = fs.readFileSync(pidfile, 'utf8').trim().split('\n').map(Number);
