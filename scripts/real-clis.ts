@@ -89,7 +89,7 @@ export function readPins(file: string = path.join(repoRoot(), 'mittelo.lock.json
   try {
     raw = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new Error(`cannot read CLI pins from ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`cannot read CLI pins from ${file}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   const parsed = LockFileSchema.safeParse(raw);
   if (!parsed.success) throw new Error(`invalid lock file ${file}: ${z.prettifyError(parsed.error)}`);

@@ -191,7 +191,7 @@ const workspace = path.join(root, 'workspace');
 const fillSeconds = fillWorkspace(workspace);
 const serve = await startServe(workspace, path.join(root, 'config'));
 const runs: RunFigures[] = [];
-let serveRss = { rss: NaN, peak: NaN };
+let serveRss: { rss: number; peak: number };
 try {
   const browser = await chromium.launch({ executablePath: values.chromium, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
   try {

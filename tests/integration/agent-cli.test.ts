@@ -55,7 +55,7 @@ async function untilStarted(proc: AgentProcess, id: number): Promise<void> {
   try {
     await watch.waitFor((e) => e.type === 'output' && e.task_id === id && e.text.includes('started'), 10_000, `task ${id} started`);
   } catch (err) {
-    throw new Error(`${err instanceof Error ? err.message : String(err)}\nagent stderr:\n${proc.stderr}`);
+    throw new Error(`${err instanceof Error ? err.message : String(err)}\nagent stderr:\n${proc.stderr}`, { cause: err });
   }
 }
 

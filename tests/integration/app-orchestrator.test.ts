@@ -120,7 +120,7 @@ it('a hub that holds the database but does not answer on the port is an error in
 
 it('hub events reach subscribers; a hub that goes away shows as reconnecting, then online again when it is back', async () => {
   const root = tempDir('mittelo-app-');
-  let hub = await hubProcess(root);
+  const hub = await hubProcess(root);
   const port = hub.port;
   const started = await app({ port }, root);
 
@@ -134,7 +134,7 @@ it('hub events reach subscribers; a hub that goes away shows as reconnecting, th
   expect(await started.ok('hub.status', {})).toMatchObject({ online: false, reconnecting: true });
 
   const back = started.events.length;
-  hub = await hubProcess(root, port);
+  await hubProcess(root, port); // the same port again; cleanups stop it
   await nextEvent({ events: started.events.slice(back), subscribe: started.subscribe }, connection(true, false), 15_000);
   const { rows } = await started.ok('tasks.rows', {});
   expect(rows.map((r) => r.task_id)).toContain(task_id);

@@ -1,0 +1,58 @@
+// Lint rules the code already follows, plus the layering rule of STYLE.md as import restrictions:
+// core never imports electron, react or renderer; drivers import neither core nor the shells;
+// the renderer reaches core only through the typed contract (core/api.ts).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import reactHooks from 'eslint-plugin-react-hooks';
+import globals from 'globals';
+
+const shells = [
+  { group: ['electron', 'electron/*'], message: 'core and drivers never import electron (STYLE.md: electron/ is a thin shell over core/).' },
+  { group: ['react', 'react-dom', 'react/*', 'react-dom/*', '@tanstack/*'], message: 'core and drivers never import the UI.' },
+  { group: ['**/renderer/**'], message: 'core and drivers never import renderer/.' },
+  { group: ['**/electron/**'], message: 'core and drivers never import electron/.' },
+];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'out/**', 'release/**', 'node_modules/**', 'renderer/dist/**', 'build/**', 'tests/fixtures/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  { files: ['**/*.{js,mjs,cjs}'], languageOptions: { globals: globals.node } },
+  {
+    rules: {
+      // Terminal output and captured CLI streams are matched for ANSI and control bytes on purpose.
+      'no-control-regex': 'off',
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-non-null-assertion': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+    },
+  },
+  {
+    files: ['core/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: shells }] },
+  },
+  {
+    files: ['drivers/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [...shells, { group: ['**/core/**'], message: 'drivers are the lower layer: core imports drivers, never the other way.' }],
+      }],
+    },
+  },
+  {
+    files: ['renderer/src/**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      // The hooks rules proper; the plugin's React-Compiler rules (refs, purity, set-state-in-effect)
+      // describe code written for the compiler, which this renderer does not use.
+      'react-hooks/rules-of-hooks': 'error',
+      'react-hooks/exhaustive-deps': 'error',
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [
+          { regex: '^(\\.\\./)+core/(?!api\\.js$)', message: 'the renderer reaches core only through the contract, core/api.ts.' },
+          { group: ['**/drivers/**', '**/electron/**', 'electron', 'node:*'], message: 'the renderer is a browser page: only the contract (core/api.ts).' },
+        ],
+      }],
+    },
+  },
+);
