@@ -115,6 +115,8 @@ export const codexDriver: OneShotDriver = {
   outputFormat: 'jsonl',
   versionArgs: ['--version'],
   parseVersion: (output) => extractVersion(output, /codex-cli\s+(\d+\.\d+\.\d+\S*)/),
+  // Offline, newer Codex retries until it is killed; its own reconnect lines say why.
+  giveUpOn: { failure: 'network', pattern: /Reconnecting\.\.\.|waiting for network/i, meaning: 'kept saying it cannot reach the network' },
 
   buildInvocation(call) {
     return {

@@ -6,6 +6,8 @@ import path from 'node:path';
 import type { DriverInfo, DriverOutcome, ExecuteContext, OneShotDriver } from './types.js';
 import type { RunRequest, RunResult } from './run/types.js';
 import { runProcess } from './run/runner.js';
+import { failure } from './failure.js';
+import { GiveUpWatch, giveUpLimits } from './give-up.js';
 
 /**
  * The credential variables a CLI reads (its authHints), taken from the parent environment: the
@@ -39,6 +41,25 @@ export function oneShotRequest(driver: OneShotDriver, ctx: ExecuteContext, paren
 }
 
 export async function runOneShot(driver: OneShotDriver, ctx: ExecuteContext): Promise<{ outcome: DriverOutcome; result: RunResult }> {
-  const result = await runProcess(oneShotRequest(driver, ctx));
-  return { outcome: driver.interpret(result, ctx.call), result };
+  if (!driver.giveUpOn) {
+    const result = await runProcess(oneShotRequest(driver, ctx));
+    return { outcome: driver.interpret(result, ctx.call), result };
+  }
+  const watch = new GiveUpWatch(driver.name, driver.giveUpOn, giveUpLimits(ctx.call));
+  const live = ctx.onOutput ?? ctx.run.onOutput;
+  const signal = ctx.run.signal ? AbortSignal.any([ctx.run.signal, watch.signal]) : watch.signal;
+  const onOutput: NonNullable<ExecuteContext['onOutput']> = (stream, text) => {
+    watch.onOutput(stream, text);
+    live?.(stream, text);
+  };
+  try {
+    const result = await runProcess(oneShotRequest(driver, { ...ctx, run: { ...ctx.run, signal }, onOutput }));
+    // Only a run the watch itself stopped is its verdict; one that ended on its own is read as usual.
+    if (watch.verdict && result.cancelled && !ctx.run.signal?.aborted) {
+      return { outcome: failure(watch.verdict.failure, watch.verdict.message), result: { ...result, cancelled: false } };
+    }
+    return { outcome: driver.interpret(result, ctx.call), result };
+  } finally {
+    watch.stop();
+  }
 }

@@ -1,5 +1,6 @@
 /** One shared interface for every backend: vendor CLIs, echo, shell, folder, tmux and ACP agents. */
 import type { RunRequest, RunResult, OutputStream } from './run/types.js';
+import type { GiveUpRule } from './give-up.js';
 
 export const TOOL_POLICIES = ['none', 'read-only', 'workspace-write'] as const;
 export type ToolPolicy = (typeof TOOL_POLICIES)[number];
@@ -105,6 +106,8 @@ export interface OneShotDriver extends DriverInfo {
   parseVersion(output: string): string | null;
   buildInvocation(call: DriverCall): Invocation;
   interpret(result: RunResult, call: DriverCall): DriverOutcome;
+  /** Output lines that mean the CLI is stuck retrying something that will not come back (drivers/give-up.ts). */
+  giveUpOn?: GiveUpRule;
 }
 
 export interface ExecuteContext {

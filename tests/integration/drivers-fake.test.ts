@@ -70,10 +70,12 @@ interface RunOptions {
   timeoutMs?: number;
   binaryPath?: string;
   signal?: AbortSignal;
+  /** Backend options (DriverCall.options). */
+  options?: Record<string, string>;
 }
 
 async function run(driver: OneShotDriver, options: RunOptions = {}): Promise<{ outcome: DriverOutcome; result: RunResult }> {
-  const call: DriverCall = { prompt: options.prompt ?? 'What is 2+2?', toolPolicy: options.toolPolicy ?? 'none', options: {} };
+  const call: DriverCall = { prompt: options.prompt ?? 'What is 2+2?', toolPolicy: options.toolPolicy ?? 'none', options: options.options ?? {} };
   if (options.model) call.model = options.model;
   const ran = await runOneShot(driver, {
     call,
@@ -187,6 +189,35 @@ describe('process-level outcomes through the runner', () => {
       for (const pid of pids) expect(alive(pid), `pid ${pid} of ${name}`).toBe(false);
     },
   );
+
+  describe('Codex offline keeps reconnecting: stopped on its own words, not at the task timeout', () => {
+    const reconnecting = async (options: Record<string, string>) => {
+      const pidfile = path.join(scratch, `codex-retry-${Object.values(options).join('-') || 'default'}-pids`);
+      const ran = await run(codexDriver, { mode: 'network_retry', timeoutMs: 120_000, options, env: { FAKE_CLI_PIDFILE: pidfile } });
+      expect(ran.result.timedOut).toBe(false);
+      expect(ran.result.cancelled).toBe(false);
+      for (const pid of fs.readFileSync(pidfile, 'utf8').trim().split('\n').map(Number)) expect(alive(pid), `pid ${pid}`).toBe(false);
+      return ran.outcome;
+    };
+
+    it('after three reconnect lines by default, as network, quoting the last one', async () => {
+      const outcome = await reconnecting({});
+      expectFailure(outcome, 'network', 'codex kept saying it cannot reach the network (3 times');
+      expectFailure(outcome, 'network', 'last: {"type":"error","message":"Reconnecting... 3/5 (stream disconnected before completion');
+    });
+
+    it('give_up_after sets the number of lines', async () => {
+      const outcome = await reconnecting({ give_up_after: '7' });
+      expectFailure(outcome, 'network', '(7 times');
+      expectFailure(outcome, 'network', 'Reconnecting... waiting for network');
+    });
+
+    it('give_up_seconds stops it after that long since the first line when the count is off', async () => {
+      const outcome = await reconnecting({ give_up_after: '0', give_up_seconds: '1' });
+      expectFailure(outcome, 'network', 'give_up_after=0, give_up_seconds=1');
+      if (!outcome.ok) expect(Number(/ in ([\d.]+) s;/.exec(outcome.message)?.[1])).toBeGreaterThanOrEqual(1);
+    });
+  });
 
   it('a binary that is not there is not_installed', async () => {
     const { outcome } = await run(codexDriver, { binaryPath: path.join(scratch, 'no-such-codex') });
