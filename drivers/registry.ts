@@ -65,6 +65,12 @@ export function installedVariant(driver: Driver, versionOutput: string): Driver 
   return driver;
 }
 
+/** The driver for the npm package a command belongs to, when that is a variant of `driver` (`kimi` from @moonshot-ai/kimi-code). */
+export function packageVariant(driver: Driver, npmPackage: string): Driver {
+  if ((driver === kimiDriver || driver === kimiCodeDriver) && npmPackage === kimiCodeDriver.npmPackage) return kimiCodeDriver;
+  return driver;
+}
+
 export function listDrivers(): readonly Driver[] {
   return DRIVERS;
 }

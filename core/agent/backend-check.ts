@@ -38,6 +38,8 @@ export async function checkBackend(spec: BackendSpec, env: NodeJS.ProcessEnv = p
   const used = (report.driver ? registeredDriver(report.driver) : undefined) ?? registered;
   report.verified_version = used.verifiedVersion ?? null;
   if (!report.binary || !used.binary || used.requiredFlags.length === 0) return report;
+  // A CLI this Node cannot start has no help to read; preflight already said why.
+  if (report.engine && !report.engine.ok) return report;
 
   const flags = await checkRequiredFlags(used, report.binary);
   report.flags = flags;

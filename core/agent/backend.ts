@@ -5,12 +5,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { findDriver, installedVariant, knownBackendNames, listDrivers } from '../../drivers/registry.js';
+import { findDriver, installedVariant, knownBackendNames, listDrivers, packageVariant } from '../../drivers/registry.js';
 import { resolveBinary } from '../../drivers/resolve.js';
 import { splitCommandLine } from '../../drivers/command-line.js';
 import { runProcess } from '../../drivers/run/runner.js';
 import type { Driver, ResolvedBinary, ToolPolicy } from '../../drivers/types.js';
 import { resolveFolderBinary } from '../../drivers/folder.js';
+import { checkEngine, engineProblem, type EngineCheck } from '../../drivers/engine.js';
 import { folderDriverFor } from './folder-backend.js';
 
 export interface BackendSpec {
@@ -43,6 +44,8 @@ export interface Preflight {
   problems: string[];
   auth: { env_present: string[]; files_present: string[]; hint: string | null };
   required_flags: string[];
+  /** The CLI's npm package and its `engines.node` against the Node it runs on; null when not an npm CLI. */
+  engine: EngineCheck | null;
 }
 
 export class BackendError extends Error {
@@ -99,6 +102,7 @@ export async function preflight(spec: BackendSpec, env: NodeJS.ProcessEnv = proc
     problems: [],
     auth: { env_present: [], files_present: [], hint: null },
     required_flags: [],
+    engine: null,
   };
   let driver: Driver;
   try {
@@ -106,6 +110,11 @@ export async function preflight(spec: BackendSpec, env: NodeJS.ProcessEnv = proc
   } catch (err) {
     return { ...report, status: 'fail', problems: [err instanceof Error ? err.message : String(err)] };
   }
+  const switchTo = (installed: Driver): void => {
+    driver = installed;
+    report.driver = installed.name;
+    report.required_flags = installed.requiredFlags;
+  };
   report.driver = driver.name;
   report.required_flags = driver.requiredFlags;
   for (const [option, value] of Object.entries(requiredOptions(driver))) {
@@ -128,20 +137,28 @@ export async function preflight(spec: BackendSpec, env: NodeJS.ProcessEnv = proc
       }
       return { ...report, status: 'fail' };
     }
-    const probed = await probeVersion(driver, report.binary);
-    const { output } = probed;
-    let { version } = probed;
-    // The same command may be another CLI (`kimi`: the Python CLI or Kimi Code): serve what is there.
-    const installed = installedVariant(driver, output);
-    if (installed !== driver) {
-      driver = installed;
-      report.driver = installed.name;
-      report.required_flags = installed.requiredFlags;
-      version = installed.parseVersion(output);
-    }
-    report.version = version;
-    if (driver.versionArgs && !version) {
-      report.problems.push(`${report.binary.path} ${driver.versionArgs.join(' ')} printed no version we understand: ${output.slice(0, 200) || '(nothing)'}`);
+    report.engine = checkEngine(report.binary.path, env);
+    // The package says which CLI this is (`kimi`: Kimi Code or not) even when it cannot start.
+    if (report.engine) switchTo(packageVariant(driver, report.engine.package));
+    const tooOld = report.engine ? engineProblem(cliLabel(driver), report.engine) : null;
+    if (tooOld && report.engine) {
+      // It cannot start on this Node, so its --version and --help are a crash: say why instead.
+      report.version = report.engine.package_version;
+      report.problems.push(tooOld);
+    } else {
+      const probed = await probeVersion(driver, report.binary);
+      const { output } = probed;
+      let { version } = probed;
+      // The same command may be another CLI (`kimi`: the Python CLI or Kimi Code): serve what is there.
+      const installed = installedVariant(driver, output);
+      if (installed !== driver) {
+        switchTo(installed);
+        version = installed.parseVersion(output);
+      }
+      report.version = version;
+      if (driver.versionArgs && !version) {
+        report.problems.push(`${report.binary.path} ${driver.versionArgs.join(' ')} printed no version we understand: ${output.slice(0, 200) || '(nothing)'}`);
+      }
     }
   }
   // findDriver also answers with folder backends: a driver that is not registered is one.
@@ -153,6 +170,11 @@ export async function preflight(spec: BackendSpec, env: NodeJS.ProcessEnv = proc
   if (report.problems.length > 0) report.status = 'fail';
   else if (report.auth.hint) report.status = 'warn';
   return report;
+}
+
+/** The name a message uses for a CLI: its binary, or the driver name. */
+function cliLabel(driver: Driver): string {
+  return driver.binary ?? driver.name;
 }
 
 /**

@@ -1,4 +1,5 @@
 /** `mittelo backend-check` (one backend, in depth) and `mittelo backends` (every backend, one row each). */
+import { engineLine } from '../../drivers/engine.js';
 import type { Command } from 'commander';
 import type { BackendSpec } from '../agent/backend.js';
 import { EXIT_CODES, allBackendNames, checkBackend, mapLimit, type BackendReport } from '../agent/backend-check.js';
@@ -36,6 +37,7 @@ function authLine(report: BackendReport): string | null {
 
 function flagsLine(report: BackendReport): string | null {
   const { flags } = report;
+  if (!flags && report.engine && !report.engine.ok) return `not checked (it cannot start on this Node): ${report.required_flags.join(' ')}`;
   if (!flags) return report.required_flags.length > 0 ? `not checked (needs the binary): ${report.required_flags.join(' ')}` : null;
   if (flags.error) return `not checked: ${flags.error}`;
   const total = flags.present.length + flags.missing.length;
@@ -58,6 +60,7 @@ export function formatReport(report: BackendReport): string {
     const verified = report.verified_version ? ` (driver verified against ${report.verified_version})` : '';
     field('version', `${report.version ?? 'unknown'}${verified}`);
   }
+  field('node', report.engine ? engineLine(report.engine) : null);
   field('auth', authLine(report));
   field('flags', flagsLine(report));
   if (report.problems.length > 0) {

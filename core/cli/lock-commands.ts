@@ -76,12 +76,12 @@ function registerLock(program: Command): void {
     });
 
   withWorkspace(lock.command('check'))
-    .description('compare the installed CLIs with the lock: ok, missing, older, newer, different, flag_missing, unlocked')
+    .description('compare the installed CLIs with the lock: ok, missing, older, newer, different, flag_missing, node_too_old, unlocked')
     .option('--json', 'print the drift report as JSON')
     .addHelpText(
       'after',
       '\nExit status: 0 no drift (unlocked CLIs are only reported); 1 drift (missing, older, newer, different,\n' +
-        'flag_missing); 2 no lock file or an invalid one.',
+        'flag_missing, node_too_old); 2 no lock file or an invalid one.',
     )
     .action(async (flags: WorkspaceFlags) => {
       const workspace = workspaceOf(flags);

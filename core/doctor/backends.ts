@@ -4,6 +4,7 @@
  * --live one real prompt through the driver with the user's own credentials.
  */
 import fs from 'node:fs';
+import { engineProblem } from '../../drivers/engine.js';
 import { resolveModel } from '../../drivers/model.js';
 import { runOneShot } from '../../drivers/one-shot.js';
 import type { RunResult } from '../../drivers/run/types.js';
@@ -71,6 +72,8 @@ async function lockStanding(report: BackendReport, driver: Driver, lock: LockFil
     version: report.version,
     version_output: '',
     flags,
+    engine: report.engine,
+    engine_problem: report.engine ? engineProblem(driver.binary ?? driver.name, report.engine) : null,
   });
 }
 

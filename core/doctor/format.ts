@@ -2,6 +2,7 @@
 import type { DoctorHistoryRow } from './history.js';
 import type { DoctorBackend, DoctorReport } from './types.js';
 import { BINARY_SOURCE_LABELS } from '../../drivers/resolve.js';
+import { engineLine } from '../../drivers/engine.js';
 
 const MARK = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL' } as const;
 
@@ -16,6 +17,7 @@ function backendLines(b: DoctorBackend): string[] {
   else if (b.kind === 'built-in' && b.driver !== 'tmux') field('binary', 'none needed (built in)');
   else field('binary', 'not found');
   if (b.binary && b.kind !== 'folder') field('version', `${b.version ?? 'unknown'}${b.verified_version ? ` (driver verified against ${b.verified_version})` : ''}`);
+  if (b.engine) field('node', engineLine(b.engine));
   if (b.flags) {
     const total = b.flags.present.length + b.flags.missing.length;
     field('flags', b.flags.error ? `not checked: ${b.flags.error}` : b.flags.missing.length > 0 ? `missing ${b.flags.missing.join(' ')} (${b.flags.present.length} of ${total} present)` : `${total} of ${total} in \`${b.flags.help_argv.join(' ')}\``);

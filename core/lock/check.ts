@@ -1,6 +1,6 @@
 /**
  * The drift report: each locked CLI compared with what is installed (missing, older, newer,
- * different, flag_missing or ok), plus installed CLIs the lock does not cover (unlocked).
+ * different, flag_missing, node_too_old or ok), plus installed CLIs the lock does not cover (unlocked).
  * `lockState` gives runs the same answer in the shape they record.
  */
 import { normalizeBackendName } from '../../drivers/registry.js';
@@ -11,7 +11,7 @@ import { lockPath, readLock, reinstallHint, type LockEntry } from './file.js';
 import { lockableDriver, lockableDrivers, observeCli, type Observed } from './inspect.js';
 import { compareVersions } from './semver.js';
 
-export const DRIFT_STATUSES = ['ok', 'missing', 'older', 'newer', 'different', 'flag_missing', 'unlocked'] as const;
+export const DRIFT_STATUSES = ['ok', 'missing', 'older', 'newer', 'different', 'flag_missing', 'node_too_old', 'unlocked'] as const;
 export type DriftStatus = (typeof DRIFT_STATUSES)[number];
 
 /** The statuses that fail `lock check` (and doctor, for a locked CLI). `unlocked` is information only. */
@@ -63,6 +63,10 @@ export function driftOf(entry: LockEntry, observed: Observed): DriftEntry {
   const fix = reinstallHint(entry);
   if (!observed.binary) {
     return { ...base, status: 'missing', message: `not installed (${observed.not_found ?? 'binary not found'}); locked at ${entry.version}`, fix };
+  }
+  if (observed.engine_problem) {
+    const requires = observed.engine?.requires ?? 'the Node its package.json asks for';
+    return { ...base, status: 'node_too_old', message: observed.engine_problem, fix: `install a Node that satisfies ${requires} and put it first on PATH` };
   }
   const version = versionStatus(entry.version, observed.version);
   const versionText =

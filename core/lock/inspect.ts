@@ -7,6 +7,7 @@ import path from 'node:path';
 import { findDriver, listDrivers } from '../../drivers/registry.js';
 import { resolveBinary } from '../../drivers/resolve.js';
 import type { Driver, ResolvedBinary } from '../../drivers/types.js';
+import { checkEngine, engineProblem, type EngineCheck } from '../../drivers/engine.js';
 import { probeVersion } from '../agent/backend.js';
 import { checkRequiredFlags, type FlagCheck } from '../agent/flag-check.js';
 import type { WorkspaceConfig } from '../agent/config.js';
@@ -23,6 +24,10 @@ export interface Observed {
   version_output: string;
   /** Null when the binary is missing or no flags were asked for. */
   flags: FlagCheck | null;
+  /** Its npm package's `engines.node` against the Node it runs on (null: not an npm CLI). */
+  engine: EngineCheck | null;
+  /** Set when that Node cannot run it: then version is the package's and no flag was checked. */
+  engine_problem: string | null;
 }
 
 /** The CLIs a lock covers by default: every one-shot vendor driver (they have a binary and a version). */
@@ -48,7 +53,7 @@ export interface ObserveOptions {
 }
 
 export async function observeCli(driver: Driver, options: ObserveOptions = {}): Promise<Observed> {
-  const observed: Observed = { driver, binary: null, not_found: null, version: null, version_output: '', flags: null };
+  const observed: Observed = { driver, binary: null, not_found: null, version: null, version_output: '', flags: null, engine: null, engine_problem: null };
   if (!driver.binary) return { ...observed, not_found: `${driver.name} runs no CLI of its own` };
   const configuredPath = options.config?.backends[driver.name]?.binary_path ?? null;
   try {
@@ -60,6 +65,13 @@ export async function observeCli(driver: Driver, options: ObserveOptions = {}): 
     observed.not_found ??= configuredPath
       ? `the configured binary_path ${configuredPath} is not an executable file`
       : `${driver.binary} not found on PATH, the login shell's PATH or the usual install places`;
+    return observed;
+  }
+  observed.engine = checkEngine(observed.binary.path, options.env ?? process.env);
+  observed.engine_problem = observed.engine ? engineProblem(driver.binary, observed.engine) : null;
+  if (observed.engine_problem) {
+    // Its --version and --help would only be the crash of a Node too old for it.
+    observed.version = observed.engine?.package_version ?? null;
     return observed;
   }
   const { version, output } = await probeVersion(driver, observed.binary);

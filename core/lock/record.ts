@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import { resolveModel } from '../../drivers/model.js';
-import { installedVariant } from '../../drivers/registry.js';
+import { installedVariant, packageVariant } from '../../drivers/registry.js';
 import type { Driver } from '../../drivers/types.js';
 import { mapLimit } from '../agent/backend-check.js';
 import type { WorkspaceConfig } from '../agent/config.js';
@@ -45,10 +45,11 @@ async function entryFor(driver: Driver, options: RecordOptions, previous: LockEn
   const env = options.env ?? process.env;
   const observed = await observeCli(driver, { flags: driver.requiredFlags, config: options.config, env });
   if (!observed.binary) return { cli: driver.name, reason: `not installed: ${observed.not_found ?? 'binary not found'}` };
-  const installed = installedVariant(driver, observed.version_output);
+  const installed = observed.engine ? packageVariant(driver, observed.engine.package) : installedVariant(driver, observed.version_output);
   if (installed !== driver) {
     return { cli: driver.name, reason: `the installed ${driver.binary} (${observed.binary.path}) is the ${installed.name} CLI: it is locked as ${installed.name}` };
   }
+  if (observed.engine_problem) return { cli: driver.name, reason: observed.engine_problem };
   if (!observed.version) {
     return { cli: driver.name, reason: `${observed.binary.path} ${driver.versionArgs?.join(' ') ?? ''} printed no version we understand: ${observed.version_output.slice(0, 120) || '(nothing)'}` };
   }

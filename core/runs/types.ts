@@ -14,7 +14,7 @@ export interface LockEntryState {
   cli: string;
   locked_version: string | null;
   installed_version: string | null;
-  status: 'ok' | 'missing' | 'older' | 'newer' | 'different' | 'flag_missing' | 'unlocked';
+  status: 'ok' | 'missing' | 'older' | 'newer' | 'different' | 'flag_missing' | 'node_too_old' | 'unlocked';
 }
 
 export interface RunInfo {

@@ -18,6 +18,8 @@ import { codexDriver } from '../../drivers/codex.js';
 import { geminiDriver } from '../../drivers/gemini.js';
 import { kimiDriver } from '../../drivers/kimi.js';
 import { kimiCodeDriver } from '../../drivers/kimi-code.js';
+import { checkBackend } from '../../core/agent/backend-check.js';
+import { checkEngine } from '../../drivers/engine.js';
 import { acpDriver } from '../../drivers/acp.js';
 import { kiroDriver } from '../../drivers/kiro.js';
 import { oneShotRequest } from '../../drivers/one-shot.js';
@@ -207,6 +209,18 @@ if (SKIP) {
       },
       120_000,
     );
+
+    it('a CLI whose engines.node this Node does not meet is reported as such (Kimi Code on the Node here), and not with the Node it needs', async () => {
+      const cli = [...installed.values()].find((c) => c.pathPrefix !== null);
+      if (!cli) return; // this Node meets every pinned CLI's engines: nothing to show here
+      const plain = await checkBackend({ name: cli.driver, binaryPath: cli.bin }, { ...process.env, PATH: ['/usr/bin', '/bin', path.dirname(process.execPath)].join(path.delimiter) });
+      expect(plain.engine).toMatchObject({ package: cli.package, package_version: cli.version, runs_as: 'node-script', ok: false });
+      expect(plain.version).toBe(cli.version);
+      expect(plain.problems.join('\n')).toMatch(new RegExp(`needs Node >=\\d+\\.\\d+\\.\\d+ \\(its package\\.json engines\\) but would run on Node ${process.version.replace(/\./g, '\\.')}`));
+      expect(plain.problems.join('\n')).not.toMatch(/missing from|printed no version/);
+      // With the Node it needs first on PATH (how this suite runs it), the same package is fine.
+      expect(checkEngine(cli.bin, { PATH: pathWith(cli.pathPrefix ?? '') })).toMatchObject({ ok: true, runs_as: 'node-script' });
+    }, 120_000);
   });
 }
 

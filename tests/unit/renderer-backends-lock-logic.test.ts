@@ -16,6 +16,7 @@ const view: BackendView = {
     problems: [],
     auth: { env_present: [], files_present: [], hint: 'no credentials found: set ANTHROPIC_API_KEY' },
     required_flags: ['--print'],
+    engine: null,
   },
   settings: { concurrency: 2, model: null, tool_policy: 'none', binary_path: null },
   local_agent: null,

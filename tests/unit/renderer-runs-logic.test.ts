@@ -10,7 +10,7 @@ import { record, task } from '../fixtures/run-records.js';
 function backend(name: string, status: 'ok' | 'warn' | 'fail'): BackendView {
   return {
     name,
-    preflight: { backend: name, status, driver: name, binary: null, version: null, problems: [], auth: { env_present: [], files_present: [], hint: null }, required_flags: [] },
+    preflight: { backend: name, status, driver: name, binary: null, version: null, problems: [], auth: { env_present: [], files_present: [], hint: null }, required_flags: [], engine: null },
     settings: { concurrency: 1, model: null, tool_policy: 'none', binary_path: null },
     local_agent: null,
   };

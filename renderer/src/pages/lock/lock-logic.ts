@@ -8,6 +8,7 @@ export const DRIFT_INFO: Record<DriftStatus, { label: string; tone: 'good' | 'wa
   newer: { label: 'Newer than locked', tone: 'warn' },
   different: { label: 'Different version', tone: 'warn' },
   flag_missing: { label: 'A flag it needs is missing', tone: 'bad' },
+  node_too_old: { label: 'Needs a newer Node', tone: 'bad' },
   unlocked: { label: 'Not in the lock', tone: 'neutral' },
 };
 
