@@ -9,7 +9,7 @@ import type { DriverOutcome, OneShotDriver, ParsedOutput, ToolPolicy, Usage } fr
 import type { RunResult } from './run/types.js';
 import { describedFailure, diagnosticText, processOutcome, unstructuredFailure, type MessageClass } from './failure.js';
 import { modelArgs } from './model.js';
-import { extractVersion, lastJsonObject } from './output.js';
+import { extractVersion, jsonHasAny, lastJsonObject } from './output.js';
 
 const CLI = 'claude';
 
@@ -112,6 +112,12 @@ export const claudeCodeDriver: OneShotDriver = {
   authHints: {
     env: ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CODE_OAUTH_TOKEN', 'ANTHROPIC_BASE_URL', 'CLAUDE_CODE_USE_BEDROCK', 'CLAUDE_CODE_USE_VERTEX'],
     files: ['~/.claude/.credentials.json', '~/.claude.json'],
+    // Claude Code writes ~/.claude.json on its first start, logged in or not (firstStartTime,
+    // userID, migrations): only an account or a stored key there is a login.
+    proof: {
+      '~/.claude.json': { meaning: 'oauthAccount or primaryApiKey', holds: (text) => jsonHasAny(text, ['oauthAccount', 'primaryApiKey']) },
+      '~/.claude/.credentials.json': { meaning: 'claudeAiOauth', holds: (text) => jsonHasAny(text, ['claudeAiOauth']) },
+    },
   },
   outputFormat: 'json',
   versionArgs: ['--version'],

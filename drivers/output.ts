@@ -126,3 +126,20 @@ export function head(text: string, max = 300): string {
   const trimmed = text.trim();
   return trimmed.length <= max ? trimmed : `${trimmed.slice(0, max)}…`;
 }
+
+/** True when `text` is a JSON object with a non-empty value under one of `keys` (credential files). */
+export function jsonHasAny(text: string, keys: string[]): boolean {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return false;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const record = value as Record<string, unknown>;
+  return keys.some((key) => {
+    const found = record[key];
+    if (typeof found === 'string') return found.trim() !== '';
+    return typeof found === 'object' && found !== null && Object.keys(found).length > 0;
+  });
+}

@@ -17,6 +17,13 @@ export const FAILURE_CLASSES = [
 ] as const;
 export type FailureClass = (typeof FAILURE_CLASSES)[number];
 
+/** What in a credential file's content shows a real login. */
+export interface CredentialProof {
+  /** What was looked for, for messages: "oauthAccount or primaryApiKey". */
+  meaning: string;
+  holds(content: string): boolean;
+}
+
 export interface Usage {
   input_tokens?: number;
   output_tokens?: number;
@@ -94,8 +101,11 @@ export interface DriverInfo {
    * (`codex exec --help`, `kiro-cli chat --help`, `opencode run --help`); default `['--help']`.
    */
   helpArgs?: string[];
-  /** Env vars and config files the CLI uses for credentials (auth hints). */
-  authHints: { env: string[]; files: string[] };
+  /**
+   * Env vars and config files the CLI uses for credentials (auth hints). `proof` names, for a file
+   * the CLI also writes without any login, what in its content shows a login (else existing is enough).
+   */
+  authHints: { env: string[]; files: string[]; proof?: Record<string, CredentialProof> };
   outputFormat: 'text' | 'json' | 'stream-json' | 'jsonl';
 }
 

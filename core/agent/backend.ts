@@ -81,13 +81,32 @@ function expandHome(file: string): string {
   return file.startsWith('~') ? path.join(os.homedir(), file.slice(1)) : file;
 }
 
+const MAX_CREDENTIAL_FILE_BYTES = 1024 * 1024;
+
+/** Whether a credential file is there and, where the driver says what proves a login, holds one. */
+function credentialFile(driver: Driver, file: string): 'holds' | 'absent' | 'no-login' {
+  const full = expandHome(file);
+  const proof = driver.authHints.proof?.[file];
+  try {
+    const stat = fs.statSync(full);
+    if (!proof) return 'holds';
+    if (!stat.isFile() || stat.size > MAX_CREDENTIAL_FILE_BYTES) return 'no-login';
+    return proof.holds(fs.readFileSync(full, 'utf8')) ? 'holds' : 'no-login';
+  } catch {
+    return 'absent';
+  }
+}
+
 function authState(driver: Driver, env: NodeJS.ProcessEnv): Preflight['auth'] {
   const envPresent = driver.authHints.env.filter((name) => (env[name] ?? '').trim() !== '');
-  const filesPresent = driver.authHints.files.filter((file) => fs.existsSync(expandHome(file)));
+  const files = driver.authHints.files.map((file) => ({ file, state: credentialFile(driver, file) }));
+  const filesPresent = files.filter((f) => f.state === 'holds').map((f) => f.file);
+  const withoutLogin = files.filter((f) => f.state === 'no-login').map((f) => `${f.file} is there but holds no login (no ${driver.authHints.proof?.[f.file]?.meaning ?? 'credentials'})`);
   const needsAuth = driver.authHints.env.length + driver.authHints.files.length > 0;
   const hint =
     needsAuth && envPresent.length === 0 && filesPresent.length === 0
-      ? `no credentials found: set ${driver.authHints.env.join(' or ') || 'its API key'}${driver.authHints.files.length ? ` or log in with the CLI (it keeps ${driver.authHints.files.join(', ')})` : ''}`
+      ? `no credentials found: set ${driver.authHints.env.join(' or ') || 'its API key'}${driver.authHints.files.length ? ` or log in with the CLI (it keeps ${driver.authHints.files.join(', ')})` : ''}` +
+        (withoutLogin.length > 0 ? `; ${withoutLogin.join('; ')}` : '')
       : null;
   return { env_present: envPresent, files_present: filesPresent, hint };
 }
