@@ -101,6 +101,38 @@ function registerLock(program: Command): void {
       print(flags, report, () => formatDriftReport(report));
       process.exitCode = report.ok ? 0 : 1;
     });
+
+  registerUpgradeCheck(lock);
+}
+
+function registerUpgradeCheck(lock: Command): void {
+  withWorkspace(lock.command('upgrade-check'))
+    .argument('[backend...]', 'locked CLIs to rehearse (default: every npm-installed CLI in the lock)')
+    .description('rehearse upgrading locked CLIs: install the candidate beside the locked version, diff their --help, check the driver contract and engines.node')
+    .option('--to <version>', 'candidate version or npm dist-tag', 'latest')
+    .option('--json', 'print the reports as JSON')
+    .addHelpText(
+      'after',
+      '\nBoth versions are npm-installed into the CLI cache ($MITTELO_CLI_CACHE, default ~/.cache/mittelo/real-clis),\n' +
+        'never over your own install. Verdicts: safe, review (help changed in ways the driver does not use),\n' +
+        'breaks (a flag or value the driver passes is gone, --version unreadable, or its engines.node is not met).\n' +
+        'Exit status: 0 nothing breaks; 1 something breaks; 2 no lock file or a bad argument.',
+    )
+    .action(async (backends: string[], flags: WorkspaceFlags & { to: string }) => {
+      const workspace = workspaceOf(flags);
+      const { upgradeCheck } = await import('../lock/upgrade-check.js');
+      const { formatUpgradeReports } = await import('../lock/format.js');
+      let reports;
+      try {
+        reports = await upgradeCheck({ workspace, backends: names(backends), to: flags.to, log: (line) => process.stderr.write(`${line}\n`) });
+      } catch (err) {
+        process.stderr.write(`mittelo lock upgrade-check: ${err instanceof Error ? err.message : String(err)}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      print(flags, { reports }, () => formatUpgradeReports(reports));
+      process.exitCode = reports.some((r) => r.verdict === 'breaks') ? 1 : 0;
+    });
 }
 
 function registerDoctor(program: Command): void {

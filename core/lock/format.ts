@@ -1,6 +1,7 @@
 /** Human output of `lock write` and `lock check`: one aligned row per CLI, fixes underneath. */
 import type { DriftReport } from './check.js';
 import type { RecordResult } from './record.js';
+import type { UpgradeReport } from './upgrade-check.js';
 
 function table(rows: string[][]): string {
   const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
@@ -29,5 +30,33 @@ export function formatRecordResult(result: RecordResult, file: string | null): s
   const lines = result.lock.clis.length > 0 ? [table(rows)] : ['no CLI could be locked'];
   for (const l of result.left_out) lines.push(`left out ${l.cli}: ${l.reason}`);
   lines.push(file ? `wrote ${file}` : 'lock file not written');
+  return lines.join('\n');
+}
+
+const VERDICT_WORDS: Record<UpgradeReport['verdict'], string> = {
+  safe: 'safe to upgrade',
+  review: 'works with the driver; review the changes',
+  breaks: 'BREAKS',
+  current: 'already at this version',
+};
+
+export function formatUpgradeReports(reports: UpgradeReport[]): string {
+  const lines: string[] = [];
+  for (const r of reports) {
+    lines.push(`${r.cli} ${r.from} -> ${r.to} (${r.package}): ${VERDICT_WORDS[r.verdict]}`);
+    for (const reason of r.reasons) lines.push(`  - ${reason}`);
+    const diff = r.help_diff;
+    if (diff && (diff.flags_added.length > 0 || diff.flags_removed.length > 0 || diff.choices_changed.length > 0)) {
+      lines.push('  help changes:');
+      if (diff.flags_added.length > 0) lines.push(`    flags added:   ${diff.flags_added.join(' ')}`);
+      if (diff.flags_removed.length > 0) lines.push(`    flags removed: ${diff.flags_removed.join(' ')}`);
+      for (const c of diff.choices_changed) lines.push(`    ${c.flag}: ${[c.added.length ? `+${c.added.join(' +')}` : '', c.removed.length ? `-${c.removed.join(' -')}` : ''].filter(Boolean).join(' ')}`);
+    } else if (diff) {
+      lines.push('  help: no flag or value changed');
+    }
+    if (r.engine) lines.push(`  node: ${r.engine.requires ? `${r.package} ${r.to} declares ${r.engine.requires}` : 'no engines.node declared'}; found ${r.engine.node ?? (r.engine.runs_as === 'native' ? 'none needed (native)' : 'none')}`);
+  }
+  const breaking = reports.filter((r) => r.verdict === 'breaks');
+  lines.push('', breaking.length > 0 ? `not safe: ${breaking.map((r) => r.cli).join(', ')}` : 'every rehearsed upgrade works with its driver (then: install it, and mittelo lock write)');
   return lines.join('\n');
 }
