@@ -8,6 +8,7 @@ import { HubError, errorMessage } from '../errors.js';
 import type { HubEvent } from '../queue/types.js';
 import type { EventBus } from '../queue/events.js';
 import { tokenMatches } from './auth.js';
+import { HTTP_REFUSAL, looksLikeHttp } from './http-sniff.js';
 import { LineSplitter, LineTooLongError } from './line-splitter.js';
 import { MAX_JSON_DEPTH, callMethod, jsonDepthWithin, parseParams, type MethodContext } from './methods.js';
 
@@ -83,6 +84,7 @@ class Connection {
       tooLong = err;
       lines = err.completed;
     }
+    if (lines.some(looksLikeHttp)) return this.refuseHttp();
     if (lines.length > 0) {
       this.backlog = this.next < this.backlog.length ? this.backlog.slice(this.next).concat(lines) : lines;
       this.next = 0;
@@ -95,6 +97,16 @@ class Connection {
       this.tooLong = true;
       this.server.schedule(this);
     }
+  }
+
+  /** An HTTP peer (a web page's POST): nothing it sent runs, not even lines queued before; it is told so and cut off. */
+  private refuseHttp(): void {
+    this.tooLong = true; // read and drop whatever else arrives, as after a line-too-long farewell
+    this.backlog = [];
+    this.next = 0;
+    this.options.log?.('closed a connection that spoke HTTP to the JSONL port');
+    this.socket.end(HTTP_REFUSAL);
+    setTimeout(() => this.socket.destroy(), FAREWELL_GRACE_MS).unref();
   }
 
   /**

@@ -7,6 +7,7 @@ import type net from 'node:net';
 import { HubError, errorMessage, type HubErrorCode } from '../errors.js';
 import type { EventBus } from '../queue/events.js';
 import { tokenMatches } from './auth.js';
+import { guardRequest } from './http-guard.js';
 import { callMethod, parseParams, type MethodContext } from './methods.js';
 import { readBody } from './http-body.js';
 
@@ -68,6 +69,8 @@ function listParams(query: URLSearchParams): Record<string, unknown> {
 export class RestServer {
   private readonly server: http.Server;
   private readonly streams = new Set<http.ServerResponse>();
+  /** Where the server listens: the Host header a request must carry (http-guard). */
+  private bound = { host: '127.0.0.1', port: 0 };
   closing = false;
 
   constructor(private readonly options: RestServerOptions) {
@@ -92,6 +95,9 @@ export class RestServer {
     const url = new URL(req.url ?? '/', 'http://hub.invalid');
     const route = `${req.method ?? 'GET'} ${url.pathname.replace(/\/+$/, '') || '/'}`;
     const call = (method: string, params: unknown) => callMethod(this.options.context, method, params);
+    // Before anything else, /health too: a web page must learn nothing and change nothing here.
+    const refusal = guardRequest(req, { boundHost: this.bound.host, boundPort: this.bound.port, token: this.options.token }, req.method === 'POST');
+    if (refusal) return send(res, refusal.status, { error: refusal.message, code: refusal.code });
     if (route === 'GET /health') return send(res, 200, { ok: true });
     if (this.closing) throw new HubError('shutting_down', 'the hub is shutting down');
     if (!this.authorized(req)) throw new HubError('unauthorized', 'unauthorized: send Authorization: Bearer <token>');
@@ -156,7 +162,9 @@ export class RestServer {
       this.server.once('error', onError);
       this.server.listen(port, host, () => {
         this.server.off('error', onError);
-        resolve(this.server.address() as net.AddressInfo);
+        const address = this.server.address() as net.AddressInfo;
+        this.bound = { host, port: address.port };
+        resolve(address);
       });
     });
   }

@@ -46,6 +46,8 @@ async function rest(url: string, method: string, path: string, options: { body?:
   const headers: Record<string, string> = {};
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
   if (options.authorization !== undefined) headers.authorization = options.authorization;
+  // As a well-behaved client sends it (text/plain and the like are refused: tests/integration/cross-site.test.ts).
+  if (method === 'POST') headers['content-type'] = 'application/json';
   const body = typeof options.body === 'object' ? JSON.stringify(options.body) : options.body;
   const res = await fetch(url + path, body === undefined ? { method, headers } : { method, headers, body });
   const text = await res.text();
