@@ -1,5 +1,6 @@
 /** Defaults shared by the hub, its clients and the CLI (PROTOCOL.md fixes host, port and DB path). */
 import path from 'node:path';
+import { checkToken } from './wire/auth.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 8765;
@@ -26,6 +27,6 @@ export function clientAddressFromEnv(env: NodeJS.ProcessEnv = process.env): Clie
     throw new Error(`MITTELO_PORT must be a port number (1-65535), got ${JSON.stringify(env.MITTELO_PORT)}`);
   }
   const address: ClientAddress = { host: env.MITTELO_HOST || DEFAULT_HOST, port };
-  if (env.MITTELO_TOKEN) address.token = env.MITTELO_TOKEN;
+  if (env.MITTELO_TOKEN) address.token = checkToken(env.MITTELO_TOKEN, 'MITTELO_TOKEN');
   return address;
 }

@@ -5,7 +5,7 @@ import { TaskQueue } from './queue/queue.js';
 import { RunService } from './runs/service.js';
 import { lockDatabase } from './store/db-lock.js';
 import { openDatabase, type Db } from './store/database.js';
-import { assertBindAllowed } from './wire/auth.js';
+import { assertBindAllowed, checkToken } from './wire/auth.js';
 import { JsonlServer } from './wire/jsonl-server.js';
 import type { MethodContext } from './wire/methods.js';
 import { RestServer } from './wire/rest-server.js';
@@ -39,7 +39,8 @@ const EXPIRY_SWEEP_MS = 1000;
 export async function startHub(options: HubOptions): Promise<RunningHub> {
   const host = options.host ?? DEFAULT_HOST;
   const restHost = options.restHost ?? host;
-  const token = options.token || undefined;
+  // '' is "no token" (an unset variable); whitespace is a mistake, refused rather than trusted off loopback.
+  const token = options.token ? checkToken(options.token, 'the hub token') : undefined;
   assertBindAllowed(host, token, '--host');
   if (options.restPort !== undefined) assertBindAllowed(restHost, token, '--rest-host');
 

@@ -12,7 +12,7 @@ import http from 'node:http';
 import type net from 'node:net';
 import type { UiEvent } from '../api.js';
 import { HubError, errorMessage } from '../errors.js';
-import { isLoopbackHost, tokenMatches } from '../wire/auth.js';
+import { checkToken, isLoopbackHost, tokenMatches } from '../wire/auth.js';
 import { SECURITY_HEADERS } from './csp.js';
 import { HTTP_STATUS } from './errors.js';
 import type { Dispatch } from './handlers.js';
@@ -84,7 +84,7 @@ function formatHost(host: string): string {
 
 export async function startHttpBridge(options: HttpBridgeOptions): Promise<HttpBridge> {
   const host = options.host ?? '127.0.0.1';
-  const token = options.token || undefined;
+  const token = options.token ? checkToken(options.token, 'the browser-mode token') : undefined;
   if (!isLoopbackHost(host) && !token) {
     throw new HubError('unauthorized', `refusing to serve the app on ${host} without a token: anyone who can reach this machine could run your agents. Add --token (a random one is made for you), or keep the default 127.0.0.1`);
   }

@@ -16,6 +16,7 @@ import { executeRun, type RunRequest } from '../runs/orchestrate.js';
 import { HubClient } from '../wire/client.js';
 import { LocalAgents } from './local-agents.js';
 import { openHub } from './open-hub.js';
+import { ensureWorkspaceToken, recordRunningHub, workspaceTokenPath } from './workspace-token.js';
 import { defaultWorkspace, lastWorkspace, prepareWorkspace, readAppRecord, userConfigDir, writeAppRecord, type WorkspacePaths } from './workspace.js';
 
 export interface OrchestratorOptions {
@@ -28,6 +29,7 @@ export interface OrchestratorOptions {
   port?: number;
   /** REST adapter port (default 8766; 0 = any free port; null = none). */
   restPort?: number | null;
+  /** The token of the hub ports; default the workspace's own (.mittelo/token, made on first use). */
   token?: string;
   /** Start an agent for every backend of mittelo.config.json whose preflight does not fail (default true). */
   autoStartAgents?: boolean;
@@ -53,6 +55,8 @@ export class Orchestrator {
   private reconnecting = false;
   private offlineTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | null = null;
+  /** Removes the record that lets `mittelo` commands find this app's hub and token. */
+  private forgetHubRecord: () => void = () => undefined;
   /** Agents for the configured backends start in the background (each preflight runs a CLI); this settles when they have. */
   agentsReady: Promise<void> = Promise.resolve();
 
@@ -87,16 +91,21 @@ export class Orchestrator {
     } catch (err) {
       log(`could not remember the workspace in ${configDir}: ${errorMessage(err)}`);
     }
+    // Every port of the app needs a token, so no web page and no other user can drive its agents.
+    const token = options.token ?? ensureWorkspaceToken(paths.dir, log);
     const opened = await openHub({
       dbPath: paths.dbPath,
       log,
+      token,
       ...(options.host !== undefined ? { host: options.host } : {}),
       ...(options.port !== undefined ? { port: options.port } : {}),
       ...(options.restPort !== undefined ? { restPort: options.restPort } : {}),
-      ...(options.token ? { token: options.token } : {}),
     });
     const app = new Orchestrator(paths, opened.hub, opened.address, opened.restUrl, opened.notes, log);
-    if (opened.hub) app.keepOwnHub(opened.hub, paths.dbPath, options.token);
+    if (opened.hub) {
+      app.keepOwnHub(opened.hub, paths.dbPath, token);
+      if (options.token === undefined) app.recordHub(configDir, opened.hub, opened.restUrl);
+    }
     try {
       await app.events.get();
       if (options.autoStartAgents ?? true) app.agentsReady = app.startConfiguredAgents();
@@ -140,6 +149,15 @@ export class Orchestrator {
         }
       }
     });
+  }
+
+  /** Commands pointed at this workspace or this port find the hub and its token (workspace-token.ts). */
+  private recordHub(configDir: string, hub: RunningHub, restUrl: string | null): void {
+    try {
+      this.forgetHubRecord = recordRunningHub(this.workspace.dir, configDir, { host: hub.host, port: hub.port, rest_url: restUrl });
+    } catch (err) {
+      this.log(`mittelo commands will need the token given (--token-file ${workspaceTokenPath(this.workspace.dir)}): ${errorMessage(err)}`);
+    }
   }
 
   /** The queue of the hub this process runs (null when it uses another process's hub). */
@@ -275,6 +293,7 @@ export class Orchestrator {
       this.events.close();
       this.callsClient?.close();
       await this.hub?.stop();
+      this.forgetHubRecord();
       this.online = false;
       this.reconnecting = false;
       this.emit({ kind: 'connection', online: false, reconnecting: false });

@@ -1,7 +1,7 @@
 /** `mittelo hub`: run the hub in the foreground until shutdown, SIGINT or SIGTERM. */
 import type { Command } from 'commander';
 import { DEFAULT_HOST, DEFAULT_LEASE_SECONDS, DEFAULT_MAX_LINE_BYTES, DEFAULT_PORT, defaultDbPath } from '../config.js';
-import { parseInteger, parsePort } from './options.js';
+import { TOKEN_FILE_HELP, givenToken, parseInteger, parsePort } from './options.js';
 
 interface HubFlags {
   db?: string;
@@ -12,6 +12,7 @@ interface HubFlags {
   leaseSeconds: number;
   printUrl?: boolean;
   token?: string;
+  tokenFile?: string;
   maxLineBytes: number;
   quiet?: boolean;
 }
@@ -27,6 +28,7 @@ export function registerHubCommand(program: Command): void {
     .option('--rest-port <port>', 'serve the REST adapter on this port (0 = any free port)', parsePort)
     .option('--lease-seconds <n>', 'default lease length', parseInteger('--lease-seconds', { min: 1 }), DEFAULT_LEASE_SECONDS)
     .option('--token <token>', 'require this token from every client (env MITTELO_TOKEN); needed off loopback')
+    .option('--token-file <file>', TOKEN_FILE_HELP)
     .option('--max-line-bytes <n>', 'longest request line accepted', parseInteger('--max-line-bytes', { min: 1024 }), DEFAULT_MAX_LINE_BYTES)
     .option('--print-url', 'print the listening addresses on stdout (for scripts; useful with --port 0)')
     .option('--quiet', 'no log lines on stderr')
@@ -42,7 +44,7 @@ export function registerHubCommand(program: Command): void {
         restHost: flags.restHost,
         restPort: flags.restPort,
         leaseSeconds: flags.leaseSeconds,
-        token: flags.token ?? process.env.MITTELO_TOKEN,
+        token: givenToken(flags),
         maxLineBytes: flags.maxLineBytes,
         log,
       });

@@ -2,7 +2,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
+import { workspaceOfHubPort, runningHubOf, workspaceTokenPath } from '../app/workspace-token.js';
+import { userConfigDir } from '../app/workspace.js';
 import { clientAddressFromEnv, defaultDbPath, type ClientAddress } from '../config.js';
+import { checkToken, isLoopbackHost, readTokenFile } from '../wire/auth.js';
 import { HubError, errorMessage } from '../errors.js';
 import { HubClient } from '../wire/client.js';
 
@@ -26,23 +29,54 @@ export interface ClientFlags {
   host?: string;
   port?: number;
   token?: string;
+  tokenFile?: string;
   json?: boolean;
+}
+
+/** The token a command was given: --token, else --token-file, else MITTELO_TOKEN; a blank one is refused. */
+export function givenToken(flags: { token?: string; tokenFile?: string }, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (flags.token !== undefined) return checkToken(flags.token, '--token');
+  if (flags.tokenFile !== undefined) return readTokenFile(path.resolve(flags.tokenFile), `--token-file ${flags.tokenFile}`);
+  return env.MITTELO_TOKEN ? checkToken(env.MITTELO_TOKEN, 'MITTELO_TOKEN') : undefined;
+}
+
+export const TOKEN_FILE_HELP = 'read the token from this file (safer than --token, which other users can see in the process list)';
+
+/**
+ * No token given and a loopback hub: the token of the app or `mittelo serve` that runs this
+ * workspace's hub (the workspace is the folder of --db / MITTELO_DB / ./.mittelo), or of the app
+ * whose hub listens on that port. The hub's port is taken from the workspace when none was given.
+ */
+function discoveredToken(address: ClientAddress, portGiven: boolean, dbPath: string): { port: number; token: string } | null {
+  if (!isLoopbackHost(address.host)) return null;
+  const workspace = path.dirname(path.dirname(dbPath));
+  const record = runningHubOf(workspace);
+  const owner = record && (!portGiven || record.port === address.port) ? workspace : workspaceOfHubPort(userConfigDir(), address.port);
+  if (owner === null) return null;
+  try {
+    return { port: owner === workspace && record ? record.port : address.port, token: readTokenFile(workspaceTokenPath(owner)) };
+  } catch {
+    return null; // unreadable: the hub answers "unauthorized" and says how to pass a token
+  }
 }
 
 export function withClientOptions(command: Command): Command {
   return command
     .option('--host <host>', 'hub host (env MITTELO_HOST, default 127.0.0.1)')
     .option('--port <port>', 'hub port (env MITTELO_PORT, default 8765)', parsePort)
-    .option('--token <token>', 'hub token (env MITTELO_TOKEN)')
+    .option('--token <token>', 'hub token (env MITTELO_TOKEN; default: the token of the app or `mittelo serve` running this workspace\'s hub)')
+    .option('--token-file <file>', TOKEN_FILE_HELP)
     .option('--json', 'print machine-readable JSON');
 }
 
-export function clientAddress(flags: ClientFlags): ClientAddress {
-  const address = clientAddressFromEnv();
+export function clientAddress(flags: ClientFlags & { db?: string }, env: NodeJS.ProcessEnv = process.env): ClientAddress {
+  const address = clientAddressFromEnv(env);
   if (flags.host) address.host = flags.host;
   if (flags.port !== undefined) address.port = flags.port;
-  if (flags.token) address.token = flags.token;
-  return address;
+  const token = givenToken(flags, env);
+  if (token !== undefined) return { ...address, token };
+  const found = discoveredToken(address, flags.port !== undefined || Boolean(env.MITTELO_PORT), flags.db ? path.resolve(flags.db) : defaultDbPath(env));
+  return found ? { ...address, ...found } : address;
 }
 
 export interface DriverOptionFlags {

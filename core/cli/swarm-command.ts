@@ -9,7 +9,7 @@ import { Swarm, type SwarmSlot } from '../agent/swarm.js';
 import { DEFAULT_LEASE_SECONDS } from '../config.js';
 import { HubError } from '../errors.js';
 import { formatPreflight } from './agent-command.js';
-import { clientAddress, collect, driverOptions, parseInteger, parsePort, withDriverOptions, type DriverOptionFlags } from './options.js';
+import { TOKEN_FILE_HELP, clientAddress, collect, driverOptions, parseInteger, parsePort, withDriverOptions, type DriverOptionFlags } from './options.js';
 import { SwarmView } from './swarm-view.js';
 
 const MAX_AGENTS_PER_BACKEND = 64;
@@ -29,6 +29,7 @@ interface SwarmFlags extends DriverOptionFlags {
   host?: string;
   port?: number;
   token?: string;
+  tokenFile?: string;
   leaseSeconds: number;
   waitSeconds?: number;
   config?: string;
@@ -78,6 +79,7 @@ export function registerSwarmCommand(program: Command): void {
     .option('--host <host>', 'hub host (env MITTELO_HOST, default 127.0.0.1)')
     .option('--port <port>', 'hub port (env MITTELO_PORT, default 8765)', parsePort)
     .option('--token <token>', 'hub token (env MITTELO_TOKEN; passed to the agents by environment)')
+    .option('--token-file <file>', TOKEN_FILE_HELP)
     .option('--lease-seconds <n>', 'lease length for every agent', parseInteger('--lease-seconds', { min: 2 }), DEFAULT_LEASE_SECONDS)
     .option('--wait-seconds <n>', 'how long one lease call waits for work', parseInteger('--wait-seconds', { min: 0, max: 300 }))
     .option('--config <file>', 'per-backend settings (default: mittelo.config.json if present)')

@@ -241,16 +241,16 @@ describe('token', () => {
 });
 
 describe('mittelo serve', () => {
-  it('refuses a non-loopback host without --token', async () => {
+  it('refuses a blank --token, also off loopback', async () => {
     const home = tempDir('mittelo-serve-');
     const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [cliPath, 'serve', '--host', '0.0.0.0', '--port', '0'], { cwd: repoRoot, env: { ...process.env, XDG_CONFIG_HOME: home, MITTELO_SERVE_TOKEN: '' } });
+      const child = spawn(process.execPath, [cliPath, 'serve', '--host', '0.0.0.0', '--port', '0', '--token', ' ', '--workspace', path.join(home, 'ws')], { cwd: repoRoot, env: { ...process.env, XDG_CONFIG_HOME: home, MITTELO_SERVE_TOKEN: '' } });
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       child.on('close', (code) => resolve({ code, stderr }));
     });
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/refusing to serve on 0\.0\.0\.0 without a token/);
+    expect(result.stderr).toMatch(/--token is blank/);
   });
 
   it('prints the address, answers calls on it, and stops cleanly on SIGTERM', async () => {
@@ -262,16 +262,16 @@ describe('mittelo serve', () => {
     });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const url = await new Promise<string>((resolve, reject) => {
+    const [base, token] = await new Promise<[string, string]>((resolve, reject) => {
       let stdout = '';
       child.stdout.on('data', (d: Buffer) => {
         stdout += d.toString();
-        const match = /^Mittelo Control Center: (http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(stdout);
-        if (match?.[1]) resolve(match[1]);
+        const match = /^Mittelo Control Center: (http:\/\/127\.0\.0\.1:\d+\/)\?token=(\S+)$/m.exec(stdout);
+        if (match?.[1] && match[2]) resolve([match[1], decodeURIComponent(match[2])]);
       });
       child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
     });
-    const status = await fetch(`${url}api/call/hub.status`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const status = await fetch(`${base}api/call/hub.status`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: '{}' });
     expect(await status.json()).toMatchObject({ ok: true, result: { online: true, workspace: path.join(root, 'ws') } });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
