@@ -126,14 +126,35 @@ export class Child {
   }
 }
 
-/** `mittelo serve` on the machine's workspace; resolves with the URL it printed. */
-export async function serve(machine: Machine, extra: string[] = []): Promise<{ proc: Child; url: string }> {
+/** The token each served app printed in its URL, by the app's base URL (`url` below has none). */
+const tokens = new Map<string, string>();
+
+function baseOf(url: string): string {
+  return url.replace(/[#?].*$/, '').replace(/\/?$/, '/');
+}
+
+/** The token of the app at `url`, as its printed URL carried it. */
+export function tokenOf(url: string): string {
+  const token = tokens.get(baseOf(url));
+  if (!token) throw new Error(`no token known for ${url}: start the app with serve()`);
+  return token;
+}
+
+/**
+ * `mittelo serve` on the machine's workspace; resolves with its base URL (without the `?token=` it
+ * printed: openApp and api use the token, tokenOf gives it).
+ */
+export async function serve(machine: Machine, extra: string[] = []): Promise<{ proc: Child; url: string; printedUrl: string }> {
   if (!fs.existsSync(path.join(repoRoot, 'dist', 'renderer', 'index.html'))) {
     throw new Error('dist/renderer is not built: run `npm run build` (npm test does) before the e2e tests');
   }
   const args = ['serve', '--port', '0', '--workspace', machine.workspace, '--no-rest', ...(extra.includes('--hub-port') ? [] : ['--hub-port', '0']), ...extra];
   const { proc, match } = await Child.start(args, machine, /Mittelo Control Center: (http:\/\/\S+)/);
-  return { proc, url: match[1] ?? '' };
+  const printedUrl = match[1] ?? '';
+  const token = new URL(printedUrl).searchParams.get('token');
+  if (!token) throw new Error(`mittelo serve printed no token in ${printedUrl}`);
+  tokens.set(baseOf(printedUrl), token);
+  return { proc, url: baseOf(printedUrl), printedUrl };
 }
 
 /** `mittelo hub` on the workspace's database, as an external hub the app connects to. */
@@ -148,13 +169,17 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
 }
 
-/** A page on the app at `#<hash>` with every page error and failed console message collected. */
+/**
+ * A page on the app at `#<hash>` with every page error and failed console message collected. It
+ * opens the app the way a user does, by the printed `?token=` address (which sets the cookie).
+ */
 export async function openApp(browser: Browser, url: string, hash = '/'): Promise<{ page: Page; errors: string[] }> {
   const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(err.message));
-  const base = url.replace(/[#?].*$/, '').replace(/\/?$/, '/');
+  const base = baseOf(url);
+  await page.goto(`${base}?token=${encodeURIComponent(tokenOf(base))}`);
   await page.goto(`${base}#${hash}`);
   return { page, errors };
 }
@@ -191,7 +216,11 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 
 /** One call of the UI contract over the HTTP bridge, as the page makes it (for test setup). */
 export async function api<T>(url: string, name: string, input: object = {}): Promise<T> {
-  const response = await fetch(new URL(`api/call/${name}`, url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) });
+  const response = await fetch(new URL(`api/call/${name}`, baseOf(url)), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${tokenOf(url)}` },
+    body: JSON.stringify(input),
+  });
   const body = (await response.json()) as { ok: boolean; result?: T; error?: unknown };
   if (!body.ok) throw new Error(`${name} failed: ${JSON.stringify(body.error)}`);
   return body.result as T;
