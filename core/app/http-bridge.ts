@@ -18,6 +18,7 @@ import { HTTP_STATUS } from './errors.js';
 import type { Dispatch } from './handlers.js';
 import { NOT_BUILT_PAGE, defaultRendererDir, resolveStatic } from './static-files.js';
 import { readBody } from '../wire/http-body.js';
+import { guardRequest, isJsonContentType } from '../wire/http-guard.js';
 
 export const DEFAULT_SERVE_PORT = 8780;
 export const TOKEN_COOKIE = 'mittelo_token';
@@ -92,13 +93,8 @@ export async function startHttpBridge(options: HttpBridgeOptions): Promise<HttpB
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const streams = new Set<http.ServerResponse>();
 
-  /** Loopback servers answer only to loopback names: a web page cannot reach them by DNS rebinding. */
-  const hostAllowed = (req: http.IncomingMessage): boolean => {
-    if (!isLoopbackHost(host)) return true;
-    const header = (req.headers.host ?? '').toLowerCase();
-    const name = header.startsWith('[') ? header.slice(0, header.indexOf(']') + 1) : header.replace(/:\d+$/, '');
-    return isLoopbackHost(name);
-  };
+  /** Set once listening: the port a request's Host header must name (http-guard). */
+  let boundPort = 0;
   const authorized = (req: http.IncomingMessage): boolean => {
     if (!token) return true;
     const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
@@ -106,7 +102,7 @@ export async function startHttpBridge(options: HttpBridgeOptions): Promise<HttpB
   };
 
   async function call(req: http.IncomingMessage, name: string): Promise<Reply> {
-    if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
+    if (!isJsonContentType(req.headers['content-type'])) {
       return apiError(415, 'unsupported_media_type', 'Send the call as JSON (Content-Type: application/json).');
     }
     let input: unknown;
@@ -157,7 +153,9 @@ export async function startHttpBridge(options: HttpBridgeOptions): Promise<HttpB
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://app.invalid');
     const method = req.method ?? 'GET';
-    if (!hostAllowed(req)) return sendJson(res, apiError(403, 'forbidden', 'This server answers only to 127.0.0.1 and localhost.'));
+    // Loopback servers answer only to loopback names on their port (no DNS rebinding); the API only to its own pages.
+    const refusal = guardRequest(req, { boundHost: host, boundPort, token }, false);
+    if (refusal && (refusal.code === 'forbidden_host' || url.pathname.startsWith('/api/'))) return sendJson(res, apiError(403, 'forbidden', refusal.message));
 
     const queryToken = url.searchParams.get('token');
     if (token && queryToken !== null && method === 'GET' && !url.pathname.startsWith('/api/')) {
@@ -184,9 +182,6 @@ export async function startHttpBridge(options: HttpBridgeOptions): Promise<HttpB
     const callMatch = /^\/api\/call\/([^/]+)$/.exec(url.pathname);
     if (callMatch) {
       if (method !== 'POST') return sendJson(res, apiError(405, 'bad_request', 'Use POST with a JSON body for /api/call/<name>.'));
-      // A page from another site may send a form here; only the app's own pages may call.
-      const origin = req.headers.origin;
-      if (origin !== undefined && origin !== `http://${req.headers.host ?? ''}`) return sendJson(res, apiError(403, 'forbidden', 'Calls from other sites are refused.'));
       return sendJson(res, await call(req, decodeURIComponent(callMatch[1] ?? '')));
     }
     if (url.pathname.startsWith('/api/')) return sendJson(res, apiError(404, 'unknown_call', `There is no ${url.pathname}: calls are POST /api/call/<name>, events GET /api/events.`));
@@ -209,6 +204,7 @@ export async function startHttpBridge(options: HttpBridgeOptions): Promise<HttpB
     server.listen(options.port ?? DEFAULT_SERVE_PORT, host, () => resolve(server.address() as net.AddressInfo));
   });
   const port = address.port;
+  boundPort = port;
   const base = `http://${formatHost(host)}:${port}/`;
   return {
     host,

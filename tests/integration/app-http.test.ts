@@ -141,6 +141,12 @@ describe('calls', () => {
     expect(origin.status).toBe(403);
     const rebinding = await raw(bridge.port, 'GET', '/', { headers: { host: `evil.example:${bridge.port}` } });
     expect(rebinding.status).toBe(403);
+    // Another port is another server: a loopback name is not enough (issue 10).
+    const otherPort = await raw(bridge.port, 'GET', '/', { headers: { host: `localhost:${bridge.port + 1}` } });
+    expect(otherPort.status).toBe(403);
+    expect(JSON.parse(otherPort.body)).toMatchObject({ error: { message: expect.stringContaining(`on port ${bridge.port}`) } });
+    // The event stream carries every task's prompt: a foreign page may not open it either.
+    expect((await raw(bridge.port, 'GET', '/api/events', { headers: { origin: 'https://evil.example' } })).status).toBe(403);
     const sameOrigin = await raw(bridge.port, 'POST', '/api/call/hub.status', { headers: { 'content-type': 'application/json', origin: `http://127.0.0.1:${bridge.port}`, host: `127.0.0.1:${bridge.port}` }, body: '{}' });
     expect(sameOrigin.status).toBe(200);
   });

@@ -69,7 +69,10 @@ it('says in one line why Electron cannot start, serves the app in the browser, a
   expect(explanation).toEqual([
     "Electron cannot start here: Electron's binary is not installed (npm run setup:desktop downloads it). Opening the app in browser mode instead; open the address below in a browser.",
   ]);
-  const status = (await (await fetch(new URL('api/call/hub.status', url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json()) as {
+  // The printed address carries the workspace token once (docs/SECURITY.md); a script sends it as a bearer.
+  const token = new URL(url).searchParams.get('token') ?? '';
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+  const status = (await (await fetch(new URL('api/call/hub.status', url), { method: 'POST', headers, body: '{}' })).json()) as {
     ok: boolean;
     result: { online: boolean; workspace: string };
   };
