@@ -135,6 +135,8 @@ export const API_CALLS = {
       model: z.string().max(200).nullable().optional(),
       tool_policy: z.enum(TOOL_POLICIES).optional(),
       binary_path: z.string().max(4096).nullable().optional(),
+      /** Setting a path makes the app run that program: the UI asks first and sends `true` (docs/SECURITY.md). */
+      confirm_binary_path: z.literal(true).optional(),
     }),
     result: null as unknown as { ok: true },
   },

@@ -136,7 +136,13 @@ export function createHandlers(app: Orchestrator, backends = new BackendsView(ap
     'compare.runs': (input) => compareDefault(app, input),
     'packs.list': async () => ({ packs: listPacks(app) }),
     'backends.list': async () => ({ backends: await backends.list() }),
-    'backends.configure': async (input) => {
+    'backends.configure': async ({ confirm_binary_path, ...input }) => {
+      if (typeof input.binary_path === 'string' && input.binary_path.trim() !== '' && confirm_binary_path !== true) {
+        throw new HubError(
+          'bad_request',
+          `binary path: the app will run ${input.binary_path.trim()} for every ${input.name} prompt; confirm it first (send confirm_binary_path: true)`,
+        );
+      }
       await backends.configure(input);
       return { ok: true };
     },

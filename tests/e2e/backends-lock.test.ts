@@ -56,6 +56,15 @@ describe('the Backends page', () => {
     // A path that does not exist is refused, in words, where it was typed.
     await claude.getByLabel(/Path to the CLI/).fill('/nowhere/claude');
     await claude.getByRole('button', { name: 'Save settings' }).click();
+    // A path is a program the app will run: it asks first, and Go back leaves everything as it was.
+    const ask = page.getByRole('dialog', { name: 'Run this program for claude_code?' });
+    await expect.poll(() => ask.isVisible()).toBe(true);
+    expect(await ask.textContent()).toContain('/nowhere/claude');
+    await ask.getByRole('button', { name: 'Go back' }).click();
+    await expect.poll(() => ask.isVisible()).toBe(false);
+    expect(fs.existsSync(path.join(machine.workspace, 'mittelo.config.json')) ? fs.readFileSync(path.join(machine.workspace, 'mittelo.config.json'), 'utf8') : '').not.toContain('/nowhere/claude');
+    await claude.getByRole('button', { name: 'Save settings' }).click();
+    await ask.getByRole('button', { name: 'Use this program' }).click();
     await expect.poll(() => claude.getByRole('alert').first().textContent(), { timeout: 15_000 }).toContain('The settings were not saved');
     expect(await claude.getByRole('alert').first().textContent()).toContain('/nowhere/claude does not exist');
     // A copy of the CLI elsewhere, and a cap of 3 prompts at once.
@@ -65,6 +74,7 @@ describe('the Backends page', () => {
     await claude.getByLabel(/Path to the CLI/).fill(path.join(elsewhere, 'claude'));
     await claude.getByLabel(/Prompts at once/).fill('3');
     await claude.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByRole('dialog', { name: 'Run this program for claude_code?' }).getByRole('button', { name: 'Use this program' }).click();
     await expect.poll(() => claude.textContent(), { timeout: 30_000 }).toContain(`${elsewhere}/claude (found via the path you set)`);
     expect(await settings.textContent()).toContain('3 at once');
     expect(await claude.getByLabel(/Prompts at once/).inputValue()).toBe('3');
@@ -83,6 +93,7 @@ describe('the Backends page', () => {
     await kimi.locator('summary', { hasText: 'Settings:' }).click();
     await kimi.getByLabel(/Path to the CLI/).fill(path.join(repoRoot, 'tests', 'fixtures', 'kimi-code', 'kimi'));
     await kimi.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByRole('dialog', { name: 'Run this program for kimi?' }).getByRole('button', { name: 'Use this program' }).click();
     const runsAs = kimi.locator('dt', { hasText: 'Runs as' }).locator('xpath=following-sibling::dd[1]');
     await expect.poll(() => runsAs.count(), { timeout: 30_000 }).toBe(1);
     expect(await runsAs.textContent()).toBe('kimi_code');

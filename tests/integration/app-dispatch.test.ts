@@ -131,11 +131,17 @@ describe('calls', () => {
     const listed = (await app.ok('backends.list', {})).backends.find((b) => b.name === 'echo');
     expect(listed?.settings).toEqual({ concurrency: 4, model: 'tiny', tool_policy: 'read-only', binary_path: null });
 
-    const bad = await app.dispatch('backends.configure', { name: 'codex', binary_path: '/no/such/codex' });
+    // A path makes the app run that program: without the UI's confirmation nothing is written.
+    const unconfirmed = await app.dispatch('backends.configure', { name: 'codex', binary_path: process.execPath });
+    expect(unconfirmed).toMatchObject({ ok: false, error: { code: 'bad_request', message: expect.stringMatching(/will run .* for every codex prompt; confirm it first/) } });
+    expect(JSON.parse(fs.readFileSync(file, 'utf8')).backends.codex).toBeUndefined();
+    const bad = await app.dispatch('backends.configure', { name: 'codex', binary_path: '/no/such/codex', confirm_binary_path: true });
     expect(bad).toMatchObject({ ok: false, error: { code: 'bad_request', message: 'Binary path: /no/such/codex does not exist or is not a program this user can run.' } });
-    const relative = await app.dispatch('backends.configure', { name: 'codex', binary_path: 'bin/codex' });
+    const relative = await app.dispatch('backends.configure', { name: 'codex', binary_path: 'bin/codex', confirm_binary_path: true });
     expect(relative).toMatchObject({ ok: false, error: { message: expect.stringMatching(/full path/) } });
-    await app.ok('backends.configure', { name: 'codex', binary_path: process.execPath });
+    await app.ok('backends.configure', { name: 'codex', binary_path: process.execPath, confirm_binary_path: true });
+    // Clearing the path runs nothing new: no confirmation needed.
+    await app.ok('backends.configure', { name: 'gemini', binary_path: null });
     const codex = (await app.ok('backends.list', {})).backends.find((b) => b.name === 'codex');
     expect(codex?.settings.binary_path).toBe(process.execPath);
   });

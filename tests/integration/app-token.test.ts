@@ -78,6 +78,17 @@ describe('the workspace token of mittelo serve', () => {
     expect((await call(served.base, 'hub.status')).status).toBe(401);
   });
 
+  it('setting a backend binary path over browser mode needs the token (and the confirmation)', async () => {
+    const served = await serve();
+    const input = { name: 'codex', binary_path: process.execPath, confirm_binary_path: true };
+    expect((await call(served.base, 'backends.configure', undefined, input)).status).toBe(401);
+    expect(fs.existsSync(path.join(served.workspace, 'mittelo.config.json'))).toBe(false);
+    const unconfirmed = await call(served.base, 'backends.configure', served.token, { name: 'codex', binary_path: process.execPath });
+    expect(unconfirmed).toMatchObject({ ok: false, error: { message: expect.stringContaining('confirm it first') } });
+    expect((await call(served.base, 'backends.configure', served.token, input)).ok).toBe(true);
+    expect(JSON.parse(fs.readFileSync(path.join(served.workspace, 'mittelo.config.json'), 'utf8'))).toMatchObject({ backends: { codex: { binary_path: process.execPath } } });
+  });
+
   it('guards the hub JSONL port: no token, no call; the workspace token opens it', async () => {
     const served = await serve();
     const conn = await RawConnection.open(served.hubPort);

@@ -5,6 +5,7 @@
  */
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import type { BackendView } from '../../api/types.js';
+import { ConfirmDialog } from '../../components/ConfirmDialog.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { Badge, TechDetail } from '../common/bits.js';
 import { DASH } from '../common/format.js';
@@ -53,11 +54,17 @@ export function BackendCard({ view }: { view: BackendView }) {
     setForm((f) => ({ ...f, ...patch }));
   };
   const checked = checkSettings(view, form);
+  /** A new CLI path waiting for the user's yes: the app will run that program. */
+  const [pathToConfirm, setPathToConfirm] = useState<string | null>(null);
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (!checked) return;
     if (!checked.ok) return setProblem(checked.error);
+    if (typeof checked.input.binary_path === 'string') return setPathToConfirm(checked.input.binary_path);
     save.mutate({ kind: 'configure', input: checked.input });
+  };
+  const confirmPath = () => {
+    if (checked?.ok) save.mutate({ kind: 'configure', input: { ...checked.input, confirm_binary_path: true } }, { onSettled: () => setPathToConfirm(null) });
   };
 
   return (
@@ -133,6 +140,20 @@ export function BackendCard({ view }: { view: BackendView }) {
         </form>
       </details>
       <LocalAgent view={view} />
+      <ConfirmDialog
+        open={pathToConfirm !== null}
+        title={`Run this program for ${view.name}?`}
+        confirmLabel="Use this program"
+        danger
+        busy={save.isPending}
+        onCancel={() => setPathToConfirm(null)}
+        onConfirm={confirmPath}
+      >
+        <p>
+          <code>{pathToConfirm}</code>
+        </p>
+        <p>Mittelo will start this program, as you, for every {view.name} prompt, with the prompt and the settings of this backend. Use it only if you know what it is.</p>
+      </ConfirmDialog>
     </article>
   );
 }
