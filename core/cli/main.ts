@@ -2,7 +2,7 @@
 /** `mittelo`: the command line. Every failure ends as one clear line on stderr and a non-zero exit. */
 import { Command, CommanderError } from 'commander';
 import { HUB_VERSION } from '../wire/methods.js';
-import { errorMessage } from '../errors.js';
+import { HubError, errorMessage } from '../errors.js';
 import { registerClientCommands } from './client-commands.js';
 import { registerHubCommand } from './hub-command.js';
 import { registerAgentCommand } from './agent-command.js';
@@ -39,6 +39,9 @@ try {
     process.exitCode = err.exitCode;
   } else {
     process.stderr.write(`mittelo: ${errorMessage(err)}\n`);
+    if (err instanceof HubError && err.code === 'unauthorized' && !process.argv.some((a) => a.startsWith('--token'))) {
+      process.stderr.write('mittelo: the hub of the app or `mittelo serve` takes the workspace token: pass --token-file <workspace>/.mittelo/token or MITTELO_TOKEN (docs/SECURITY.md)\n');
+    }
     process.exitCode = 1;
   }
 }

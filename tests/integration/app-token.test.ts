@@ -119,6 +119,7 @@ describe('the workspace token of mittelo serve', () => {
     const stranger = await runCli(['status', '--port', String(served.hubPort)], { ...served.env, XDG_CONFIG_HOME: path.join(served.root, 'other') }, served.root);
     expect(stranger.code).not.toBe(0);
     expect(stranger.stderr).toMatch(/unauthorized/);
+    expect(stranger.stderr).toContain('pass --token-file <workspace>/.mittelo/token or MITTELO_TOKEN');
     const withFile = await runCli(['status', '--port', String(served.hubPort), '--token-file', path.join(served.workspace, '.mittelo', 'token')], { ...served.env, XDG_CONFIG_HOME: path.join(served.root, 'other') }, served.root);
     expect(withFile.code).toBe(0);
   });
