@@ -59,13 +59,14 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   let resolveClosed: () => void = () => {};
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
 
+  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const context: MethodContext = {
     queue,
     runs,
     // Deferred so the `shutdown` caller gets its answer before the servers close.
     requestShutdown: () => void setImmediate(() => void stop()),
+    maxLineBytes,
   };
-  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const jsonl = new JsonlServer({ context, events: queue.events, maxLineBytes, token, log: options.log });
   const rest = options.restPort !== undefined ? new RestServer({ context, events: queue.events, maxBodyBytes: maxLineBytes, token, log: options.log }) : undefined;
 

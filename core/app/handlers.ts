@@ -8,7 +8,7 @@ import path from 'node:path';
 import { API_CALLS, isApiName, type ApiError, type ApiName, type ApiParsedInput, type ApiResult, type PackInfo } from '../api.js';
 import { listPrompts, sideBySide } from '../compare/pick.js';
 import { HubError } from '../errors.js';
-import { parsePack, readPackFile } from '../pack.js';
+import { readPackFile } from '../pack.js';
 import { specFromSettings } from '../agent/config.js';
 import { checkLock, lockState } from '../lock/check.js';
 import { readLock, writeLock } from '../lock/file.js';
@@ -48,7 +48,7 @@ function listPacks(app: Orchestrator): PackInfo[] {
     const full = path.join(app.workspace.packsDir, file);
     let prompts = 0;
     try {
-      prompts = parsePack(fs.readFileSync(full, 'utf8'), full).length;
+      prompts = readPackFile(full).length;
     } catch {
       // A pack that does not parse is still listed; starting it says what is wrong with it.
     }

@@ -9,6 +9,7 @@ import type { BackendSpec } from '../agent/backend.js';
 import { HubError } from '../errors.js';
 import { readPackFile, type PackEntry } from '../pack.js';
 import { exportRun, readExport } from '../runs/export.js';
+import { sendRun } from '../runs/import-client.js';
 import { executeRun } from '../runs/orchestrate.js';
 import { formatSeconds, ProgressPrinter, RunProgress } from '../runs/progress.js';
 import { rollups } from '../runs/rollup.js';
@@ -237,12 +238,12 @@ export function registerRunCommands(program: Command): void {
     });
 
   withLocalDbOptions(withClientOptions(runs.command('import')))
-    .description('read an exported run folder into this hub (to compare with local runs)')
+    .description('read an exported run folder into this hub (to compare with local runs); plain files only, 256 MiB at most')
     .argument('<dir>')
     .action(async (dir: string, flags: ClientFlags & LocalDbFlags) => {
       if (!fs.existsSync(dir)) throw new HubError('bad_request', `${dir} does not exist`);
       const record = readExport(dir);
-      const result = await withHubOrDatabase(flags, 'runs import', (c) => c.call<{ run_id: string; tasks: number }>('run_import', { record }), { createDatabase: true });
+      const result = await withHubOrDatabase(flags, 'runs import', (c) => sendRun(c, record), { createDatabase: true });
       print(flags, result, `imported run ${result.run_id} (${result.tasks} ${result.tasks === 1 ? 'task' : 'tasks'})`);
     });
 

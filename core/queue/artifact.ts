@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { FAILURE_CLASSES } from '../../drivers/types.js';
 
-const MAX_TEXT = 16 * 1024 * 1024;
+export const MAX_TEXT = 16 * 1024 * 1024;
 const shortText = z.string().max(4096);
 const count = z.number().int().nonnegative();
 

@@ -3,6 +3,7 @@
  * or fail (contains / regex / JSON-parses / max latency). A failed task fails its checks.
  */
 import { z } from 'zod';
+import { linearRegex } from './safe-regex.js';
 
 export const expectSchema = z
   .object({
@@ -10,7 +11,7 @@ export const expectSchema = z
     contains: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
     /** None of these appears. */
     not_contains: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
-    /** A JavaScript regular expression the answer matches; `/pattern/flags` or a bare pattern. */
+    /** A regular expression the answer matches; `/pattern/flags` or a bare pattern (RE2 syntax, see safe-regex.ts). */
     regex: z.string().min(1).optional(),
     /** The answer parses as JSON. */
     json: z.boolean().optional(),
@@ -30,11 +31,6 @@ function list(value: string | string[] | undefined): string[] {
   return value === undefined ? [] : Array.isArray(value) ? value : [value];
 }
 
-function toRegExp(source: string): RegExp {
-  const literal = /^\/(.*)\/([dgimsuvy]*)$/s.exec(source);
-  return literal ? new RegExp(literal[1] ?? '', literal[2]) : new RegExp(source);
-}
-
 /** Checks an answer; `answer` null means the task did not succeed, which fails every check. */
 export function runChecks(expect: Expect | undefined, answer: string | null, latencyMs: number | null): CheckResult[] {
   if (!expect) return [];
@@ -51,7 +47,7 @@ export function runChecks(expect: Expect | undefined, answer: string | null, lat
     let pass = false;
     let detail: string;
     try {
-      pass = !failed && toRegExp(expect.regex).test(text);
+      pass = !failed && linearRegex(expect.regex).test(text);
       detail = failed ? 'the task failed' : pass ? 'matches' : 'does not match';
     } catch (err) {
       detail = `invalid regex: ${err instanceof Error ? err.message : String(err)}`;

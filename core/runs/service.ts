@@ -11,6 +11,7 @@ import { HubError } from '../errors.js';
 import type { TaskQueue } from '../queue/queue.js';
 import type { PackEntry } from '../pack.js';
 import { runChecks, type Expect } from './expect.js';
+import { ImportStaging } from './import-staging.js';
 import { rollups } from './rollup.js';
 import type { LockEntryState, RunInfo, RunPreset, RunRecord, RunRollup, RunTask } from './types.js';
 
@@ -46,8 +47,21 @@ interface TaskMetadata {
   expect?: Expect;
 }
 
+/**
+ * When each imported task ended: when its artifact says, never after the run ended, and the last one
+ * exactly when the run ended, so the imported run reports the finished_at the original did.
+ */
+function importedEndTimes(tasks: RunTask[], runEnd: number): number[] {
+  const ends = tasks.map((task) => Math.min(task.artifact?.finished_at ?? runEnd, runEnd));
+  const last = ends.indexOf(Math.max(...ends));
+  if (last >= 0) ends[last] = runEnd;
+  return ends;
+}
+
 export class RunService {
   private readonly store: RunStore;
+  /** Runs being imported in pieces (run_import_begin ... run_import_commit). */
+  readonly staging = new ImportStaging();
 
   constructor(
     db: Db,
@@ -181,9 +195,11 @@ export class RunService {
     return this.queue.batch(() => {
       this.store.insert({ ...record.run, run_id: runId, baseline: false, picks: {}, imported_from: record.run.host });
       const idMap = new Map<number, number>();
-      for (const task of record.tasks) {
+      const now = record.run.created_at;
+      const ends = importedEndTimes(record.tasks, record.run.finished_at ?? now);
+      for (const [index, task] of record.tasks.entries()) {
         const finished = task.status === 'done' || task.status === 'failed' || task.status === 'cancelled';
-        const now = record.run.created_at;
+        const end = ends[index] ?? now;
         const metadata: TaskMetadata = { prompt_id: task.prompt_id, repeat_index: task.repeat_index };
         if (task.expect) metadata.expect = task.expect;
         const newId = this.queue.importFinished(
@@ -199,10 +215,10 @@ export class RunService {
             metadata: { ...metadata },
             run_id: runId,
             created_at: now,
-            updated_at: task.artifact?.finished_at ?? now,
+            updated_at: end,
             leased_at: task.artifact?.started_at ?? null,
-            finished_at: task.status === 'done' || task.status === 'failed' ? (task.artifact?.finished_at ?? now) : null,
-            cancelled_at: task.status === 'cancelled' || !finished ? now : null,
+            finished_at: task.status === 'done' || task.status === 'failed' ? end : null,
+            cancelled_at: task.status === 'cancelled' || !finished ? end : null,
           },
           task.artifact,
         );

@@ -9,6 +9,7 @@ import { HUB_EVENT_TYPES, TASK_STATUSES } from '../queue/types.js';
 import { artifactSchema } from '../queue/artifact.js';
 import { packEntrySchema } from '../pack.js';
 import type { RunService } from '../runs/service.js';
+import { IMPORT_TEXT_FIELDS } from '../runs/import-staging.js';
 import { RUN_PRESETS, type RunRecord } from '../runs/types.js';
 import { expectSchema } from '../runs/expect.js';
 
@@ -152,6 +153,12 @@ export const paramSchemas = {
   run_baseline_of: z.object({ pack_name: z.string().min(1) }),
   run_pick: z.object({ run_id: z.string().min(1), prompt_id: z.string().min(1), task_id: taskId }),
   run_import: z.object({ record: runRecordSchema }),
+  // A run too large for one request line, in pieces (see core/runs/import-staging.ts).
+  run_import_begin: z.object({ run: runRecordSchema.shape.run }),
+  run_import_tasks: z.object({ import_id: z.string().min(1), tasks: z.array(runRecordSchema.shape.tasks.element).min(1).max(100_000) }),
+  run_import_text: z.object({ import_id: z.string().min(1), task_index: z.number().int().min(0), field: z.enum(IMPORT_TEXT_FIELDS), text: z.string() }),
+  run_import_commit: z.object({ import_id: z.string().min(1) }),
+  run_import_abort: z.object({ import_id: z.string().min(1) }),
   run_prune: z.object({ keep: z.number().int().min(0) }),
   run_cancel: z.object({ run_id: z.string().min(1) }),
   shutdown: z.object({}),
@@ -164,6 +171,8 @@ export interface MethodContext {
   queue: TaskQueue;
   runs: RunService;
   requestShutdown: () => void;
+  /** The longest request line this hub accepts, announced by `hello` (clients size their pieces by it). */
+  maxLineBytes?: number;
 }
 
 export const HUB_VERSION = '0.1.0';
@@ -174,6 +183,7 @@ export const EXTENSIONS = [
   'priority', 'routing', 'max_attempts', 'lease_token', 'idempotency_key', 'wait_seconds',
   'labels', 'metadata', 'run_id', 'list_filters', 'retry_one',
   'release', 'output', 'artifact', 'subscribe_types', 'workers', 'runs', 'list_rows',
+  'run_import_pieces',
 ];
 
 type Handler<M extends MethodName> = (ctx: MethodContext, params: MethodParams<M>, signal?: AbortSignal) => unknown;
@@ -199,7 +209,7 @@ const handlers: { [M in MethodName]: Handler<M> } = {
   subscribe: () => {
     throw new HubError('bad_request', 'subscribe is served by the JSONL connection or GET /events');
   },
-  hello: () => ({ server: 'mittelo', version: HUB_VERSION, extensions: EXTENSIONS }),
+  hello: (ctx) => ({ server: 'mittelo', version: HUB_VERSION, extensions: EXTENSIONS, ...(ctx.maxLineBytes ? { max_line_bytes: ctx.maxLineBytes } : {}) }),
   workers: (ctx) => ({ workers: ctx.queue.listWorkers() }),
   run_create: (ctx, p) =>
     ctx.runs.create({ ...p, lock_state: (p.lock_state ?? null) as Parameters<RunService['create']>[0]['lock_state'] }),
@@ -210,6 +220,12 @@ const handlers: { [M in MethodName]: Handler<M> } = {
   run_baseline_of: (ctx, p) => ({ run_id: ctx.runs.baselineOf(p.pack_name) }),
   run_pick: (ctx, p) => ctx.runs.pick(p.run_id, p.prompt_id, p.task_id),
   run_import: (ctx, p) => ctx.runs.import(p.record as RunRecord),
+  run_import_begin: (ctx, p) => ctx.runs.staging.begin(p.run as RunRecord['run']),
+  run_import_tasks: (ctx, p) => ctx.runs.staging.addTasks(p.import_id, p.tasks as RunRecord['tasks']),
+  run_import_text: (ctx, p) => ctx.runs.staging.appendText(p.import_id, p.task_index, p.field, p.text),
+  // The pieces were checked one by one; the whole is checked again now that the texts are complete.
+  run_import_commit: (ctx, p) => ctx.runs.import(parseParams('run_import', { record: ctx.runs.staging.take(p.import_id) }).record as RunRecord),
+  run_import_abort: (ctx, p) => ctx.runs.staging.abort(p.import_id),
   run_prune: (ctx, p) => ctx.runs.prune(p.keep),
   run_cancel: (ctx, p) => ctx.runs.cancel(p.run_id),
   shutdown: (ctx) => {
