@@ -67,6 +67,8 @@ export function exportRun(record: RunRecord, dir: string): { files: number } {
   return { files: files.length + 1 };
 }
 
+const TASK_FILES = ['meta.json', 'answer.txt', 'stdout.txt', 'stderr.txt'];
+
 /** What one import may read: each file and the whole folder bounded, plain files only. */
 class ExportReader {
   private readonly budget = { remaining: MAX_EXPORT_BYTES, limit: MAX_EXPORT_BYTES, what: 'the export' };
@@ -82,6 +84,16 @@ class ExportReader {
     } catch (err) {
       throw new HubError('bad_request', `${file} is not valid JSON: ${errorMessage(err)}`);
     }
+  }
+
+  /** Refuses the export when its files (as their sizes say now) add up to more than the limit. */
+  checkTotal(files: string[]): void {
+    let total = 0;
+    for (const file of files) {
+      const stat = fs.lstatSync(file, { throwIfNoEntry: false });
+      if (stat?.isFile()) total += stat.size;
+    }
+    if (total > this.budget.limit) throw new HubError('bad_request', `the export is ${formatBytes(total)}, more than the ${formatBytes(this.budget.limit)} an import reads`);
   }
 
   /** A folder inside the export, which must be a real folder (a link could lead anywhere). */
@@ -113,10 +125,14 @@ export function readExport(dir: string): RunRecord {
     throw new HubError('bad_request', `${dir} is not a mittelo run export (run.json has no "format": "${FORMAT}")`);
   }
   const tasksDir = index.tasks.length > 0 ? reader.folder(path.join(dir, 'tasks')) : path.join(dir, 'tasks');
-  const tasks = index.tasks.map((entry) => {
+  const taskDirs = index.tasks.map((entry) => {
     const folder: unknown = entry?.folder;
     if (!isFolderName(folder)) throw new HubError('bad_request', `run.json names a bad task folder: ${JSON.stringify(folder)}`);
-    const taskDir = reader.folder(path.join(tasksDir, folder));
+    return reader.folder(path.join(tasksDir, folder));
+  });
+  // Sizes first: an export over the limit is refused before any of it is read.
+  reader.checkTotal(taskDirs.flatMap((taskDir) => TASK_FILES.map((name) => path.join(taskDir, name))));
+  const tasks = taskDirs.map((taskDir) => {
     const meta = reader.json(path.join(taskDir, 'meta.json'));
     if (meta === null || typeof meta !== 'object' || Array.isArray(meta)) throw new HubError('bad_request', `${path.join(taskDir, 'meta.json')} is not a task's meta (an object)`);
     const { has_result: hasResult, ...fields } = meta as Omit<RunTask, 'result' | 'artifact'> & {
