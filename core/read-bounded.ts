@@ -18,8 +18,12 @@ export interface BoundedReadOptions {
 const CHUNK_BYTES = 1024 * 1024;
 
 export function formatBytes(bytes: number): string {
-  if (bytes >= 1024 * 1024) return `${+(bytes / (1024 * 1024)).toFixed(1)} MiB`;
-  if (bytes >= 1024) return `${+(bytes / 1024).toFixed(1)} KiB`;
+  const inUnit = (unit: number, name: string) => {
+    const value = bytes / unit;
+    return `${Number.isInteger(value) ? value : value.toFixed(1)} ${name}`;
+  };
+  if (bytes >= 1024 * 1024) return inUnit(1024 * 1024, 'MiB');
+  if (bytes >= 1024) return inUnit(1024, 'KiB');
   return `${bytes} bytes`;
 }
 
