@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { HubError } from '../errors.js';
+import { formatBytes } from '../read-bounded.js';
 import type { RunInfo, RunRecord, RunTask } from './types.js';
 
 /** Texts of a task that may be sent in slices (everything else of a task is small). */
@@ -34,7 +35,10 @@ function taskChars(task: RunTask): number {
 export class ImportStaging {
   private readonly sessions = new Map<string, Session>();
 
-  constructor(private readonly clock: () => number = Date.now) {}
+  constructor(
+    private readonly clock: () => number = Date.now,
+    private readonly maxChars = MAX_STAGED_CHARS,
+  ) {}
 
   private stagedChars(): number {
     let total = 0;
@@ -56,8 +60,8 @@ export class ImportStaging {
   }
 
   private reserve(session: Session, chars: number): void {
-    if (this.stagedChars() + chars > MAX_STAGED_CHARS) {
-      throw new HubError('bad_request', `imports in progress would hold more than ${MAX_STAGED_CHARS / (1024 * 1024)} MiB; import a smaller run or wait for the others`);
+    if (this.stagedChars() + chars > this.maxChars) {
+      throw new HubError('bad_request', `imports in progress would hold more than ${formatBytes(this.maxChars)}; import a smaller run or wait for the others`);
     }
     session.chars += chars;
   }
