@@ -99,7 +99,7 @@ function describeRun(run: RunInfo): string {
 export function registerRunCommands(program: Command): void {
   withClientOptions(program.command('run'))
     .description('run a pack of prompts on one or more backends as one run; exits non-zero when a task fails')
-    .option('--pack <file>', 'JSONL pack: {"prompt", "id"?, "backend"?, "expect"?} per line')
+    .option('--pack <file>', 'JSONL pack: {"prompt", "id"?, "backend"?, "expect"?} per line (64 MiB, 8 MiB a line at most)')
     .option('--prompt <text>', 'a single prompt instead of a pack')
     .option('--backend <name>', 'backend to run on (repeatable)', collect, [])
     .option('--preset <preset>', `${RUN_PRESETS.join(' | ')} (smoke and pair-smoke default to ${DEFAULT_SMOKE_PACK}; matrix runs every configured backend)`)
