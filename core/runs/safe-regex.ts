@@ -66,7 +66,11 @@ function explain(message: string): string {
   return `not a pattern the linear-time regex engine (RE2 syntax) accepts: ${why}`;
 }
 
+/** Longer patterns are refused: compiling one takes time and memory on the hub thread (cached, but still). */
+export const MAX_PATTERN_CHARS = 10_000;
+
 function compile(source: string): LinearRegex {
+  if (source.length > MAX_PATTERN_CHARS) throw new UnsupportedPatternError(`the pattern is longer than ${MAX_PATTERN_CHARS} characters`);
   const literal = LITERAL.exec(source);
   const body = literal ? (literal[1] ?? '') : source;
   const flagLetters = literal ? (literal[2] ?? '') : '';
@@ -93,6 +97,8 @@ const CACHE_SIZE = 512;
 
 /** The compiled pattern; throws UnsupportedPatternError for one the engine cannot run. */
 export function linearRegex(source: string): LinearRegex {
+  // A task's metadata can come from any client: a pattern stored there may not even be a string.
+  if (typeof source !== 'string') throw new UnsupportedPatternError(`the pattern must be a string, not ${JSON.stringify(source)}`);
   let entry = cache.get(source);
   if (entry === undefined) {
     try {

@@ -61,6 +61,8 @@ describe('linearRegex', () => {
     expect(regexProblem('(?<=(a))b')).toMatch(/lookbehind may not contain a capturing group/);
     expect(regexProblem('a{2,5000}')).toMatch(/RE2 syntax.*invalid repeat count/);
     expect(regexProblem('(unclosed')).toMatch(/RE2 syntax.*missing closing \)/);
+    expect(regexProblem('a'.repeat(10_001))).toBe('the pattern is longer than 10000 characters');
+    expect(regexProblem(42 as unknown as string)).toBe('the pattern must be a string, not 42');
     expect(regexProblem('^ok$')).toBeNull();
   });
 });
