@@ -53,8 +53,8 @@ interface TaskMetadata {
  */
 function importedEndTimes(tasks: RunTask[], runEnd: number): number[] {
   const ends = tasks.map((task) => Math.min(task.artifact?.finished_at ?? runEnd, runEnd));
-  const last = ends.indexOf(Math.max(...ends));
-  if (last >= 0) ends[last] = runEnd;
+  const last = ends.reduce((latest, end, i) => (end > (ends[latest] ?? -Infinity) ? i : latest), 0);
+  if (ends.length > 0) ends[last] = runEnd;
   return ends;
 }
 
