@@ -77,7 +77,7 @@ it('a run with two 5 MB answers and odd prompt ids exports and imports back iden
   const back = there.runs.get(imported.run_id);
   expect(back.tasks.map((t) => t.result?.length)).toEqual([ANSWER_CHARS, ANSWER_CHARS]);
   expect(back.tasks.map((t) => t.prompt_id)).toEqual(['compare v1..v2', '../../etc']);
-  expect(back.tasks[0]?.checks).toEqual([{ check: 'matches ^a+$', pass: true, detail: 'matches' }]);
+  expect(back.tasks[0]?.checks).toMatchObject([{ check: 'matches ^a+$', pass: true, detail: 'matches' }]);
   expect(portable(back)).toEqual(portable(original));
 }, 60_000);
 

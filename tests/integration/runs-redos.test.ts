@@ -45,7 +45,7 @@ it('a catastrophic pattern fails its check at once: run_get, run_summary, run_li
   await client.call('ack', { task_id: task.task_id, lease_token: task.lease_token, status: 'done', result: ANSWER });
 
   const record = await client.call<RunRecord>('run_get', { run_id: runId });
-  expect(record.tasks[0]?.checks).toEqual([{ check: `matches ${EVIL}`, pass: false, detail: 'does not match' }]);
+  expect(record.tasks[0]?.checks).toMatchObject([{ check: `matches ${EVIL}`, pass: false, detail: 'does not match' }]);
   expect((await other.call<{ stats: unknown }>('stats')).stats).toBeTruthy();
   const summary = await client.call<{ rollups: RunRollup[] }>('run_summary', { run_id: runId });
   expect(summary.rollups[0]).toMatchObject({ check_failures: 1 });

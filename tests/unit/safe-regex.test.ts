@@ -70,7 +70,7 @@ describe('linearRegex', () => {
 describe('regex checks', () => {
   it('a catastrophic pattern fails its check quickly instead of holding the hub', () => {
     const [check] = runChecks({ regex: '^(a+)+$' }, `${'a'.repeat(40)}!`, null);
-    expect(check).toEqual({ check: 'matches ^(a+)+$', pass: false, detail: 'does not match' });
+    expect(check).toMatchObject({ check: 'matches ^(a+)+$', pass: false, detail: 'does not match' });
   });
 
   it('a pattern stored before the linear-time engine (an imported run) fails its check with the reason', () => {
