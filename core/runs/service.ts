@@ -134,7 +134,7 @@ export class RunService {
       const meta = task.metadata as TaskMetadata;
       const expect = meta.expect ?? null;
       const answer = task.status === 'done' ? task.result : null;
-      const checks = runChecks(expect ?? undefined, answer, artifact?.latency_ms ?? null);
+      const checks = runChecks(expect ?? undefined, answer, artifact?.latency_ms ?? null, { inputTokens: artifact?.input_tokens ?? null, outputTokens: artifact?.output_tokens ?? null, costUsd: artifact?.cost_usd ?? null });
       return {
         task_id: task.task_id,
         prompt_id: meta.prompt_id ?? promptId({ prompt: task.prompt }),
