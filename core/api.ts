@@ -16,7 +16,8 @@ import type { Artifact } from './queue/artifact.js';
 import type { HubEvent, Stats, Task } from './queue/types.js';
 import { TASK_STATUSES } from './queue/types.js';
 import type { WorkerInfo } from './queue/workers.js';
-import type { RunInfo, RunRecord, RunRollup } from './runs/types.js';
+import type { RunFailure, RunInfo, RunRecord, RunRollup } from './runs/types.js';
+import type { CheckResult } from './runs/expect.js';
 import { RUN_PRESETS } from './runs/types.js';
 import type { Preflight } from './agent/backend.js';
 import { TOOL_POLICIES } from '../drivers/types.js';
@@ -86,7 +87,7 @@ export const API_CALLS = {
     }),
     result: null as unknown as { rows: TaskRow[]; stats: Stats },
   },
-  'tasks.get': { input: z.object({ task_id: taskId }), result: null as unknown as { task: Task; artifact: Artifact | null } },
+  'tasks.get': { input: z.object({ task_id: taskId }), result: null as unknown as { task: Task; artifact: Artifact | null; checks?: CheckResult[] } },
   'tasks.enqueue': {
     input: z.object({
       prompt: z.string().refine((s) => s.trim() !== '', 'must not be blank'),
@@ -101,7 +102,7 @@ export const API_CALLS = {
   'workers.list': { input: z.object({}), result: null as unknown as { workers: WorkerInfo[] } },
   'runs.list': {
     input: z.object({ pack_name: z.string().min(1).optional(), limit: z.number().int().min(0).max(1000).default(50) }),
-    result: null as unknown as { runs: { run: RunInfo; rollups: RunRollup[] }[] },
+    result: null as unknown as { runs: { run: RunInfo; rollups: RunRollup[]; failures?: RunFailure[] }[] },
   },
   'runs.get': { input: z.object({ run_id: runId }), result: null as unknown as RunRecord },
   'runs.start': {

@@ -3,6 +3,7 @@ import { DEFAULT_HOST, DEFAULT_LEASE_SECONDS, DEFAULT_MAX_LINE_BYTES, DEFAULT_PO
 import { HubError } from './errors.js';
 import { TaskQueue } from './queue/queue.js';
 import { RunService } from './runs/service.js';
+import { CheckTaskScheduler } from './runs/check-tasks.js';
 import { lockDatabase } from './store/db-lock.js';
 import { openDatabase, type Db } from './store/database.js';
 import { assertBindAllowed, checkToken } from './wire/auth.js';
@@ -55,6 +56,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   }
   const queue = new TaskQueue(db, { leaseSeconds: options.leaseSeconds ?? DEFAULT_LEASE_SECONDS });
   const runs = new RunService(db, queue);
+  // Before the servers: its listener must come first (see CheckTaskScheduler).
+  const checkScheduler = new CheckTaskScheduler(queue, options.log);
   let stopping: Promise<void> | undefined;
   let resolveClosed: () => void = () => {};
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
@@ -84,6 +87,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   async function stop(): Promise<void> {
     stopping ??= (async () => {
       clearInterval(sweep);
+      checkScheduler.close();
       queue.releaseWaiters();
       // Let the released long-poll answers reach their sockets before the servers close them.
       await new Promise((resolve) => setImmediate(resolve));

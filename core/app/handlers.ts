@@ -14,6 +14,7 @@ import { checkLock, lockState } from '../lock/check.js';
 import { readLock, writeLock } from '../lock/file.js';
 import { recordLock } from '../lock/record.js';
 import type { RunRecord } from '../runs/types.js';
+import type { CheckResult } from '../runs/expect.js';
 import { HUB_VERSION } from '../wire/methods.js';
 import { BackendsView, knownBackend } from './backends-view.js';
 import { compareDefault } from './compare-default.js';
@@ -86,7 +87,13 @@ export function createHandlers(app: Orchestrator, backends = new BackendsView(ap
         app.call<ApiResult<'tasks.get'>>('get', { task_id }),
         app.call<Pick<ApiResult<'tasks.get'>, 'artifact'>>('artifact', { task_id }),
       ]);
-      return { task, artifact };
+      if (task.run_id === null || task.metadata.expect === undefined) return { task, artifact };
+      // A hub from before check results per task answers without them: the detail then shows none.
+      const checks = await app.call<{ checks: CheckResult[] }>('run_task_checks', { task_id }).then(
+        (answer) => answer.checks,
+        () => undefined,
+      );
+      return checks ? { task, artifact, checks } : { task, artifact };
     },
     'tasks.enqueue': async (input) => {
       const { task_id } = await app.call<{ task_id: number }>('enqueue', { ...input });
@@ -126,6 +133,7 @@ export function createHandlers(app: Orchestrator, backends = new BackendsView(ap
         repeat: input.repeat,
         concurrency: DEFAULT_AGENT_CONCURRENCY,
         lockState: locked,
+        specFor: (name) => specFromSettings(name, config.backends[name]),
         ...(input.label ? { label: input.label } : {}),
       });
     },

@@ -146,6 +146,7 @@ export function registerRunCommands(program: Command): void {
         }),
         // Every run of a pack with a baseline is compared with it; only --against-baseline gates on it.
         withBaseline: true,
+        specFor: (name) => specFromSettings(name, loadWorkspaceConfig(flags.config).backends[name]),
         log,
         onProgress: flags.json ? undefined : (progress) => printer.draw(progress.render()),
         ...(flags.label ? { label: flags.label } : {}),
@@ -159,6 +160,7 @@ export function registerRunCommands(program: Command): void {
       const { record } = outcome;
       if (!flags.json) {
         const final = new RunProgress(record.tasks, record.run.created_at * 1000, (record.run.finished_at ?? Date.now() / 1000) * 1000);
+        final.addCheckTasks(record.check_tasks);
         printer.draw(final.render(), true);
       }
       const summary = rollups(record.tasks, record.run.backends);

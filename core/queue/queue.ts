@@ -22,6 +22,13 @@ export interface LeaseRequest {
   backends?: string[];
   /** When nothing is available, wait up to this long for a task instead of answering empty. */
   wait_seconds?: number;
+  /** Only tasks routed to `backends`, not unrouted ones (a run's command-check runner). */
+  routed_only?: boolean;
+}
+
+function leaseRoutes(request: LeaseRequest): (string | null)[] {
+  const routed = [...new Set(request.backends ?? [])];
+  return request.routed_only ? routed : [null, ...routed];
 }
 
 export interface AckRequest {
@@ -183,12 +190,12 @@ export class TaskQueue {
    */
   lease(request: LeaseRequest): LeasedTask[] {
     this.workers.seen(request.worker_id, request.backends ?? [], this.now());
-    return this.leaseNow(request, [null, ...new Set(request.backends ?? [])]);
+    return this.leaseNow(request, leaseRoutes(request));
   }
 
   /** `lease`, but with `wait_seconds` an empty answer waits (long poll) until a task appears or time runs out. */
   leaseOrWait(request: LeaseRequest, signal?: AbortSignal): LeasedTask[] | Promise<LeasedTask[]> {
-    const routes: (string | null)[] = [null, ...new Set(request.backends ?? [])];
+    const routes = leaseRoutes(request);
     this.workers.seen(request.worker_id, request.backends ?? [], this.now());
     const tasks = this.leaseNow(request, routes);
     if (tasks.length > 0 || !request.wait_seconds || signal?.aborted) return tasks;

@@ -4,13 +4,14 @@
  * while the hub was away are lost.
  */
 import type { ClientAddress } from '../config.js';
-import type { HubEvent, TaskStatus } from '../queue/types.js';
+import type { HubEvent, Task } from '../queue/types.js';
 import type { HubClient } from '../wire/client.js';
 import { HubLink } from '../agent/hub-link.js';
 import { RunProgress } from './progress.js';
 import type { RunRecord } from './types.js';
 
-const TASK_EVENTS = ['leased', 'acked', 'cancelled', 'expired', 'released'] as const;
+// `enqueued`: check tasks (command, judge) join the run while it runs.
+const TASK_EVENTS = ['enqueued', 'leased', 'acked', 'cancelled', 'expired', 'released'] as const;
 /**
  * A dropped connection tells nobody until something is sent on it, so while waiting for events the
  * follower says `hello` this often; a failure makes the link reconnect (and re-read the run).
@@ -35,7 +36,7 @@ export class RunFollower {
   private runId: string | undefined;
   private progress: RunProgress | undefined;
   /** Events that arrive while the run is being (re-)read, applied after the snapshot. */
-  private buffered: { task_id: number; status: TaskStatus }[] = [];
+  private buffered: Task[] = [];
   private syncing = true;
   private wake: (() => void) | undefined;
   private connections = 0;
@@ -63,8 +64,14 @@ export class RunFollower {
   /** The run as the hub has it, then what happened meanwhile (events come after the answer they follow). */
   private async sync(client: HubClient, runId: string): Promise<void> {
     const record = await client.call<RunRecord>('run_get', { run_id: runId });
-    this.progress ??= new RunProgress(record.tasks.map((t) => ({ task_id: t.task_id, backend: t.backend })));
+    this.progress ??= new RunProgress(
+      record.tasks.map((t) => ({ task_id: t.task_id, backend: t.backend, prompt_id: t.prompt_id, expect: t.expect })),
+      Date.now(),
+      null,
+      runId,
+    );
     for (const t of record.tasks) this.progress.update(t);
+    this.progress.addCheckTasks(record.check_tasks);
     for (const t of this.buffered) this.progress.update(t);
     this.buffered = [];
     this.syncing = false;

@@ -14,6 +14,7 @@ import { Agent, type ServedBackend } from '../agent/agent.js';
 import { servedBackend } from '../agent/served.js';
 import { driverFor, preflight, type BackendSpec } from '../agent/backend.js';
 import { RunFollower } from './follow.js';
+import { CheckCommandRunner, packCommands } from './check-commands.js';
 import type { RunProgress } from './progress.js';
 import type { LockEntryState, RunPreset, RunRecord } from './types.js';
 
@@ -39,6 +40,20 @@ export interface RunRequest {
   withBaseline?: boolean;
   /** Stops following the run (and its in-process agents, which give their tasks back), e.g. when the app quits. */
   signal?: AbortSignal;
+  /** Settings of a backend that is not among the run's (a `judge` check's backend); default: none. */
+  specFor?: (name: string) => BackendSpec;
+}
+
+/** Backends that `judge` checks of the pack name, as specs, minus those the run has anyway. */
+function judgeBackends(request: RunRequest, routingName: (name: string) => string): BackendSpec[] {
+  const have = new Set(request.backends.map((b) => routingName(b.name)));
+  const specs = new Map<string, BackendSpec>();
+  for (const entry of request.entries) {
+    const name = entry.expect?.judge?.backend;
+    if (name === undefined || have.has(routingName(name)) || specs.has(routingName(name))) continue;
+    specs.set(routingName(name), request.specFor?.(name) ?? { name });
+  }
+  return [...specs.values()];
 }
 
 export interface RunOutcome {
@@ -134,6 +149,7 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
       follower.close();
     })();
   };
+  let checkRunner: CheckCommandRunner | undefined;
   if (request.signal?.aborted) abandon();
   request.signal?.addEventListener('abort', abandon, { once: true });
   try {
@@ -146,12 +162,15 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
     // agent knows (its own folder backend, say) is fine while that agent serves it.
     const { workers } = await client.call<{ workers: { backends: string[]; waiting: boolean; running: unknown[] }[] }>('workers');
     const served = new Set(workers.filter((w) => w.waiting || w.running.length > 0).flatMap((w) => w.backends));
-    const local = request.backends.filter((b) => !served.has(routingName(b.name)));
+    // Judges grade answers as tasks of the run: their backends need an agent like the run's own.
+    const judges = judgeBackends(request, routingName);
+    const local = [...request.backends, ...judges].filter((b) => !served.has(routingName(b.name)));
     for (const spec of local) {
       try {
         driverFor(spec.name);
       } catch (err) {
-        throw new HubError('bad_request', `${errorMessage(err)}; and no agent serves it now (start one with \`mittelo agent --backend ${spec.name}\` where it is installed)`);
+        const role = judges.includes(spec) ? ' (the judge of a check)' : '';
+        throw new HubError('bad_request', `${errorMessage(err)}${role}; and no agent serves it now (start one with \`mittelo agent --backend ${spec.name}\` where it is installed)`);
       }
     }
 
@@ -167,6 +186,12 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
     });
     request.log(`run ${created.run_id}: ${created.task_ids.length} task(s) on ${request.backends.map((b) => b.name).join(', ')}`);
     runId = created.run_id;
+    const commands = packCommands(request.entries);
+    if (commands.size > 0) {
+      const cwd = request.packPath ? path.dirname(path.resolve(request.packPath)) : process.cwd();
+      checkRunner = new CheckCommandRunner({ address: hub.address, runId: created.run_id, commands, cwd, log: request.log });
+      checkRunner.start();
+    }
     request.onCreated?.(created.run_id, created.task_ids);
 
     if (local.length > 0) {
@@ -186,6 +211,7 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
     return { record, embeddedHub: hub.embedded, inProcessBackends: [...inProcess], baseline };
   } finally {
     request.signal?.removeEventListener('abort', abandon);
+    await checkRunner?.stop();
     await Promise.all(agents.map((a) => a.stop('release')));
     await Promise.all(agentRuns);
     follower.close();

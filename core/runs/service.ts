@@ -10,10 +10,20 @@ import { RunStore, type StoredRun } from '../store/runs.js';
 import { HubError } from '../errors.js';
 import type { TaskQueue } from '../queue/queue.js';
 import type { PackEntry } from '../pack.js';
-import { runChecks, type Expect } from './expect.js';
+import { checkTaskKinds, runChecks, type CheckResult, type Expect } from './expect.js';
+import { checkTaskMeta, checkTaskResult, type CheckTaskKind } from './check-tasks.js';
+import type { Task } from '../queue/types.js';
+import type { StoredTask } from '../store/tasks.js';
+import type { Artifact } from '../queue/artifact.js';
 import { ImportStaging } from './import-staging.js';
-import { rollups } from './rollup.js';
-import type { LockEntryState, RunInfo, RunPreset, RunRecord, RunRollup, RunTask } from './types.js';
+import { failures, rollups } from './rollup.js';
+import type { LockEntryState, RunCheckTask, RunFailure, RunInfo, RunPreset, RunRecord, RunRollup, RunTask } from './types.js';
+
+export interface RunSummary {
+  run: RunInfo;
+  rollups: RunRollup[];
+  failures: RunFailure[];
+}
 
 export interface RunCreateInput {
   run_id?: string;
@@ -56,6 +66,35 @@ function importedEndTimes(tasks: RunTask[], runEnd: number): number[] {
   const last = ends.reduce((latest, end, i) => (end > (ends[latest] ?? -Infinity) ? i : latest), 0);
   if (ends.length > 0) ends[last] = runEnd;
   return ends;
+}
+
+/** Every check of a task: those of its text and figures, then its check tasks' verdicts. */
+function checksOf(task: Task, artifact: Artifact | null, checkTask: (kind: CheckTaskKind) => Task | undefined): CheckResult[] {
+  const expect = (task.metadata as TaskMetadata).expect ?? null;
+  if (!expect) return [];
+  const answer = task.status === 'done' ? task.result : null;
+  const checks = runChecks(expect, answer, artifact?.latency_ms ?? null, { inputTokens: artifact?.input_tokens ?? null, outputTokens: artifact?.output_tokens ?? null, costUsd: artifact?.cost_usd ?? null });
+  for (const kind of checkTaskKinds(expect)) checks.push(checkTaskResult(kind, expect, checkTask(kind), answer === null));
+  return checks;
+}
+
+function runTask(task: StoredTask, artifact: Artifact | null, checks: CheckResult[]): RunTask {
+  const meta = task.metadata as TaskMetadata;
+  const expect = meta.expect ?? null;
+  return {
+    task_id: task.task_id,
+    prompt_id: meta.prompt_id ?? promptId({ prompt: task.prompt }),
+    prompt: task.prompt,
+    backend: task.backend ?? '',
+    repeat_index: meta.repeat_index ?? 0,
+    status: task.status,
+    result: task.result,
+    error: task.error,
+    artifact,
+    expect,
+    checks,
+    pass: task.status === 'done' && checks.every((c) => c.pass),
+  };
 }
 
 export class RunService {
@@ -130,39 +169,45 @@ export class RunService {
   get(runId: string): RunRecord {
     const stored = this.mustGet(runId);
     const rows = this.store.tasks(runId);
-    const tasks: RunTask[] = rows.map(({ task, artifact }) => {
-      const meta = task.metadata as TaskMetadata;
-      const expect = meta.expect ?? null;
-      const answer = task.status === 'done' ? task.result : null;
-      const checks = runChecks(expect ?? undefined, answer, artifact?.latency_ms ?? null, { inputTokens: artifact?.input_tokens ?? null, outputTokens: artifact?.output_tokens ?? null, costUsd: artifact?.cost_usd ?? null });
-      return {
-        task_id: task.task_id,
-        prompt_id: meta.prompt_id ?? promptId({ prompt: task.prompt }),
-        prompt: task.prompt,
-        backend: task.backend ?? '',
-        repeat_index: meta.repeat_index ?? 0,
-        status: task.status,
-        result: task.result,
-        error: task.error,
-        artifact,
-        expect,
-        checks,
-        pass: task.status === 'done' && checks.every((c) => c.pass),
-      };
-    });
-    const terminal = tasks.every((t) => t.status === 'done' || t.status === 'failed' || t.status === 'cancelled');
+    // Check tasks (command, judge) are part of the run but not answers of it: they are listed apart
+    // and give their verdict to the task they check (the newest check task wins after a retry).
+    const checkRows = new Map<string, StoredTask>();
+    const answerRows: typeof rows = [];
+    const checkTasks: RunCheckTask[] = [];
+    for (const row of rows) {
+      const meta = checkTaskMeta(row.task);
+      if (!meta) {
+        answerRows.push(row);
+        continue;
+      }
+      checkRows.set(`${meta.check_of}:${meta.check}`, row.task);
+      checkTasks.push({ ...runTask(row.task, row.artifact, []), check_of: meta.check_of, check_kind: meta.check });
+    }
+    const tasks: RunTask[] = answerRows.map(({ task, artifact }) => runTask(task, artifact, checksOf(task, artifact, (kind) => checkRows.get(`${task.task_id}:${kind}`))));
+    const terminal = rows.every(({ task }) => task.status === 'done' || task.status === 'failed' || task.status === 'cancelled');
     const ends = rows.map(({ task }) => task.finished_at ?? task.cancelled_at ?? 0);
     const { imported_from: _imported, ...info } = stored;
     const run: RunInfo = { ...info, finished_at: terminal && tasks.length > 0 ? Math.max(...ends) : null };
-    return { run, tasks };
+    return checkTasks.length > 0 ? { run, tasks, check_tasks: checkTasks } : { run, tasks };
   }
 
-  summary(runId: string): { run: RunInfo; rollups: RunRollup[] } {
+  /** The checks of one task of a run (task detail); empty for a task outside runs or without checks. */
+  taskChecks(taskId: number): CheckResult[] {
+    const task = this.queue.get(taskId);
+    if (task.run_id === null || checkTaskMeta(task)) return [];
+    const checkTasks = this.store.checkTasksOf(task.run_id, taskId);
+    // The newest check task of a kind decides (a retried task is checked again).
+    const newest = (kind: CheckTaskKind) => checkTasks.filter((t) => checkTaskMeta(t)?.check === kind).at(-1);
+    return checksOf(task, this.queue.artifact(taskId), newest);
+  }
+
+  /** The run, its rollups and (up to MAX_LISTED_FAILURES) why tasks failed, in words. */
+  summary(runId: string): RunSummary {
     const record = this.get(runId);
-    return { run: record.run, rollups: rollups(record.tasks, record.run.backends) };
+    return { run: record.run, rollups: rollups(record.tasks, record.run.backends), failures: failures(record.tasks) };
   }
 
-  list(filter: { pack_name?: string; limit?: number }): { run: RunInfo; rollups: RunRollup[] }[] {
+  list(filter: { pack_name?: string; limit?: number }): RunSummary[] {
     const limit = filter.limit !== undefined && filter.limit > 0 ? filter.limit : -1;
     return this.store.list(limit, filter.pack_name).map((run) => this.summary(run.run_id));
   }

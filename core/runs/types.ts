@@ -54,9 +54,29 @@ export interface RunTask {
   pass: boolean;
 }
 
+/** Why a task did not pass, in words. */
+export interface RunFailure {
+  task_id: number;
+  prompt_id: string;
+  backend: string;
+  repeat_index: number;
+  /** `task`: the task failed (its error); `checks`: it answered, and these checks failed. */
+  kind: 'task' | 'checks';
+  reasons: string[];
+}
+
+/** A task the run made to check an answer (`command`, `judge`): recorded, not an answer of the run. */
+export interface RunCheckTask extends RunTask {
+  /** The task whose answer it checks. */
+  check_of: number;
+  check_kind: 'command' | 'judge';
+}
+
 export interface RunRecord {
   run: RunInfo;
   tasks: RunTask[];
+  /** Check tasks (absent when the run has none). */
+  check_tasks?: RunCheckTask[];
 }
 
 /** Per backend (and for the whole run): counts, latency and what was reported of tokens and cost. */
@@ -69,7 +89,10 @@ export interface RunRollup {
   queued: number;
   cancelled: number;
   passed: number;
+  /** Done tasks whose checks failed (decided: not counting checks still running). */
   check_failures: number;
+  /** Done tasks with a `command` / `judge` check still running. */
+  checks_pending: number;
   latency_ms: { p50: number | null; p95: number | null; mean: number | null };
   input_tokens: number | null;
   output_tokens: number | null;

@@ -55,6 +55,9 @@ export class RunStore {
       list: db.prepare(`${SELECT_RUN} ORDER BY r.created_at DESC, r.rowid DESC LIMIT ?`),
       listByPack: db.prepare(`${SELECT_RUN} WHERE r.pack_name = ? ORDER BY r.created_at DESC, r.rowid DESC LIMIT ?`),
       tasks: db.prepare('SELECT t.*, a.data AS artifact FROM tasks t LEFT JOIN artifacts a ON a.task_id = t.task_id WHERE t.run_id = ? ORDER BY t.task_id'),
+      checkTasksOf: db.prepare(
+        "SELECT t.*, NULL AS artifact FROM tasks t WHERE t.run_id = ? AND json_extract(t.metadata, '$.check_of') = ? ORDER BY t.task_id",
+      ),
       setBaseline: db.prepare('INSERT INTO baselines (pack_name, run_id) VALUES (?, ?) ON CONFLICT(pack_name) DO UPDATE SET run_id = excluded.run_id'),
       baselineOf: db.prepare('SELECT run_id FROM baselines WHERE pack_name = ?').pluck(),
       setPicks: db.prepare('UPDATE runs SET picks = ? WHERE run_id = ?'),
@@ -95,6 +98,11 @@ export class RunStore {
       task: toTask(row),
       artifact: row.artifact === null ? null : (JSON.parse(row.artifact) as Artifact),
     }));
+  }
+
+  /** The check tasks (command, judge) of one task of a run, oldest first. */
+  checkTasksOf(runId: string, taskId: number): StoredTask[] {
+    return (this.stmt.checkTasksOf.all(runId, taskId) as TaskRow[]).map(toTask);
   }
 
   setBaseline(packName: string, runId: string): void {

@@ -143,7 +143,7 @@ export class HubClient {
   enqueue(input: EnqueueInput): Promise<{ task_id: number; duplicate: boolean }> {
     return this.call('enqueue', { ...input });
   }
-  async lease(params: { worker_id: string; max_tasks?: number; lease_seconds?: number; backends?: string[]; wait_seconds?: number }): Promise<LeasedTask[]> {
+  async lease(params: { worker_id: string; max_tasks?: number; lease_seconds?: number; backends?: string[]; wait_seconds?: number; routed_only?: boolean }): Promise<LeasedTask[]> {
     return (await this.call<{ tasks: LeasedTask[] }>('lease', params)).tasks;
   }
   ack(params: { task_id: number; status: 'done' | 'failed'; result?: string | null; error?: string | null; lease_token?: string; artifact?: ArtifactInput }): Promise<{ ok: true; duplicate?: true }> {

@@ -96,6 +96,7 @@ export const paramSchemas = {
     lease_seconds: leaseSeconds.optional(),
     backends: z.array(backendName).max(100).optional(),
     wait_seconds: z.number().min(0).max(300).optional(),
+    routed_only: z.boolean().optional(),
   }),
   ack: z.object({
     task_id: taskId,
@@ -148,6 +149,7 @@ export const paramSchemas = {
   }),
   run_get: z.object({ run_id: z.string().min(1) }),
   run_summary: z.object({ run_id: z.string().min(1) }),
+  run_task_checks: z.object({ task_id: taskId }),
   run_list: z.object({ pack_name: z.string().min(1).optional(), limit: z.number().int().default(50) }),
   run_baseline: z.object({ run_id: z.string().min(1) }),
   run_baseline_of: z.object({ pack_name: z.string().min(1) }),
@@ -215,6 +217,7 @@ const handlers: { [M in MethodName]: Handler<M> } = {
     ctx.runs.create({ ...p, lock_state: (p.lock_state ?? null) as Parameters<RunService['create']>[0]['lock_state'] }),
   run_get: (ctx, p) => ctx.runs.get(p.run_id),
   run_summary: (ctx, p) => ctx.runs.summary(p.run_id),
+  run_task_checks: (ctx, p) => ({ checks: ctx.runs.taskChecks(p.task_id) }),
   run_list: (ctx, p) => ({ runs: ctx.runs.list(p) }),
   run_baseline: (ctx, p) => ctx.runs.setBaseline(p.run_id),
   run_baseline_of: (ctx, p) => ({ run_id: ctx.runs.baselineOf(p.pack_name) }),

@@ -7,7 +7,7 @@ import type { RunRollup, RunSummary } from '../../renderer/src/api/types.js';
 
 function rollup(backend: string | null, over: Partial<RunRollup> = {}): RunRollup {
   return {
-    backend, total: 2, done: 2, failed: 0, running: 0, queued: 0, cancelled: 0, passed: 2, check_failures: 0,
+    backend, total: 2, done: 2, failed: 0, running: 0, queued: 0, cancelled: 0, passed: 2, check_failures: 0, checks_pending: 0,
     latency_ms: { p50: 10, p95: 20, mean: 12 }, input_tokens: null, output_tokens: null, cost_usd: null, ...over,
   };
 }
