@@ -13,6 +13,8 @@ import { HubLink } from '../agent/hub-link.js';
 import { executeTask, type ReadyBackend } from '../agent/execute.js';
 import { shellDriver, SHELL_CMD_OPTION } from '../../drivers/shell.js';
 import type { LeasedTask } from '../queue/types.js';
+import type { ArtifactInput } from '../queue/artifact.js';
+import { tail } from '../../drivers/builtin-result.js';
 import type { PackEntry } from '../pack.js';
 import { commandLine, DEFAULT_COMMAND_TIMEOUT_SECONDS } from './expect.js';
 import { checkTaskMeta, commandRoute } from './check-tasks.js';
@@ -26,6 +28,24 @@ export function packCommands(entries: PackEntry[]): Set<string> {
   const lines = new Set<string>();
   for (const entry of entries) if (entry.expect?.command !== undefined) lines.add(commandLine(entry.expect.command));
   return lines;
+}
+
+/** Why a check command did not accept the answer, in words: its exit code and the end of its stderr. */
+export function commandFailure(artifact: ArtifactInput, timeoutSeconds: number, fallback: string | null): string {
+  const stderr = tail(artifact.stderr ?? '', 300);
+  const said = stderr ? `: ${stderr}` : '';
+  switch (artifact.failure_class) {
+    case 'timeout':
+      return `it did not finish within ${timeoutSeconds} s and was stopped`;
+    case 'not_installed':
+      return `it could not start (${artifact.failure_message ?? 'not found'})`;
+    case 'cancelled':
+      return 'it was cancelled';
+    default:
+      if (typeof artifact.exit_code === 'number' && artifact.exit_code !== 0) return `it exited with code ${artifact.exit_code}${said}`;
+      if (artifact.signal) return `it was killed by ${artifact.signal}${said}`;
+      return fallback ?? 'it failed';
+  }
 }
 
 export interface CheckCommandRunnerOptions {
@@ -102,7 +122,8 @@ export class CheckCommandRunner {
         await Promise.race([this.link.call((client) => client.release(task.task_id, task.lease_token)).catch(() => undefined), gaveUp]);
         return;
       }
-      await this.link.call((client) => client.ack({ task_id: task.task_id, status: ack.status, result: ack.result, error: ack.error, lease_token: task.lease_token, artifact: ack.artifact }));
+      const error = ack.status === 'failed' ? commandFailure(ack.artifact, timeoutSeconds, ack.error) : null;
+      await this.link.call((client) => client.ack({ task_id: task.task_id, status: ack.status, result: ack.result, error, lease_token: task.lease_token, artifact: ack.artifact }));
     } finally {
       clearInterval(heartbeat);
     }

@@ -105,7 +105,7 @@ export function checkTaskResult(kind: CheckTaskKind, expect: Expect, checkTask: 
   if (kind === 'command') {
     const line = expect.command === undefined ? '' : commandLine(expect.command);
     if (checkTask.status === 'done') return { ...base, task_id, pass: true, detail: 'exit 0', reason: `the command ${JSON.stringify(line)} accepted the answer (exit 0)` };
-    return { ...base, task_id, pass: false, detail: checkTask.error ?? 'failed', reason: `expected the command ${JSON.stringify(line)} to accept the answer: ${checkTask.error ?? 'it failed'}` };
+    return { ...base, task_id, pass: false, detail: checkTask.error ?? 'failed', reason: `expected the command ${JSON.stringify(line)} to accept the answer; ${checkTask.error ?? 'it failed'}` };
   }
   const backend = expect.judge?.backend ?? '?';
   if (checkTask.status === 'failed') return { ...base, task_id, pass: false, detail: checkTask.error ?? 'the judge failed', reason: `the judge (${backend}) could not grade the answer: ${checkTask.error ?? 'its task failed'}` };

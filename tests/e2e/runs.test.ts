@@ -56,7 +56,7 @@ describe('the Runs page', () => {
     await expect.poll(() => progress.textContent(), { timeout: 15_000 }).toMatch(/running|queued/);
     await screenshot(page, 'runs-in-progress');
     // ...then finished, from events alone.
-    await expect.poll(() => progress.getByTestId('progress-text').first().textContent(), { timeout: 30_000 }).toBe('4 of 4 finished: 4 done');
+    await expect.poll(() => progress.getByTestId('progress-text').first().textContent(), { timeout: 30_000 }).toBe('4 of 4 finished: 4 passed');
     await expect.poll(() => progress.textContent()).toContain('4 passed · 0 failed');
   });
 

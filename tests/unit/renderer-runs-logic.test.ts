@@ -51,13 +51,26 @@ describe('progress and history', () => {
     const [first, second] = backends.map(progressOf);
     const echo = first;
     expect(echo?.segments).toEqual([
-      { kind: 'done', count: 1, pct: 50 },
+      { kind: 'passed', count: 1, pct: 50 },
       { kind: 'failed', count: 1, pct: 50 },
     ]);
-    expect(echo?.text).toBe('2 of 2 finished: 1 done, 1 failed');
+    expect(echo?.text).toBe('2 of 2 finished: 1 passed, 1 failed');
     expect(second?.segments.map((s) => s.kind)).toEqual(['running', 'queued']);
     expect(isActive(whole)).toBe(true);
     expect(passFail(whole)).toEqual({ passed: 1, failed: 1, pending: 2 });
+  });
+
+  it('shows a done task that failed its checks as a failed check, not as done, and a check still running as pending', () => {
+    const failedCheck = { check: 'contains "391"', pass: false, detail: 'not found in the answer', kind: 'contains' as const, reason: 'expected the answer to contain "391"' };
+    const judging = { check: 'judge', pass: false, detail: 'not checked yet', kind: 'judge' as const, pending: true };
+    const checked = [task({ backend: 'echo' }), task({ backend: 'echo', checks: [failedCheck], pass: false }), task({ backend: 'echo', checks: [judging], pass: false })];
+    const { total: whole, backends } = splitRollups(rollups(checked, ['echo']));
+    const echo = backends.map(progressOf)[0];
+    expect(echo?.segments.map((s) => [s.kind, s.count])).toEqual([['passed', 1], ['checks_failed', 1], ['checking', 1]]);
+    expect(echo?.text).toBe('3 of 3 finished: 1 passed, 1 failed checks, 1 checking');
+    // A check still deciding keeps the run active and is not counted as a failure yet.
+    expect(isActive(whole)).toBe(true);
+    expect(passFail(whole)).toEqual({ passed: 1, failed: 1, pending: 1 });
   });
 
   it('plots p50 latency per backend oldest run first, with gaps where a run lacks the backend', () => {

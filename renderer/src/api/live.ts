@@ -119,6 +119,9 @@ export class LiveUpdates {
     for (const event of events) {
       if (isTaskEvent(event)) {
         touched.add(event.task.task_id);
+        // A check task (command, judge) decides a check of the task it checks: that detail changes too.
+        const checkOf = event.task.metadata?.check_of;
+        if (typeof checkOf === 'number') touched.add(checkOf);
         if (event.task.run_id) runs = true;
       } else if (event.type === 'retried') event.task_ids.forEach((id) => touched.add(id));
     }

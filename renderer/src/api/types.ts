@@ -17,6 +17,9 @@ export type RunSummary = ApiResult<'runs.list'>['runs'][number];
 export type RunInfo = RunSummary['run'];
 export type RunRollup = RunSummary['rollups'][number];
 export type RunRecord = ApiResult<'runs.get'>;
+/** Why a task of a run did not pass, in words (absent from hubs that predate it). */
+export type RunFailure = NonNullable<RunSummary['failures']>[number];
+export type CheckResult = NonNullable<ApiResult<'tasks.get'>['checks']>[number];
 
 /** The statuses in the order the UI lists them; the check below fails to compile if core adds one. */
 export const TASK_STATUS_ORDER = ['queued', 'leased', 'done', 'failed', 'cancelled'] as const satisfies readonly TaskStatus[];

@@ -9,6 +9,7 @@ import { hrefFor } from '../../lib/router.js';
 import { Badge } from '../common/bits.js';
 import { formatCost, formatMs, formatTokens, formatWhen, runName } from '../common/format.js';
 import { useMarkBaseline } from '../common/queries.js';
+import { FailureList } from '../common/Checks.js';
 import { isActive, passFail, splitRollups } from './runs-logic.js';
 
 function BackendRows({ summary }: { summary: RunSummary }) {
@@ -108,6 +109,13 @@ export function RunHistory({ runs }: { runs: RunSummary[] }) {
                   </td>
                 </tr>
                 {expanded && <BackendRows summary={summary} />}
+                {counts.failed > 0 && (summary.failures?.length ?? 0) > 0 && (
+                  <tr className="failure-row" data-testid="run-failures" data-run-id={run.run_id}>
+                    <td colSpan={8}>
+                      <FailureList failures={(summary.failures ?? []).slice(0, expanded ? undefined : 3)} total={counts.failed} label={`Why tasks failed: ${runName(run)}`} />
+                    </td>
+                  </tr>
+                )}
               </Fragment>
             );
           })}

@@ -1,5 +1,6 @@
 /** A run's progress per backend: a bar of done/failed/running/queued and the same in words. */
-import type { RunInfo, RunRollup } from '../../api/types.js';
+import type { RunFailure, RunInfo, RunRollup } from '../../api/types.js';
+import { FailureList } from '../common/Checks.js';
 import { formatWhen, runName } from '../common/format.js';
 import { Badge } from '../common/bits.js';
 import { isActive, passFail, progressOf, splitRollups } from './runs-logic.js';
@@ -21,7 +22,7 @@ function Bar({ rollup }: { rollup: RunRollup }) {
   );
 }
 
-export function RunProgress({ run, rollups, heading }: { run: RunInfo; rollups: RunRollup[]; heading: string }) {
+export function RunProgress({ run, rollups, failures = [], heading }: { run: RunInfo; rollups: RunRollup[]; failures?: RunFailure[] | undefined; heading: string }) {
   const { total, backends } = splitRollups(rollups);
   const active = isActive(total);
   const counts = passFail(total);
@@ -32,7 +33,7 @@ export function RunProgress({ run, rollups, heading }: { run: RunInfo; rollups: 
         <span>
           {runName(run)} · pack {run.pack_name} · {formatWhen(run.created_at)}
         </span>
-        {active ? <Badge tone="warn">Running</Badge> : <Badge tone={counts.failed > 0 ? 'bad' : 'good'}>Finished</Badge>}
+        {active ? <Badge tone="warn">Running</Badge> : counts.failed > 0 ? <Badge tone="bad">Finished with failures</Badge> : <Badge tone="good">Finished</Badge>}
       </div>
       <p className="muted" aria-live="polite">
         {counts.passed} passed · {counts.failed} failed{counts.pending > 0 ? ` · ${counts.pending} still to go` : ''}
@@ -40,6 +41,7 @@ export function RunProgress({ run, rollups, heading }: { run: RunInfo; rollups: 
       {backends.map((r) => (
         <Bar key={r.backend} rollup={r} />
       ))}
+      <FailureList failures={failures} total={counts.failed} label={`Why tasks failed: ${runName(run)}`} />
     </section>
   );
 }

@@ -39,7 +39,7 @@ export default function RunsPage() {
       {runs.error && <ErrorNotice title="Could not load the runs" error={runs.error} onRetry={() => void runs.refetch()} />}
       {runs.isPending && <p className="muted">Loading runs…</p>}
       {progress.map((r) => (
-        <RunProgress key={r.run.run_id} run={r.run} rollups={r.rollups} heading={shown.includes(r) ? (isActive(splitRollups(r.rollups).total) ? 'Running now' : 'Just finished') : 'Latest run'} />
+        <RunProgress key={r.run.run_id} run={r.run} rollups={r.rollups} failures={r.failures} heading={shown.includes(r) ? (isActive(splitRollups(r.rollups).total) ? 'Running now' : 'Just finished') : 'Latest run'} />
       ))}
       {runs.data && (
         <>

@@ -36,8 +36,10 @@ export function checkStart(form: StartForm): StartCheck {
   return { ok: true, input: { pack: form.pack, backends: form.backends, preset: 'smoke', repeat, ...(label ? { label } : {}) } };
 }
 
-export type BarKind = 'done' | 'failed' | 'running' | 'queued' | 'cancelled';
-export const BAR_KINDS: readonly BarKind[] = ['done', 'failed', 'running', 'queued', 'cancelled'];
+/** A done task is `passed`, `checks_failed` or (a command / judge still deciding) `checking`. */
+export type BarKind = 'passed' | 'checks_failed' | 'checking' | 'failed' | 'running' | 'queued' | 'cancelled';
+export const BAR_KINDS: readonly BarKind[] = ['passed', 'checks_failed', 'checking', 'failed', 'running', 'queued', 'cancelled'];
+const BAR_WORDS: Record<BarKind, string> = { passed: 'passed', checks_failed: 'failed checks', checking: 'checking', failed: 'failed', running: 'running', queued: 'queued', cancelled: 'cancelled' };
 
 export interface BarSegment {
   kind: BarKind;
@@ -51,15 +53,24 @@ export interface Progress {
   total: number;
   finished: number;
   segments: BarSegment[];
-  /** "3 of 4 finished: 2 done, 1 failed, 1 running". */
+  /** "4 of 4 finished: 1 passed, 3 failed checks". */
   text: string;
 }
 
 export function progressOf(r: RunRollup): Progress {
-  const counts: Record<BarKind, number> = { done: r.done, failed: r.failed, running: r.running, queued: r.queued, cancelled: r.cancelled };
+  const checking = r.checks_pending ?? 0;
+  const counts: Record<BarKind, number> = {
+    passed: r.passed,
+    checks_failed: r.check_failures,
+    checking,
+    failed: r.failed,
+    running: r.running,
+    queued: r.queued,
+    cancelled: r.cancelled,
+  };
   const segments = BAR_KINDS.filter((k) => counts[k] > 0).map((kind) => ({ kind, count: counts[kind], pct: r.total > 0 ? (counts[kind] / r.total) * 100 : 0 }));
   const finished = r.done + r.failed + r.cancelled;
-  const parts = segments.map((s) => `${s.count} ${s.kind}`).join(', ');
+  const parts = segments.map((s) => `${s.count} ${BAR_WORDS[s.kind]}`).join(', ');
   return { backend: r.backend, total: r.total, finished, segments, text: `${finished} of ${r.total} finished${parts ? `: ${parts}` : ''}` };
 }
 
@@ -68,9 +79,9 @@ export function splitRollups(rollups: RunRollup[]): { total: RunRollup | null; b
   return { total: rollups.find((r) => r.backend === null) ?? null, backends: rollups.filter((r) => r.backend !== null) };
 }
 
-/** Still has queued or running tasks. */
+/** Still has queued or running tasks, or checks (command, judge) still deciding. */
 export function isActive(total: RunRollup | null): boolean {
-  return total !== null && total.queued + total.running > 0;
+  return total !== null && total.queued + total.running + (total.checks_pending ?? 0) > 0;
 }
 
 export interface PassFail {
@@ -82,7 +93,7 @@ export interface PassFail {
 
 export function passFail(total: RunRollup | null): PassFail {
   if (!total) return { passed: 0, failed: 0, pending: 0 };
-  return { passed: total.passed, failed: total.failed + total.check_failures, pending: total.queued + total.running };
+  return { passed: total.passed, failed: total.failed + total.check_failures, pending: total.queued + total.running + (total.checks_pending ?? 0) };
 }
 
 /** The newest run of a pack. */

@@ -10,6 +10,7 @@ import { formatTime } from '../../lib/format.js';
 import { ArtifactView } from './ArtifactView.js';
 import { LiveOutput } from './LiveOutput.js';
 import { canCancel, canRetry, type TaskActions } from './useTaskActions.js';
+import { CheckList, checksVerdict } from '../common/Checks.js';
 
 export interface TaskDetailProps {
   taskId: number;
@@ -47,7 +48,7 @@ export const TaskDetail = forwardRef<HTMLElement, TaskDetailProps>(function Task
         <>
           <dl className="kv">
             <dt>Status</dt>
-            <dd><StatusBadge status={data.task.status} /> {data.task.attempts > 0 && <span className="muted">attempt {data.task.attempts}{data.task.max_attempts ? ` of ${data.task.max_attempts}` : ''}</span>}</dd>
+            <dd><StatusBadge status={data.task.status} /> {data.checks && checksVerdict(data.checks) && <span className={`status ${data.checks.some((c) => !c.pass && !c.pending) ? 'status--failed' : 'status--leased'}`} data-testid="checks-verdict">{checksVerdict(data.checks)}</span>} {data.task.attempts > 0 && <span className="muted">attempt {data.task.attempts}{data.task.max_attempts ? ` of ${data.task.max_attempts}` : ''}</span>}</dd>
             <dt>Backend</dt>
             <dd>{data.task.backend ?? 'any agent'}</dd>
             {data.task.run_id && (<><dt>Run</dt><dd><code>{data.task.run_id}</code></dd></>)}
@@ -76,6 +77,12 @@ export const TaskDetail = forwardRef<HTMLElement, TaskDetailProps>(function Task
             <section aria-labelledby="result-title">
               <h3 id="result-title">Result</h3>
               <pre className="pre-block" data-testid="task-result">{data.task.result}</pre>
+            </section>
+          )}
+          {data.checks && data.checks.length > 0 && (
+            <section aria-labelledby="checks-title">
+              <h3 id="checks-title">Checks</h3>
+              <CheckList checks={data.checks} />
             </section>
           )}
           {data.task.error !== null && (
