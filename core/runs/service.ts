@@ -55,6 +55,8 @@ interface TaskMetadata {
   prompt_id?: string;
   repeat_index?: number;
   expect?: Expect;
+  /** An imported run's `command` / `judge` results as they were decided where it ran (no check task here). */
+  imported_checks?: CheckResult[];
 }
 
 /**
@@ -74,8 +76,23 @@ function checksOf(task: Task, artifact: Artifact | null, checkTask: (kind: Check
   if (!expect) return [];
   const answer = task.status === 'done' ? task.result : null;
   const checks = runChecks(expect, answer, artifact?.latency_ms ?? null, { inputTokens: artifact?.input_tokens ?? null, outputTokens: artifact?.output_tokens ?? null, costUsd: artifact?.cost_usd ?? null });
-  for (const kind of checkTaskKinds(expect)) checks.push(checkTaskResult(kind, expect, checkTask(kind), answer === null));
+  const imported = (task.metadata as TaskMetadata).imported_checks ?? [];
+  for (const kind of checkTaskKinds(expect)) {
+    const own = checkTask(kind);
+    const before = imported.find((c) => c.kind === kind);
+    checks.push(!own && before ? before : checkTaskResult(kind, expect, own, answer === null));
+  }
   return checks;
+}
+
+/** The `command` / `judge` results an exported task carried (they cannot be run again here). */
+function importedCheckResults(task: RunTask): CheckResult[] {
+  const given: unknown = (task as { checks?: unknown }).checks;
+  if (!Array.isArray(given)) return [];
+  return given.filter((c): c is CheckResult => {
+    const r = c as Partial<CheckResult> | null;
+    return r !== null && typeof r === 'object' && (r.kind === 'command' || r.kind === 'judge') && typeof r.pass === 'boolean' && typeof r.check === 'string' && typeof r.detail === 'string' && !r.pending;
+  }).map(({ task_id: _where, ...rest }) => ({ ...rest, reason: typeof rest.reason === 'string' ? `${rest.reason} (decided where the run was recorded)` : 'decided where the run was recorded' }));
 }
 
 function runTask(task: StoredTask, artifact: Artifact | null, checks: CheckResult[]): RunTask {
@@ -247,6 +264,8 @@ export class RunService {
         const end = ends[index] ?? now;
         const metadata: TaskMetadata = { prompt_id: task.prompt_id, repeat_index: task.repeat_index };
         if (task.expect) metadata.expect = task.expect;
+        const decided = importedCheckResults(task);
+        if (decided.length > 0) metadata.imported_checks = decided;
         const newId = this.queue.importFinished(
           {
             prompt: task.prompt,

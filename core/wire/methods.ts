@@ -55,6 +55,8 @@ const runRecordSchema = z.object({
         error: z.string().nullable(),
         artifact: artifactSchema.nullable(),
         expect: expectSchema.nullable(),
+        /** Kept only for `command` / `judge` results, which cannot be decided again here. */
+        checks: z.array(z.object({ check: z.string().max(1000), pass: z.boolean(), detail: z.string().max(10_000), kind: z.string().max(40).optional(), reason: z.string().max(10_000).optional(), pending: z.boolean().optional() })).max(100).optional(),
       }),
     )
     .max(100_000),

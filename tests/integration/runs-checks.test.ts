@@ -14,6 +14,8 @@ import { rollupOf, stopTestHub, Workspace } from '../runs-helpers.js';
 
 let hub: RunningHub & { dbPath: string };
 let ws: Workspace;
+/** The run of the first test, exported and imported by a later one. */
+let checkedRunId = '';
 
 const JUDGE = [
   // The fake judge: grades the part after "## The answer to grade" by a keyword, as a JSON verdict.
@@ -53,6 +55,7 @@ describe('command and judge checks', () => {
     expect(result.code, result.stderr).toBe(1);
     const runId = /^mittelo run: run (\S+): 4 task\(s\) on answerer$/m.exec(result.stderr)?.[1] ?? '';
 
+    checkedRunId = runId;
     const record = await ws.show(runId);
     expect(record.run.finished_at).not.toBeNull();
     expect(record.tasks).toHaveLength(4);
@@ -104,6 +107,23 @@ describe('command and judge checks', () => {
 
     // Task detail's source (wire run_task_checks): the checks of one task, as the record has them.
     expect(hub.runs.taskChecks(short.task_id)).toEqual(short.checks);
+  });
+
+  it('an exported run keeps its command and judge verdicts when imported elsewhere (they cannot run again there)', async () => {
+    const folder = path.join(ws.dir, 'export-checked');
+    const exported = await ws.cli(['runs', 'export', checkedRunId, folder]);
+    expect(exported.code, exported.stderr).toBe(0);
+    const imported = await ws.json<{ run_id: string }>(['runs', 'import', folder]);
+    const record = await ws.show(imported.run_id);
+    expect(record.check_tasks).toBeUndefined();
+    const short = record.tasks.find((t) => t.prompt_id === 'short');
+    expect(short?.pass).toBe(false);
+    expect(short?.checks.map((c) => [c.kind, c.pass, c.reason])).toEqual([
+      ['command', false, 'expected the command "./min-words.sh 5" to accept the answer; it exited with code 1: only 2 words, need 5 (decided where the run was recorded)'],
+      ['judge', false, 'the judge (judge) failed the answer: the answer is not polite (decided where the run was recorded)'],
+    ]);
+    expect(record.tasks.find((t) => t.prompt_id === 'long')?.pass).toBe(true);
+    expect(rollupOf(record.rollups, null)).toMatchObject({ passed: 1, check_failures: 3, checks_pending: 0 });
   });
 
   it('a judge backend that does not exist stops the run before anything is queued, saying it is the judge', async () => {

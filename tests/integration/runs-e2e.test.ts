@@ -76,7 +76,7 @@ it('a pack of 3 prompts on 4 backends records per-backend outcomes, failure clas
   for (const t of shown.tasks.filter((t) => t.backend === 'sleepy')) expect(t.artifact?.latency_ms).toBeLessThan(30_000);
   const answered = shown.tasks.find((t) => t.backend === 'claude_code' && t.prompt_id === 'two');
   expect(answered).toMatchObject({ status: 'done', result: 'claude fake answer to: second prompt', pass: true });
-  expect(answered?.checks).toEqual([{ check: 'contains "fake answer"', pass: true, detail: 'found' }]);
+  expect(answered?.checks).toEqual([{ check: 'contains "fake answer"', pass: true, detail: 'found', kind: 'contains', reason: 'the answer contains "fake answer"' }]);
 
   // The claude fake reports usage and cost; the others report nothing, which is null, not 0.
   const claude = rollupOf(shown.rollups, 'claude_code');
