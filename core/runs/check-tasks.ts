@@ -77,7 +77,7 @@ export function parseVerdict(reply: string): JudgeVerdict {
       // not this one
     }
   }
-  const word = /^\s*(?:\*\*)?(PASS|FAIL)(?:\*\*)?\b[\s:.,-]*([\s\S]*)$/i.exec(reply);
+  const word = /^\s*(?:\*\*)?(PASS|FAIL)\b(?:\*\*)?[\s:.,-]*([\s\S]*)$/i.exec(reply);
   if (word?.[1]) return { pass: word[1].toUpperCase() === 'PASS', reason: word[2]?.trim() || 'no reason given' };
   const shown = reply.trim().slice(0, 120);
   return { pass: null, reason: `the judge's reply has no verdict (expected {"pass": ..., "reason": ...}): ${JSON.stringify(shown)}` };
