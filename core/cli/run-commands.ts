@@ -12,6 +12,7 @@ import { exportRun, readExport } from '../runs/export.js';
 import { sendRun } from '../runs/import-client.js';
 import { executeRun } from '../runs/orchestrate.js';
 import { formatSeconds, ProgressPrinter, RunProgress } from '../runs/progress.js';
+import { checkInWords } from '../runs/expect.js';
 import { rollups } from '../runs/rollup.js';
 import { RUN_PRESETS, type RunInfo, type RunPreset, type RunRecord, type RunRollup } from '../runs/types.js';
 import { lockState } from '../lock/check.js';
@@ -203,7 +204,7 @@ export function registerRunCommands(program: Command): void {
       const summary = rollups(record.tasks, record.run.backends);
       const failures = record.tasks
         .filter((t) => !t.pass)
-        .map((t) => `  task ${t.task_id} ${t.backend} ${t.prompt_id}: ${t.status !== 'done' ? (t.error ?? t.status).split('\n')[0] : t.checks.filter((c) => !c.pass).map((c) => `${c.check} (${c.detail})`).join('; ')}`);
+        .map((t) => `  task ${t.task_id} ${t.backend} ${t.prompt_id}: ${t.status !== 'done' ? (t.error ?? t.status).split('\n')[0] : t.checks.filter((c) => !c.pass).map(checkInWords).join('; ')}`);
       print(flags, { ...record, rollups: summary }, [describeRun(record.run), formatRollups(summary), failures.length ? `failures:\n${failures.join('\n')}` : 'no failures'].join('\n\n'));
     });
 

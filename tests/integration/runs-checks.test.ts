@@ -105,6 +105,10 @@ describe('command and judge checks', () => {
     expect(result.stderr).toContain('✗ short on answerer: expected the command "./min-words.sh 5" to accept the answer; it exited with code 1: only 2 words, need 5; the judge (judge) failed the answer: the answer is not polite');
     expect(result.stderr).toMatch(/^checks +6\/6 command\/judge checks ended$/m);
 
+    // `mittelo runs show` lists the failures in the same words.
+    const shown = await ws.cli(['runs', 'show', runId]);
+    expect(shown.stdout).toContain(`task ${short.task_id} answerer short: expected the command "./min-words.sh 5" to accept the answer; it exited with code 1: only 2 words, need 5; the judge (judge) failed the answer: the answer is not polite`);
+
     // Task detail's source (wire run_task_checks): the checks of one task, as the record has them.
     expect(hub.runs.taskChecks(short.task_id)).toEqual(short.checks);
   });
