@@ -76,6 +76,7 @@ export class TaskQueue {
   /** Made once: better-sqlite3 builds a wrapper per `db.transaction()` call, which is not free. */
   private readonly runInTransaction: (fn: () => unknown) => unknown;
   private inBatch = false;
+  private afterAck: ((task: Task) => void) | null = null;
   private batchWrote = false;
   private batchError: unknown;
 
@@ -284,8 +285,15 @@ export class TaskQueue {
       return this.store.finish(task, request.status, request.result, request.error, this.now());
     });
     if (outcome === null) return { ok: true, duplicate: true };
+    // Before the event: what the hook queues (a run's check tasks) is seen before the answer ends.
+    this.afterAck?.(publicTask(outcome));
     if (this.events.hasListeners) this.events.task('acked', publicTask(outcome));
     return { ok: true };
+  }
+
+  /** Called after every accepted ack, before its event (inside the batch when there is one). */
+  onAck(hook: ((task: Task) => void) | null): void {
+    this.afterAck = hook;
   }
 
   /** Heartbeat: push the lease end forward. Fails (with the reason) once the lease is no longer ours. */

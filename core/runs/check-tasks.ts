@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { TaskQueue } from '../queue/queue.js';
-import type { HubEvent, Task } from '../queue/types.js';
+import type { Task } from '../queue/types.js';
 import {
   checkTaskKinds,
   commandLine,
@@ -118,28 +118,24 @@ export function checkTaskResult(kind: CheckTaskKind, expect: Expect, checkTask: 
 
 /** Enqueues the check tasks of every run task that ends `done` with `command` / `judge` checks. */
 export class CheckTaskScheduler {
-  private readonly unsubscribe: () => void;
-
   constructor(
     private readonly queue: TaskQueue,
     private readonly log: (line: string) => void = () => undefined,
   ) {
-    // Subscribed before any client: the check task's `enqueued` event then reaches followers
-    // before the answer's `acked`, so nobody sees the run end while a check is still to come.
-    this.unsubscribe = queue.events.subscribe((event) => this.onEvent(event));
+    // The ack hook runs before the ack's event: the check task's `enqueued` event then reaches
+    // followers before the answer's `acked`, so nobody sees the run end while a check is to come.
+    queue.onAck((task) => this.onAck(task));
   }
 
-  private onEvent(event: HubEvent): void {
-    if (event.type !== 'acked' || event.task.status !== 'done' || event.task.run_id === null) return;
-    const task = event.task;
-    if (checkTaskMeta(task)) return;
+  private onAck(task: Task): void {
+    if (task.status !== 'done' || task.run_id === null || checkTaskMeta(task)) return;
     const expect = task.metadata.expect as Expect | undefined;
     const kinds = checkTaskKinds(expect);
     if (!expect || kinds.length === 0) return;
     try {
       this.enqueueChecks(task, expect, kinds);
     } catch (err) {
-      // A failing listener would be dropped by the event bus: say why and keep scheduling.
+      // The answer is kept whatever happens here: say why its checks were not queued.
       this.log(`could not queue the checks of task ${task.task_id}: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
@@ -171,6 +167,6 @@ export class CheckTaskScheduler {
   }
 
   close(): void {
-    this.unsubscribe();
+    this.queue.onAck(null);
   }
 }

@@ -130,6 +130,28 @@ describe('command and judge checks', () => {
     expect(rollupOf(record.rollups, null)).toMatchObject({ passed: 1, check_failures: 3, checks_pending: 0 });
   });
 
+  it('queues the check task before anyone hears the answer ended, so the run never looks finished too early', () => {
+    const { run_id: runId, task_ids } = hub.runs.create({ pack_name: 'order', preset: 'custom', backends: ['answerer'], repeat: 1, entries: [{ prompt: 'p', expect: { judge: { backend: 'judge', rubric: 'r' } } }], lock_state: null });
+    const seen: string[] = [];
+    const unsubscribe = hub.queue.events.subscribe((event) => {
+      if ('task' in event && event.task.run_id === runId) seen.push(`${event.type} ${event.task.backend ?? ''}`);
+    });
+    try {
+      const [answer] = hub.queue.lease({ worker_id: 'w', max_tasks: 1, backends: ['answerer'] });
+      expect(answer?.task_id).toBe(task_ids[0]);
+      hub.queue.ack({ task_id: task_ids[0] ?? 0, status: 'done', result: 'an answer', error: null, lease_token: answer?.lease_token ?? '' });
+    } finally {
+      unsubscribe();
+    }
+    expect(seen).toEqual(['leased answerer', 'enqueued judge', 'acked answerer']);
+    const record = hub.runs.get(runId);
+    expect(record.run.finished_at).toBeNull();
+    expect(record.tasks[0]?.checks[0]).toMatchObject({ kind: 'judge', pending: true, reason: 'waiting for the judge (judge) to check the answer' });
+    expect(hub.runs.summary(runId).rollups[0]).toMatchObject({ checks_pending: 1, check_failures: 0, passed: 0 });
+    hub.runs.cancel(runId);
+    expect(hub.runs.get(runId).tasks[0]?.checks[0]).toMatchObject({ pass: false, reason: 'the judge check was cancelled before it decided' });
+  });
+
   it('a judge backend that does not exist stops the run before anything is queued, saying it is the judge', async () => {
     const pack = ws.pack('nojudge', [{ id: 'a', prompt: 'long', expect: { judge: { backend: 'nosuchjudge', rubric: 'x' } } }]);
     const before = hub.queue.stats();
