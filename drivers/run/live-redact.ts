@@ -1,13 +1,15 @@
 /**
- * Redaction of live output, where a secret may arrive split across two chunks.
+ * Redaction of live output, where a secret may arrive split across chunks written any time apart.
  *
  * Approach: each chunk is appended to a small held-back tail and only the part up to
- * `Redactor.safeCut` is released: the release never ends inside a match, a trailing token-like
- * run (a key being written), a trailing `Bearer`, or the beginning of a known secret value. Lines
- * ending in a newline therefore go out at once; a partial last word waits for the next chunk, or
- * for `quietMs` of silence (then it is released as is, so a prompt without a newline still shows).
- * The one case not covered is a secret whose two halves are written more than `quietMs` apart;
- * the captured output (redacted whole at the end) is never affected by chunking.
+ * `Redactor.safeCut` is released: the release never ends inside a match, before what may be the
+ * first part of one (`sk-ant-a`, `Bearer `, `://user:pa`, the start of a known secret value), or
+ * inside a trailing token-like run (a word being written). Lines ending in a newline therefore go
+ * out at once; a partial last word waits for the next chunk or for `quietMs` of silence. After the
+ * quiet period only what cannot begin a secret is released (so a prompt without a newline still
+ * shows); a possible secret start stays held until the text that decides it arrives or the stream
+ * ends, so a secret is never emitted in pieces however slowly it is written. The captured output
+ * is redacted whole at the end and is never affected by chunking.
  */
 import type { Redactor } from './redact.js';
 
@@ -30,12 +32,12 @@ export class LiveRedactor {
     this.held = buffer.slice(cut);
     this.send(buffer.slice(0, cut));
     if (this.held.length > 0) {
-      this.timer = setTimeout(() => this.flush(), this.quietMs);
+      this.timer = setTimeout(() => this.releaseQuiet(), this.quietMs);
       this.timer.unref();
     }
   }
 
-  /** Release everything held (end of stream or a quiet period). */
+  /** Release everything held (end of stream). */
   flush(): void {
     this.clearTimer();
     const rest = this.held;
@@ -49,6 +51,14 @@ export class LiveRedactor {
     const rest = this.held;
     this.held = '';
     this.send(rest.slice(0, this.redactor.safeCut(rest, false)));
+  }
+
+  /** Nothing came for a while: show the held word, unless it may be the first part of a secret. */
+  private releaseQuiet(): void {
+    this.timer = null;
+    const cut = this.redactor.safeCut(this.held, false);
+    this.send(this.held.slice(0, cut));
+    this.held = this.held.slice(cut);
   }
 
   private send(text: string): void {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { completeUtf8Length, OutputCapture } from '../../drivers/run/capture.js';
 import { LiveRedactor } from '../../drivers/run/live-redact.js';
 import { collectSecrets, createRedactor, REDACTED, redactEnv } from '../../drivers/run/redact.js';
@@ -38,6 +38,31 @@ describe('redaction', () => {
     expect(redactor.redact(text)).toBe(text);
   });
 
+  it('hides the password of a URL (a proxy, a database) and a token used as its user, keeping the rest', () => {
+    const redactor = createRedactor([]);
+    expect(redactor.redact('HTTPS_PROXY=http://user:s3cret-pass@proxy.local:3128')).toBe(`HTTPS_PROXY=http://user:${REDACTED}@proxy.local:3128`);
+    expect(redactor.redact('postgres://app:pw@db/prod and socks5h://me:p@ss:w0rd@10.0.0.1:1080/')).toBe(
+      `postgres://app:${REDACTED}@db/prod and socks5h://me:${REDACTED}@10.0.0.1:1080/`,
+    );
+    expect(redactor.redact(`git clone https://${GITHUB}@github.com/o/r`)).toBe(`git clone https://${REDACTED}@github.com/o/r`);
+    const plain = 'ssh://git@github.com/o/r git@github.com:o/r https://example.com/a:b@c http://localhost:8080/x';
+    expect(redactor.redact(plain)).toBe(plain);
+    expect(redactEnv({ HTTPS_PROXY: 'http://user:pw@proxy:3128', NO_PROXY: 'localhost' }, redactor)).toEqual({
+      HTTPS_PROXY: `http://user:${REDACTED}@proxy:3128`,
+      NO_PROXY: 'localhost',
+    });
+  });
+
+  it('treats a URL password in any env value as a secret, as written, decoded and as a Basic auth value', () => {
+    const secrets = collectSecrets({ HTTPS_PROXY: 'http://alice:open%40sesame-42@proxy:3128', PLAIN: 'http://x.org' });
+    const basic = Buffer.from('alice:open@sesame-42').toString('base64');
+    expect(new Set(secrets)).toEqual(new Set(['open%40sesame-42', 'open@sesame-42', basic]));
+    const redactor = createRedactor(secrets);
+    expect(redactor.redact(`Proxy-Authorization: Basic ${basic}\npassword open@sesame-42 rejected`)).toBe(
+      `Proxy-Authorization: Basic ${REDACTED}\npassword ${REDACTED} rejected`,
+    );
+  });
+
   it('hides secret-named values in the recorded env even when no other rule would', () => {
     const redactor = createRedactor([]);
     expect(redactEnv({ SOME_TOKEN: 'long-enough-value', MAX_TOKENS: '32000', PATH: '/usr/bin' }, redactor)).toEqual({
@@ -75,6 +100,56 @@ describe('live redaction', () => {
   it('releases complete lines at once and holds only the trailing word', () => {
     const out = feed([], ['line one\nline two\npartial wo', 'rd\n']);
     expect(out).toEqual(['line one\nline two\npartial ', 'word\n']);
+  });
+
+  describe('with pauses between chunks', () => {
+    afterEach(() => vi.useRealTimers());
+
+    /** Writes `line` as two chunks, split at `at`, with a long silence between them. */
+    function slowly(secrets: string[], line: string, at: number): string[] {
+      vi.useFakeTimers();
+      const out: string[] = [];
+      const live = new LiveRedactor(createRedactor(secrets), (text) => out.push(text), 150);
+      live.push(line.slice(0, at));
+      vi.advanceTimersByTime(10_000);
+      live.push(line.slice(at));
+      vi.advanceTimersByTime(10_000);
+      live.flush();
+      return out;
+    }
+
+    // Whatever the split point and however long the pause, the live stream shows exactly what the
+    // captured output (redacted whole) shows, so no part of a secret is ever emitted on its own.
+    it('never emits a secret in pieces, at any split point', () => {
+      const envSecret = 'correct horse battery staple';
+      const lines = [
+        ...[ANTHROPIC, OPENAI, GOOGLE, GITHUB, GITHUB_PAT, SLACK, AWS, JWT].map((key) => `key: ${key} ok\n`),
+        'Authorization: Bearer abcdefgh12345678==\n',
+        'export OPENAI_API_KEY=whatever:123@45 now\n',
+        'proxy http://user:s3cret-pass@proxy.local:3128/ ok\n',
+        `clone https://${GITHUB}@github.com/o/r\n`,
+        `pw: ${envSecret}!\n`,
+      ];
+      for (const line of lines) {
+        const whole = createRedactor([envSecret]).redact(line);
+        for (let at = 1; at < line.length; at++) {
+          expect(slowly([envSecret], line, at).join(''), `${JSON.stringify(line)} split at ${at}`).toBe(whole);
+        }
+      }
+    });
+
+    it('still shows a partial word that cannot begin a secret after the quiet period', () => {
+      vi.useFakeTimers();
+      const out: string[] = [];
+      const live = new LiveRedactor(createRedactor([]), (text) => out.push(text), 150);
+      live.push('Loading model');
+      expect(out).toEqual(['Loading ']);
+      vi.advanceTimersByTime(200);
+      expect(out).toEqual(['Loading ', 'model']);
+      live.push('\nkey sk-ant-api03-AbCd');
+      vi.advanceTimersByTime(200);
+      expect(out.join('')).toBe('Loading model\nkey ');
+    });
   });
 
   it('releases a held tail after a quiet period', async () => {
