@@ -9,10 +9,12 @@ import { HubError, errorMessage } from '../errors.js';
 import type { HubEvent, LeasedTask } from '../queue/types.js';
 import type { OutputStream } from '../../drivers/run/types.js';
 import { HubClient } from '../wire/client.js';
+import { ProcessLedger } from '../../drivers/run/ledger.js';
 import { ackFitting } from './ack-size.js';
 import { executeTask, type ReadyBackend, type TaskAck, type TaskRunSettings } from './execute.js';
 import { HubLink, LinkClosedError } from './hub-link.js';
 import { OutputPump } from './output-pump.js';
+import { reapLeftovers } from './reap.js';
 import { StartRate, pause } from './start-rate.js';
 
 export interface ServedBackend extends ReadyBackend {
@@ -39,6 +41,11 @@ export interface AgentOptions {
   /** Called whenever the counts below change (swarm status lines, the UI). */
   onStatus?: (status: AgentStatus) => void;
   run?: TaskRunSettings['run'];
+  /**
+   * Where task processes are noted while they run, so that the next agent reaps them should this
+   * one die without ending them (default: the user's state folder, MITTELO_STATE_DIR; null: none).
+   */
+  ledger?: ProcessLedger | null;
 }
 
 export interface AgentStatus {
@@ -83,9 +90,11 @@ export class Agent {
   /** Leases given back (tasks leased beyond a cap or after stopping), awaited before the link closes. */
   private readonly givingBack = new Set<Promise<void>>();
   private readonly totalSlots: number;
+  private readonly ledger: ProcessLedger | null;
 
   constructor(private readonly options: AgentOptions) {
     if (options.backends.length === 0) throw new HubError('bad_request', 'an agent needs at least one backend');
+    this.ledger = options.ledger === undefined ? new ProcessLedger() : options.ledger;
     this.totalSlots = options.concurrency ?? options.backends.reduce((sum, b) => sum + b.concurrency, 0);
     for (const backend of options.backends) {
       if (backend.ratePerMinute) this.rates.set(backend.name, new StartRate(backend.ratePerMinute));
@@ -120,6 +129,10 @@ export class Agent {
 
   /** Serves until stopped, `--once` is done or `--max-tasks` were run; resolves when all acks are in. */
   async run(): Promise<AgentStatus> {
+    // What a dead agent left running goes first; this agent's own work does not wait for it.
+    const reaping = this.ledger
+      ? reapLeftovers(this.ledger, (line) => this.log(line)).catch((err: unknown) => this.log(`could not reap leftover task processes: ${errorMessage(err)}`))
+      : Promise.resolve();
     try {
       // `once` is one round, now: a hub that is not there is an error rather than something to wait for.
       if (this.options.once) (await HubClient.connect(this.options.address)).close();
@@ -134,6 +147,7 @@ export class Agent {
     } finally {
       for (const link of this.leaseLinks) link.close();
       this.work.close();
+      await reaping;
     }
     return this.status();
   }
@@ -279,7 +293,11 @@ export class Agent {
       workerId: this.options.workerId,
       signal: controller.signal,
       onOutput: (stream, text) => pump.push(stream, text),
-      ...(this.options.run ? { run: this.options.run } : {}),
+      run: {
+        ...this.options.run,
+        ...(this.ledger ? { ledger: this.ledger } : {}),
+        onNotice: (message: string) => this.log(`task ${task.task_id}: ${message}`),
+      },
     };
     entry.done = executeTask(backend, task, settings)
       .then(async (ack) => {

@@ -3,10 +3,13 @@
  * every agent CLI gets the same hygiene whatever its vendor:
  * - never a shell (argv goes to the OS as is) and never a TTY: the prompt is written to stdin,
  *   which is then closed, so a CLI that would wait for input gets EOF instead of hanging;
- * - the child leads its own process group, and timeout or cancel end the whole group with a kill
- *   ladder (SIGINT first so a CLI can save its session, SIGKILL last so nothing survives). Agent
- *   CLIs spawn tools, language servers and shells; killing only the direct child would leave them
- *   running. Leftover members are also ended when the child exits on its own;
+ * - the child leads its own process group inside a containment (containment.ts: a cgroup, or an
+ *   environment tag found again in /proc) that also holds what leaves the group (setsid, daemons).
+ *   Timeout or cancel end all of it with a kill ladder (SIGINT first so a CLI can save its session,
+ *   SIGKILL last so nothing survives). Agent CLIs spawn tools, language servers and shells; killing
+ *   only the direct child would leave them running. Leftovers are also ended when the child exits
+ *   on its own. With a ledger, each run is noted on disk while it runs, so that an agent killed
+ *   with SIGKILL has its leftovers reaped by the next one (core/agent/reap.ts);
  * - output is captured up to a cap and drained beyond it, streamed live, and redacted everywhere;
  * - the environment is an allowlist, not the hub's own (see env.ts).
  * Process failures are data (exit code, signal, spawn error), never exceptions: the caller turns
@@ -16,7 +19,8 @@ import fs from 'node:fs/promises';
 import { execa } from 'execa';
 import { OutputCapture } from './capture.js';
 import { prepareChild, type ChildSetup } from './env.js';
-import { groupAlive, killProcessGroup, trackGroup, untrackGroup } from './kill.js';
+import { containmentMode, openContainment, TAG_VARIABLE, type Containment } from './containment.js';
+import { killProcessGroup, runKillLadder, track, untrack } from './kill.js';
 import { collectSecrets, createRedactor, redactEnv, type Redactor } from './redact.js';
 import type { OutputStream, RunRequest, RunResult } from './types.js';
 
@@ -91,13 +95,26 @@ export async function runProcess(req: RunRequest): Promise<RunResult> {
   const cwdError = await checkCwd(setup.cwd);
   if (cwdError) return finish(setup, { spawnError: cwdError });
 
-  return spawnAndWait(req, setup, redactor, finish);
+  let containment: Containment;
+  try {
+    containment = openContainment(req.containment ?? containmentMode());
+  } catch (error) {
+    return finish(setup, { spawnError: errorInfo(error, 'ECONFIG') });
+  }
+  try {
+    return await spawnAndWait(req, setup, redactor, containment, argv.join(' '), finish);
+  } finally {
+    // Only once nothing of the run is left: else its note stays for the next agent to reap.
+    if (containment.close()) req.ledger?.remove(containment.tag);
+  }
 }
 
 async function spawnAndWait(
   req: RunRequest,
   setup: ChildSetup,
   redactor: Redactor,
+  containment: Containment,
+  commandLine: string,
   finish: (setup: ChildSetup, fields: Partial<RunResult>) => RunResult,
 ): Promise<RunResult> {
   const maxBytes = req.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
@@ -107,8 +124,8 @@ async function spawnAndWait(
 
   let subprocess;
   try {
-    subprocess = execa(req.command, req.args, {
-      env: setup.env,
+    subprocess = containment.spawnInside(() => execa(req.command, req.args, {
+      env: { ...setup.env, [TAG_VARIABLE]: containment.tag },
       extendEnv: false,
       cwd: setup.cwd,
       // Its own process group (and session: no controlling terminal), so the ladder reaches every descendant.
@@ -123,7 +140,7 @@ async function spawnAndWait(
       buffer: false,
       reject: false,
       windowsHide: true,
-    });
+    }));
   } catch (error) {
     return finish(setup, { spawnError: errorInfo(error, 'EINVAL') });
   }
@@ -140,14 +157,23 @@ async function spawnAndWait(
     const failed = await subprocess;
     return finish(setup, { spawnError: errorInfo(failed.cause ?? failed, 'ESPAWN') });
   }
-  trackGroup(pid);
+  const target = containment.target(pid);
+  track(target);
+  const noteProblem = req.ledger?.record({
+    tag: containment.tag,
+    cgroup: containment.cgroup,
+    task: req.taskId === undefined ? null : String(req.taskId),
+    command: commandLine,
+    leaderPid: pid,
+  });
+  if (noteProblem) req.onNotice?.(noteProblem);
 
   let stopReason: 'timeout' | 'cancel' | null = null;
   let ladder: Promise<unknown> | null = null;
   const terminate = (reason: 'timeout' | 'cancel' | null): void => {
     if (ladder) return;
     stopReason = reason;
-    ladder = killProcessGroup(pid, graceMs);
+    ladder = process.platform === 'win32' ? killProcessGroup(pid, graceMs) : runKillLadder(target, graceMs);
   };
   const exited = new Promise<void>((resolve) => subprocess.once('exit', () => resolve()));
   const timer = setTimeout(() => terminate('timeout'), req.timeoutMs ?? DEFAULT_TIMEOUT_MS);
@@ -157,13 +183,14 @@ async function spawnAndWait(
   await exited;
   clearTimeout(timer);
   req.signal?.removeEventListener('abort', onAbort);
-  // The child exited on its own but left processes in its group: they are orphans-to-be, end them too.
-  if (!ladder && groupAlive(pid)) terminate(null);
+  // The child exited on its own but left processes behind: they are orphans-to-be, end them too.
+  if (!ladder && target.alive()) terminate(null);
   if (ladder) await ladder;
-  untrackGroup(pid);
+  untrack(target);
 
-  // The group is gone, so the pipes close now, unless a process that left the group (setsid) still
-  // holds them: give it one grace period, then stop reading so the run can end.
+  // Everything is gone, so the pipes close now, unless a process that escaped the containment (the
+  // `group` one misses what calls setsid) still holds them: give it one grace period, then stop
+  // reading so the run can end.
   let graceTimer: NodeJS.Timeout | undefined;
   const settled = await Promise.race([
     subprocess.then(() => true),

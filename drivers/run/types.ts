@@ -1,4 +1,6 @@
 /** The contract between drivers and the one process runner (drivers/run/runner.ts). */
+import type { ContainmentMode } from './containment.js';
+import type { ProcessLedger } from './ledger.js';
 
 export type OutputStream = 'stdout' | 'stderr';
 
@@ -25,6 +27,12 @@ export interface RunRequest {
   signal?: AbortSignal;
   /** Live output, already redacted. */
   onOutput?: (stream: OutputStream, text: string) => void;
+  /** How the run's processes are held together (default MITTELO_CONTAINMENT, else `auto`). */
+  containment?: ContainmentMode;
+  /** Where running processes are noted so that a later agent can reap them if this one dies. */
+  ledger?: ProcessLedger;
+  /** Something the caller's log should say (a note that could not be written). */
+  onNotice?: (message: string) => void;
   taskId?: number | string;
   workerId?: string;
 }

@@ -1,7 +1,9 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { probeContainment, TAG_VARIABLE } from '../../drivers/run/containment.js';
 import { runProcess } from '../../drivers/run/runner.js';
 import { REDACTED } from '../../drivers/run/redact.js';
 import type { OutputStream, RunRequest, RunResult } from '../../drivers/run/types.js';
@@ -125,7 +127,7 @@ describe('runProcess: starting and ending', () => {
   });
 
   it('still returns when a process that left the group keeps the output pipes open', async () => {
-    const result = await run('tree.mjs', ['escape'], { timeoutMs: 10_000 });
+    const result = await run('tree.mjs', ['escape'], { timeoutMs: 10_000, containment: 'group' });
     const { sleeper } = pidsFrom(result.stdout);
     try {
       expect(result).toMatchObject({ exitCode: 0, timedOut: false });
@@ -133,6 +135,67 @@ describe('runProcess: starting and ending', () => {
     } finally {
       process.kill(sleeper, 'SIGKILL');
     }
+  });
+
+  it('ends a grandchild that called setsid and holds the output pipes, once the child exits', async () => {
+    const result = await run('tree.mjs', ['escape'], { timeoutMs: 10_000 });
+    const { sleeper } = pidsFrom(result.stdout);
+    try {
+      expect(result).toMatchObject({ exitCode: 0, timedOut: false });
+      expect(alive(sleeper)).toBe(false);
+    } finally {
+      if (alive(sleeper)) process.kill(sleeper, 'SIGKILL');
+    }
+  });
+});
+
+describe.runIf(process.platform === 'linux')('runProcess: containment (Linux)', () => {
+  const cgroups = probeContainment().mechanism === 'cgroup';
+
+  /** Runs the double-forking fixture and returns the daemon's pid and whether it survived the run. */
+  async function daemonRun(options: Partial<RunRequest>, clean = false): Promise<{ result: RunResult; survived: boolean }> {
+    const result = await run('daemon.mjs', clean ? ['clean'] : [], { timeoutMs: 20_000, ...options });
+    const pid = Number(/daemon (\d+)/.exec(result.stdout)?.[1]);
+    expect(pid, result.stdout + result.stderr).toBeGreaterThan(0);
+    const survived = alive(pid);
+    if (survived) process.kill(pid, 'SIGKILL');
+    return { result, survived };
+  }
+
+  // The control: the daemon really leaves the process group, so the tests below mean something.
+  it('with the process group alone (macOS), a double-forked daemon in its own session outlives the run', async () => {
+    const { result, survived } = await daemonRun({ containment: 'group' });
+    expect(result.exitCode).toBe(0);
+    expect(survived).toBe(true);
+  });
+
+  it('environ: ends a double-forked daemon in its own session, found by the tag in its environment', async () => {
+    const { result, survived } = await daemonRun({ containment: 'environ' });
+    expect(result.exitCode).toBe(0);
+    expect(survived).toBe(false);
+  });
+
+  it.runIf(cgroups)('cgroup: ends a double-forked daemon even when it emptied its environment', async () => {
+    const { result, survived } = await daemonRun({ containment: 'cgroup' }, true);
+    expect(result.exitCode).toBe(0);
+    expect(survived).toBe(false);
+  });
+
+  it.runIf(cgroups)('cgroup: gives each run its own cgroup, removed when the run ends; the tag is not recorded', async () => {
+    const result = await run('env.mjs', [], { containment: 'cgroup' });
+    const tag = (JSON.parse(result.stdout) as { env: Record<string, string> }).env[TAG_VARIABLE] ?? '';
+    expect(tag).toMatch(/^[0-9a-f]{24}$/);
+    expect(result.env[TAG_VARIABLE]).toBeUndefined();
+    const ownCgroup = /^0::(.*)$/m.exec(fs.readFileSync('/proc/self/cgroup', 'utf8'))?.[1] ?? '';
+    expect(ownCgroup).not.toContain(tag); // this process stepped back out after the spawn
+    const mount = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((line) => line.includes(' - cgroup2 '))?.split(' ')[4] ?? '';
+    expect(fs.existsSync(path.join(mount, ownCgroup, `mittelo-${tag}`))).toBe(false);
+  });
+
+  it('refuses an unknown MITTELO_CONTAINMENT with an error naming it', async () => {
+    process.env.MITTELO_CONTAINMENT = 'jail';
+    const result = await run('argv.mjs');
+    expect(result.spawnError).toMatchObject({ code: 'ECONFIG', message: expect.stringContaining('MITTELO_CONTAINMENT must be one of auto, cgroup, environ, group; got "jail"') });
   });
 });
 
@@ -261,6 +324,34 @@ describe('runProcess: redaction', () => {
     expect(result.env.SERVICE_TOKEN).toBe(REDACTED);
     expect(live.joined('stdout')).toBe(result.stdout);
     expect(live.joined('stderr')).toBe(result.stderr);
+  });
+
+  it('hides URL credentials in the recorded env, argv and output, while the child gets them as they are', async () => {
+    const proxy = 'http://proxy-user:s3cret-pass-42@proxy.example:3128';
+    const live = liveRecorder();
+    const result = await run('env.mjs', ['HTTPS_PROXY', `--proxy=${proxy}`], { env: { HTTPS_PROXY: proxy }, onOutput: live.onOutput });
+    const printed = JSON.parse(result.stdout) as { env: Record<string, string>; digests: Record<string, string> };
+    expect(printed.digests.HTTPS_PROXY).toBe(crypto.createHash('sha256').update(proxy).digest('hex'));
+    const hidden = `http://proxy-user:${REDACTED}@proxy.example:3128`;
+    expect(result.env.HTTPS_PROXY).toBe(hidden);
+    expect(printed.env.HTTPS_PROXY).toBe(hidden);
+    expect(result.argv[3]).toBe(`--proxy=${hidden}`);
+    expect(JSON.stringify({ result, live: live.chunks })).not.toContain('s3cret-pass-42');
+  });
+
+  // A CLI streaming a model's answer may pause anywhere, a secret's middle included.
+  it('never emits a secret in pieces live, however long the pause between its parts', async () => {
+    for (const [first, second] of [
+      [`key ${SHAPED.slice(0, 20)}`, `${SHAPED.slice(20)} ok\n`],
+      ['proxy http://user:s3cre', 't-pass@proxy.example:3128/ ok\n'],
+    ] as const) {
+      const live = liveRecorder();
+      const result = await run('pause.mjs', [first, '600', second], { onOutput: live.onOutput });
+      expect(live.chunks.length).toBeGreaterThan(1);
+      expect(result.stdout).toContain(REDACTED);
+      expect(live.joined('stdout')).toBe(result.stdout);
+      for (const chunk of live.chunks) expect(chunk.text).not.toMatch(/sk-ant-api03-AbCdEfG|s3cre/);
+    }
   });
 
   it('redacts a secret written in pieces across live chunks', async () => {
