@@ -27,6 +27,7 @@ import {
 import { JsonRpcPeer, PeerClosedError, RpcError } from './acp/rpc.js';
 import { AcpTurn } from './acp/turn.js';
 import { prepareChild, type ChildSetup } from './run/env.js';
+import { containmentMode, type ContainmentMode } from './run/containment.js';
 import { collectSecrets, createRedactor, redactEnv, type Redactor } from './run/redact.js';
 import { DEFAULT_KILL_GRACE_MS, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TIMEOUT_MS } from './run/runner.js';
 import type { RunResult } from './run/types.js';
@@ -135,7 +136,9 @@ async function execute(ctx: ExecuteContext): Promise<{ outcome: DriverOutcome; r
   const graceMs = run.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
 
   let setup: ChildSetup;
+  let containment: ContainmentMode;
   try {
+    containment = run.containment ?? containmentMode();
     // Tools that may write get a fresh per-task working directory, as with every other driver.
     setup = await prepareChild(ctx.call.toolPolicy === 'workspace-write' ? { ...run, freshWorkdir: true } : run);
     if (!(await fs.stat(setup.cwd)).isDirectory()) throw new Error(`working directory is not a directory: ${setup.cwd}`);
@@ -152,6 +155,11 @@ async function execute(ctx: ExecuteContext): Promise<{ outcome: DriverOutcome; r
     maxOutputBytes: run.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
     killGraceMs: graceMs,
     redactor,
+    containment,
+    ...(run.ledger ? { ledger: run.ledger } : {}),
+    ...(run.onNotice ? { onNotice: run.onNotice } : {}),
+    commandLine: [command, ...args].map((arg) => redactor.redact(arg)).join(' '),
+    ...(run.taskId !== undefined ? { taskId: String(run.taskId) } : {}),
     ...(onOutput
       ? {
           onOutput: (stream, text) => {

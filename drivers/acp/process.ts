@@ -1,14 +1,17 @@
 /**
  * The agent process of an ACP run. The shared runner writes stdin once and closes it, but ACP needs a
  * conversation, so this spawns the agent itself while keeping the runner's rules: its own process
- * group killed as a whole with the SIGINT -> SIGTERM -> SIGKILL ladder, capped and redacted capture
+ * group in a containment (drivers/run/containment.ts), noted in the ledger while it runs, killed as
+ * a whole with the SIGINT -> SIGTERM -> SIGKILL ladder, capped and redacted capture
  * (drivers/run/capture.ts), live output already redacted.
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { LineSplitter, LineTooLongError } from '../../core/wire/line-splitter.js';
 import { OutputCapture } from '../run/capture.js';
-import { groupAlive, killProcessGroup, trackGroup, untrackGroup } from '../run/kill.js';
+import { openContainment, TAG_VARIABLE, type Containment, type ContainmentMode } from '../run/containment.js';
+import { killProcessGroup, runKillLadder, track, untrack, type KillTarget } from '../run/kill.js';
+import type { ProcessLedger } from '../run/ledger.js';
 import type { Redactor } from '../run/redact.js';
 import type { OutputStream } from '../run/types.js';
 
@@ -25,6 +28,13 @@ export interface AgentProcessOptions {
   killGraceMs: number;
   redactor: Redactor;
   onOutput?: (stream: OutputStream, text: string) => void;
+  containment: ContainmentMode;
+  ledger?: ProcessLedger;
+  /** Noted for the run's log (a ledger note that could not be written). */
+  onNotice?: (message: string) => void;
+  /** For the ledger note (redacted). */
+  commandLine: string;
+  taskId?: string;
 }
 
 /** Waits for `promise` at most `ms`; the timer does not outlive the wait. */
@@ -48,6 +58,8 @@ export class AgentProcess {
   private readonly splitter = new LineSplitter(MAX_LINE_BYTES);
   private lineHandler: (line: string) => void = () => undefined;
   private exitInfo: AgentExit | null = null;
+  private readonly containment: Containment;
+  private readonly target: KillTarget | null = null;
   spawnError: { code: string; message: string } | null = null;
   /** The ladder signals `stop` had to send (empty when the agent left on its own). */
   signalsSent: string[] = [];
@@ -65,15 +77,35 @@ export class AgentProcess {
     const live = (stream: OutputStream) => (options.onOutput ? (text: string) => options.onOutput?.(stream, text) : undefined);
     this.stdout = new OutputCapture(options.maxOutputBytes, options.redactor, live('stdout'));
     this.stderr = new OutputCapture(options.maxOutputBytes, options.redactor, live('stderr'));
-    this.child = spawn(options.command, options.args, {
-      cwd: options.cwd,
-      env: options.env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      // Its own process group (and session: no controlling terminal), like every runner child.
-      detached: process.platform !== 'win32',
-      windowsHide: true,
-    });
-    if (this.child.pid !== undefined) trackGroup(this.child.pid);
+    const containment = openContainment(options.containment);
+    this.containment = containment;
+    try {
+      this.child = containment.spawnInside(() =>
+        spawn(options.command, options.args, {
+          cwd: options.cwd,
+          env: { ...options.env, [TAG_VARIABLE]: containment.tag },
+          stdio: ['pipe', 'pipe', 'pipe'],
+          // Its own process group (and session: no controlling terminal), like every runner child.
+          detached: process.platform !== 'win32',
+          windowsHide: true,
+        }),
+      );
+    } catch (error) {
+      containment.close();
+      throw error;
+    }
+    if (this.child.pid !== undefined) {
+      this.target = containment.target(this.child.pid);
+      track(this.target);
+      const problem = options.ledger?.record({
+        tag: containment.tag,
+        cgroup: containment.cgroup,
+        task: options.taskId ?? null,
+        command: options.commandLine,
+        leaderPid: this.child.pid,
+      });
+      if (problem) options.onNotice?.(problem);
+    }
     this.child.stdin.on('error', () => undefined); // EPIPE when the agent is gone: its exit tells the story.
     this.child.stdout.on('data', (chunk: Buffer) => {
       this.stdout.push(chunk);
@@ -130,10 +162,12 @@ export class AgentProcess {
     if (!this.child.stdin.destroyed) this.child.stdin.end();
     if (graceful && !this.hasExited) await within(this.exited, grace);
     const pgid = this.child.pid;
-    if (pgid !== undefined) {
-      if (groupAlive(pgid)) this.signalsSent = await killProcessGroup(pgid, grace);
-      untrackGroup(pgid);
+    if (pgid !== undefined && this.target) {
+      if (this.target.alive()) this.signalsSent = process.platform === 'win32' ? await killProcessGroup(pgid, grace) : await runKillLadder(this.target, grace);
+      untrack(this.target);
     }
+    // Only once nothing of the run is left: else its note stays for the next agent to reap.
+    if (this.containment.close()) this.options.ledger?.remove(this.containment.tag);
     const exit = (await within(this.exited, grace)) ?? { exitCode: null, signal: null };
     // Output pipes close when the last holder dies; a holder outside the group must not stall us.
     await within(this.closed, grace);
