@@ -95,6 +95,15 @@ export function registerAgentCommand(program: Command): void {
     .option('--tmux-session <name>', 'tmux session for the tmux backend')
     .option('--status-json', 'print a JSON status line on stdout at every change (for swarm)')
     .option('--quiet', 'no log lines on stderr')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Task processes are held together so none outlives its task, and noted in MITTELO_STATE_DIR',
+        '(default ~/.local/state/mittelo) while they run: an agent that starts ends what a dead agent',
+        'left running. MITTELO_CONTAINMENT=auto|cgroup|environ|group picks how (see docs/BACKENDS.md).',
+      ].join('\n'),
+    )
     .action(async (flags: AgentFlags) => {
       if (flags.toolPolicy && !TOOL_POLICIES.includes(flags.toolPolicy)) {
         throw new HubError('bad_request', `--tool-policy must be one of ${TOOL_POLICIES.join(', ')}`);

@@ -137,9 +137,9 @@ function registerUpgradeCheck(lock: Command): void {
 
 function registerDoctor(program: Command): void {
   withWorkspace(program.command('doctor'))
-    .description('check this machine: Node, SQLite, the database, hub ports, then each backend CLI and its lock status')
+    .description('check this machine: Node, SQLite, the database, how task processes are contained, hub ports, then each backend CLI and its lock status')
     .option('--json', 'print the report as JSON')
-    .option('--core', 'core checks only (Node, SQLite, database, ports), no backends')
+    .option('--core', 'core checks only (Node, SQLite, database, task containment, ports), no backends')
     .option('--backend <name>', 'check only this backend, and require it (repeatable, or comma-separated)', collect)
     .option('--live', 'also send one real prompt through each backend (its real credentials, HOME not sandboxed)')
     .option('--live-timeout <seconds>', 'time limit of each --live prompt', parseInteger('--live-timeout', { min: 1, max: 600 }), 30)

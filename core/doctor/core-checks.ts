@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
+import { probeContainment } from '../../drivers/run/containment.js';
 import { errorMessage } from '../errors.js';
 import { compareVersions } from '../lock/semver.js';
 import type { Db } from '../store/database.js';
@@ -23,6 +24,22 @@ export function checkNode(version: string = process.versions.node): CoreCheck {
     status: ok ? 'ok' : 'fail',
     summary: ok ? `Node ${version} (>= ${MIN_NODE})` : `Node ${version} is older than ${MIN_NODE}: install Node 20.19 or newer`,
     details: { version, minimum: MIN_NODE, executable: process.execPath },
+  };
+}
+
+/**
+ * How task processes are held together on this machine (drivers/run/containment.ts), tried for
+ * real. Informational: every mechanism works, the better ones also catch what leaves the group.
+ */
+export function checkContainment(env: NodeJS.ProcessEnv = process.env): CoreCheck {
+  const probe = probeContainment();
+  const chosen = env.MITTELO_CONTAINMENT?.trim();
+  const override = chosen && chosen !== 'auto' ? `; MITTELO_CONTAINMENT=${chosen} is set` : '';
+  return {
+    check: 'containment',
+    status: 'ok',
+    summary: `task processes: ${probe.detail}${override}`,
+    details: { mechanism: probe.mechanism, override: chosen || null },
   };
 }
 

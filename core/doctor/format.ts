@@ -35,7 +35,7 @@ function backendLines(b: DoctorBackend): string[] {
 
 export function formatDoctorReport(report: DoctorReport): string {
   const lines = [`mittelo doctor ${report.mittelo_version} on ${report.host} (${report.platform}), ${new Date(report.created_at * 1000).toISOString()}`, '', 'core:'];
-  for (const c of report.core) lines.push(`  [${MARK[c.status]}] ${c.check.padEnd(10)} ${c.summary}`);
+  for (const c of report.core) lines.push(`  [${MARK[c.status]}] ${c.check.padEnd(11)} ${c.summary}`);
   if (report.backends.length > 0) {
     lines.push('', `backends (lock: ${report.lock.present ? report.lock.file : 'none'}):`);
     for (const b of report.backends) lines.push(...backendLines(b));

@@ -14,7 +14,7 @@ import { lockPath, readLock, type LockFile } from '../lock/file.js';
 import type { Db } from '../store/database.js';
 import { HUB_VERSION } from '../wire/methods.js';
 import { checkBackends } from './backends.js';
-import { checkDatabase, checkNode, checkPort, checkSqlite } from './core-checks.js';
+import { checkContainment, checkDatabase, checkNode, checkPort, checkSqlite } from './core-checks.js';
 import { recordDoctorRun } from './history.js';
 import type { CoreCheck, DoctorBackend, DoctorReport } from './types.js';
 
@@ -65,6 +65,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   } else {
     core.push({ check: 'database', status: 'fail', summary: 'not checked: the SQLite driver does not load', details: { path: options.dbPath } });
   }
+  core.push(checkContainment(env));
   if (options.port !== 0) core.push(await checkPort('jsonl', options.host, options.port, options.token));
   if (options.restPort !== undefined && options.restPort !== 0) core.push(await checkPort('rest', options.host, options.restPort, options.token));
 

@@ -6,7 +6,7 @@ import type { DriftEntry } from '../lock/check.js';
 
 export type { CheckStatus };
 
-export type CoreCheckName = 'node' | 'sqlite' | 'database' | 'jsonl_port' | 'rest_port';
+export type CoreCheckName = 'node' | 'sqlite' | 'database' | 'containment' | 'jsonl_port' | 'rest_port';
 
 /** A machine check; every core check is required (a `fail` fails doctor, a `warn` does not). */
 export interface CoreCheck {

@@ -49,8 +49,10 @@ describe('mittelo doctor', () => {
       ['node', 'ok'],
       ['sqlite', 'ok'],
       ['database', 'ok'],
+      ['containment', 'ok'],
       ['jsonl_port', 'ok'],
     ]);
+    expect(core(report, 'containment')?.summary).toMatch(/^task processes: (cgroup v2 under |environment tag sweep of \/proc|process groups)/);
     expect(core(report, 'sqlite')?.details.sqlite_version).toMatch(/^3\.\d+/);
     expect(core(report, 'database')?.details).toMatchObject({ path: m.dbPath, created: true });
     expect(report.lock).toEqual({ file: m.lockFile, present: true, error: null });
