@@ -38,7 +38,10 @@ function leftovers(entry: LedgerEntry): { target: KillTarget; count: () => numbe
   const pgid = sameProcess(entry.leader.pid, entry.leader.start) ? entry.leader.pid : null;
   const cgroup = noteCgroup(entry);
   if (cgroup) return { target: cgroupTarget(cgroup, pgid), count: () => cgroupPids(cgroup).length };
-  if (process.platform === 'linux') return { target: environTarget(entry.tag, pgid), count: () => taggedProcesses(entry.tag, pgid).length };
+  if (process.platform === 'linux') {
+    const since = Number(entry.leader.start) || 0; // /proc clock ticks: nothing older is the run's
+    return { target: environTarget(entry.tag, pgid, since), count: () => taggedProcesses(entry.tag, pgid, since).length };
+  }
   return pgid === null ? null : { target: groupTarget(pgid), count: () => null };
 }
 

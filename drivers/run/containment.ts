@@ -172,10 +172,12 @@ function makeRunCgroup(tag: string): { dir: string; parent: string } | null {
 /**
  * The running processes that carry `tag` in their environment, are in group `pgid`, or descend from
  * one that does (a child that cleared its environment). Never this process; zombies do not count.
+ * `since` (the run leader's start, in /proc clock ticks) skips every older process: none of them
+ * can be the run's, and not reading their environment makes the sweep several times cheaper.
  */
-export function taggedProcesses(tag: string, pgid: number | null): number[] {
+export function taggedProcesses(tag: string, pgid: number | null, since = 0): number[] {
   const needle = Buffer.from(`${TAG_VARIABLE}=${tag}`);
-  const all = listProcesses().filter((entry) => entry.pid !== process.pid && entry.state !== 'Z');
+  const all = listProcesses().filter((entry) => entry.pid !== process.pid && entry.state !== 'Z' && entry.start >= since);
   const found = new Set<number>();
   for (const entry of all) if ((pgid !== null && entry.pgid === pgid) || environHas(entry.pid, needle)) found.add(entry.pid);
   for (let grew = true; grew; ) {
@@ -191,12 +193,12 @@ export function taggedProcesses(tag: string, pgid: number | null): number[] {
 }
 
 /** The group `pgid` (if given) and every process taggedProcesses finds. */
-export function environTarget(tag: string, pgid: number | null): KillTarget {
+export function environTarget(tag: string, pgid: number | null, since = 0): KillTarget {
   return {
-    alive: () => (pgid !== null && groupAlive(pgid)) || taggedProcesses(tag, pgid).length > 0,
+    alive: () => (pgid !== null && groupAlive(pgid)) || taggedProcesses(tag, pgid, since).length > 0,
     signal: (signal) => {
       if (pgid !== null) signalGroup(pgid, signal);
-      for (const pid of taggedProcesses(tag, pgid)) if (pgid === null || procEntry(pid)?.pgid !== pgid) signalPid(pid, signal);
+      for (const pid of taggedProcesses(tag, pgid, since)) if (pgid === null || procEntry(pid)?.pgid !== pgid) signalPid(pid, signal);
     },
     pollMs: SWEEP_POLL_MS,
   };
@@ -210,7 +212,8 @@ function plainContainment(mechanism: 'environ' | 'group', tag: string): Containm
     tag,
     cgroup: null,
     spawnInside: (spawn) => spawn(),
-    target: (pgid) => (mechanism === 'environ' ? environTarget(tag, pgid) : groupTarget(pgid)),
+    // The leader's start bounds the sweep (read now, while it surely runs: the spawn just returned).
+    target: (pgid) => (mechanism === 'environ' ? environTarget(tag, pgid, procEntry(pgid)?.start ?? 0) : groupTarget(pgid)),
     close: () => true,
   };
 }

@@ -12,6 +12,8 @@ export interface ProcEntry {
   pgid: number;
   /** Z: dead, waiting for its parent to collect it. */
   state: string;
+  /** Start time in clock ticks since boot. */
+  start: number;
 }
 
 /** Fields after the name in /proc/PID/stat; the name may hold spaces and parentheses, hence the last ')'. */
@@ -27,7 +29,7 @@ function statFields(pid: number): string[] | null {
 export function procEntry(pid: number): ProcEntry | null {
   const fields = statFields(pid);
   if (!fields) return null;
-  return { pid, state: fields[0] ?? '', ppid: Number(fields[1]), pgid: Number(fields[2]) };
+  return { pid, state: fields[0] ?? '', ppid: Number(fields[1]), pgid: Number(fields[2]), start: Number(fields[19]) };
 }
 
 /** Every process /proc shows (Linux). */
