@@ -76,7 +76,7 @@ export async function executeTask(backend: ReadyBackend, task: LeasedTask, setti
   const ctx = { call, run, binary: backend.binary };
   // The runner redacts what it captured; what the ack adds from elsewhere (the requested model, a
   // driver's exception) goes through the same redaction here.
-  const redact = createRedactor(collectSecrets(process.env, settings.run?.env)).redact;
+  const redact = createRedactor(collectSecrets(process.env, run.env)).redact;
   let outcome: DriverOutcome;
   let result: RunResult;
   try {
