@@ -62,7 +62,7 @@ export async function reapLeftovers(ledger: ProcessLedger, log: (line: string) =
   for (const record of ledger.list()) {
     const { entry } = record;
     if (!entry) {
-      let age = 0;
+      let age: number;
       try {
         age = Date.now() - fs.statSync(record.file).mtimeMs;
       } catch {
