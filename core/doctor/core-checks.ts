@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { probeContainment } from '../../drivers/run/containment.js';
+import { containmentMode, probeContainment } from '../../drivers/run/containment.js';
 import { errorMessage } from '../errors.js';
 import { compareVersions } from '../lock/semver.js';
 import type { Db } from '../store/database.js';
@@ -29,11 +29,18 @@ export function checkNode(version: string = process.versions.node): CoreCheck {
 
 /**
  * How task processes are held together on this machine (drivers/run/containment.ts), tried for
- * real. Informational: every mechanism works, the better ones also catch what leaves the group.
+ * real. Informational (every mechanism works, the better ones also catch what leaves the group),
+ * except for an unknown MITTELO_CONTAINMENT, which would fail every run.
  */
 export function checkContainment(env: NodeJS.ProcessEnv = process.env): CoreCheck {
-  const probe = probeContainment();
   const chosen = env.MITTELO_CONTAINMENT?.trim();
+  try {
+    containmentMode(env);
+  } catch (err) {
+    // Every run would fail with this error: say it here first.
+    return { check: 'containment', status: 'fail', summary: errorMessage(err), details: { mechanism: null, override: chosen ?? null } };
+  }
+  const probe = probeContainment();
   const override = chosen && chosen !== 'auto' ? `; MITTELO_CONTAINMENT=${chosen} is set` : '';
   return {
     check: 'containment',

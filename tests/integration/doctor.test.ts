@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DoctorReport } from '../../core/doctor/types.js';
 import type { DoctorHistoryRow } from '../../core/doctor/history.js';
-import { cliPath, startTestHub } from '../helpers.js';
+import { cliPath, runCli, startTestHub } from '../helpers.js';
 import { FakeMachine, SOME_CLI_IN_BREW_DIRS, freePort, json } from '../lock-helpers.js';
 
 const machines: FakeMachine[] = [];
@@ -39,6 +39,17 @@ function backend(report: DoctorReport, name: string) {
 }
 
 describe('mittelo doctor', () => {
+  it('fails on an unknown MITTELO_CONTAINMENT, which would fail every run, and names it', async () => {
+    const m = machine([]);
+    const result = await runCli(['doctor', '--json', '--core', '--db', m.dbPath, '--port', '0'], { ...m.env, MITTELO_CONTAINMENT: 'jail' }, m.workspace);
+    const report = json<DoctorReport>(result);
+    expect(result.code).toBe(1);
+    expect(core(report, 'containment')).toMatchObject({
+      status: 'fail',
+      summary: 'MITTELO_CONTAINMENT must be one of auto, cgroup, environ, group; got "jail"',
+    });
+  });
+
   it.skipIf(SOME_CLI_IN_BREW_DIRS)('--json reports core checks and every vendor CLI; only locked CLIs are required, so exit 0', async () => {
     const m = machine(['claude', 'gemini']);
     expect((await m.run(['lock', 'write', '--backend', 'claude_code'])).code).toBe(0);
