@@ -30,6 +30,18 @@ describe('per-backend env from mittelo.config.json', () => {
     expect(plain.result ?? '').not.toContain('example.test');
   });
 
+  it('a proxy URL with credentials reaches the CLI whole, and its password appears nowhere in the ack', async () => {
+    const proxy = 'http://proxy-user:proxy-pass-123@proxy.example:3128';
+    // The model setting holding the password stands for anything the ack adds beside the run itself.
+    const spec = { name: 'shell', options: { shell_cmd: 'printenv HTTPS_PROXY' }, env: { HTTPS_PROXY: proxy }, model: 'proxy-pass-123' };
+    const ack = await executeTask(servedBackend(spec, null), leased('ignored'), { workerId: 'w', signal: new AbortController().signal });
+    expect(ack.status).toBe('done');
+    const hidden = 'http://proxy-user:[REDACTED]@proxy.example:3128';
+    expect(ack.result?.trim()).toBe(hidden);
+    expect(ack.artifact.env?.HTTPS_PROXY).toBe(hidden);
+    expect(JSON.stringify(ack)).not.toContain('proxy-pass-123');
+  });
+
   it('a bad variable name in the config is refused, naming the field', () => {
     const dir = tempDir();
     fs.writeFileSync(path.join(dir, 'mittelo.config.json'), JSON.stringify({ backends: { glm: { env: { 'BAD-NAME': 'x' } } } }));
