@@ -251,6 +251,17 @@ describe('acp (fake agent over stdio)', () => {
     for (const pid of pids) expect(!alive(pid)).toBe(true);
   });
 
+  it.runIf(process.platform === 'linux')('a hanging agent\'s grandchild in a session of its own is ended too', async () => {
+    const pidFile = path.join(tempDir(), 'pids');
+    const { outcome } = await acp('hang', 'x', { run: { timeoutMs: 600, env: { FAKE_ACP_PIDFILE: pidFile, FAKE_ACP_DETACH: '1' } } });
+    expect(outcome).toMatchObject({ ok: false, failure: 'timeout' });
+    const pids = fs.readFileSync(pidFile, 'utf8').trim().split(' ').map(Number);
+    expect(pids).toHaveLength(2);
+    const left = pids.filter(alive);
+    for (const pid of left) process.kill(pid, 'SIGKILL');
+    expect(left).toEqual([]);
+  });
+
   it('cancelling sends session/cancel and the turn ends as cancelled', async () => {
     const log = path.join(tempDir(), 'received.jsonl');
     const controller = new AbortController();
