@@ -16,6 +16,8 @@ const REAP_LADDER: readonly LadderSignal[] = ['SIGTERM', 'SIGKILL'];
 const REAP_GRACE_MS = 1000;
 /** A note that cannot be read is removed once it is this old (it is not being written any more). */
 const UNREADABLE_NOTE_AGE_MS = 60_000;
+/** Notes being reaped by this process: the app starts one agent per backend at once, each reaps. */
+const reapingNow = new Set<string>();
 
 export interface Reaped {
   task: string | null;
@@ -74,9 +76,15 @@ export async function reapLeftovers(ledger: ProcessLedger, log: (line: string) =
       }
       continue;
     }
-    if (sameProcess(entry.owner.pid, entry.owner.start)) continue;
-    const done = await reapOne(entry, graceMs);
-    fs.rmSync(record.file, { force: true });
+    if (sameProcess(entry.owner.pid, entry.owner.start) || reapingNow.has(record.file)) continue;
+    reapingNow.add(record.file);
+    let done: Reaped;
+    try {
+      done = await reapOne(entry, graceMs);
+      fs.rmSync(record.file, { force: true });
+    } finally {
+      reapingNow.delete(record.file);
+    }
     reaped.push(done);
     if (done.signals.length > 0) {
       const what = done.task === null ? 'a run' : `task ${done.task}`;
