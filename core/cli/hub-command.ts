@@ -30,7 +30,7 @@ export function registerHubCommand(program: Command): void {
     .option('--token <token>', 'require this token from every client (env MITTELO_TOKEN); needed off loopback')
     .option('--token-file <file>', TOKEN_FILE_HELP)
     .option('--max-line-bytes <n>', 'longest request line accepted', parseInteger('--max-line-bytes', { min: 1024 }), DEFAULT_MAX_LINE_BYTES)
-    .option('--print-url', 'print the listening addresses on stdout (for scripts; useful with --port 0)')
+    .option('--print-url', 'print "MITTELO_HUB tcp://HOST:PORT" (and "MITTELO_REST http://HOST:PORT") on stdout, for scripts; useful with --port 0')
     .option('--quiet', 'no log lines on stderr')
     .action(async (flags: HubFlags) => {
       const dbPath = flags.db ?? defaultDbPath();
@@ -49,10 +49,8 @@ export function registerHubCommand(program: Command): void {
         log,
       });
       const tcpUrl = `tcp://${hub.host.includes(':') ? `[${hub.host}]` : hub.host}:${hub.port}`;
-      if (flags.printUrl) {
-        process.stdout.write(`${tcpUrl}\n`);
-        if (hub.restUrl) process.stdout.write(`${hub.restUrl}\n`);
-      }
+      // The original mittelo's lines, word for word: its smoke scripts wait for these prefixes.
+      if (flags.printUrl) process.stdout.write(`MITTELO_HUB ${tcpUrl}\n${hub.restUrl ? `MITTELO_REST ${hub.restUrl}\n` : ''}`);
       log?.(`listening on ${tcpUrl}${hub.restUrl ? `, REST on ${hub.restUrl}` : ''} (db ${dbPath}); Ctrl-C to stop`);
       const onSignal = (signal: string) => {
         log?.(`${signal}: stopping (finishing in-flight requests, closing the database)`);

@@ -248,12 +248,39 @@ export function describeIssues(method: string, error: z.ZodError): string {
   return `bad params for ${method}: ${details.join('; ')}`;
 }
 
+/**
+ * Per method, the optional params that have no meaning for null: old clients send null for "not
+ * given" (the original `mittelo status` sends `"status": null`), so null there means absent.
+ * Params where null means something (`backend: null` = any backend) keep it.
+ */
+const nullMeansAbsent = new Map<MethodName, ReadonlySet<string>>();
+
+function keysWhereNullMeansAbsent(method: MethodName): ReadonlySet<string> {
+  let keys = nullMeansAbsent.get(method);
+  if (!keys) {
+    const shape = paramSchemas[method].shape as Record<string, z.ZodType>;
+    keys = new Set(Object.keys(shape).filter((key) => {
+      const field = shape[key];
+      return field !== undefined && field.safeParse(undefined).success && !field.safeParse(null).success;
+    }));
+    nullMeansAbsent.set(method, keys);
+  }
+  return keys;
+}
+
+function dropAbsentNulls(method: MethodName, params: object): object {
+  const keys = keysWhereNullMeansAbsent(method);
+  const entries = Object.entries(params);
+  if (!entries.some(([key, value]) => value === null && keys.has(key))) return params;
+  return Object.fromEntries(entries.filter(([key, value]) => !(value === null && keys.has(key))));
+}
+
 export function parseParams<M extends MethodName>(method: M, raw: unknown): MethodParams<M> {
   const input = raw === undefined || raw === null ? {} : raw;
   if (typeof input !== 'object' || Array.isArray(input)) {
     throw new HubError('bad_request', `bad params for ${method}: params must be an object`);
   }
-  const parsed = paramSchemas[method].safeParse(input);
+  const parsed = paramSchemas[method].safeParse(dropAbsentNulls(method, input));
   if (!parsed.success) throw new HubError('bad_request', describeIssues(method, parsed.error));
   return parsed.data as MethodParams<M>;
 }
