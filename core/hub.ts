@@ -6,6 +6,7 @@ import { RunService } from './runs/service.js';
 import { CheckTaskScheduler } from './runs/check-tasks.js';
 import { lockDatabase } from './store/db-lock.js';
 import { openDatabase, type Db } from './store/database.js';
+import { describeMigration } from './store/original-schema.js';
 import { assertBindAllowed, checkToken } from './wire/auth.js';
 import { JsonlServer } from './wire/jsonl-server.js';
 import type { MethodContext } from './wire/methods.js';
@@ -49,7 +50,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const dbLock = lockDatabase(options.dbPath);
   let db: Db;
   try {
-    db = openDatabase(options.dbPath);
+    db = openDatabase(options.dbPath, { original: 'migrate', onMigrated: (migration) => options.log?.(describeMigration(migration)) });
   } catch (err) {
     dbLock.release();
     throw err;

@@ -13,6 +13,7 @@ import { registerCompareCommand } from './compare-command.js';
 import { registerMcpCommand } from './mcp-command.js';
 import { registerLockCommands } from './lock-commands.js';
 import { registerServeCommand } from './serve-command.js';
+import { registerMigrateCommand } from './migrate-command.js';
 
 const program = new Command('mittelo')
   .description('Mittelo Control Center: run AI coding-agent CLIs through one task hub')
@@ -30,6 +31,7 @@ registerCompareCommand(program);
 registerMcpCommand(program);
 registerLockCommands(program);
 registerServeCommand(program);
+registerMigrateCommand(program);
 
 try {
   await program.parseAsync(process.argv);

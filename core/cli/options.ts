@@ -150,7 +150,7 @@ export async function withHubOrDatabase<T>(
   const { startHub } = await import('../hub.js');
   let hub;
   try {
-    hub = await startHub({ dbPath, port: 0, ...(address.token ? { token: address.token } : {}) });
+    hub = await startHub({ dbPath, port: 0, log: (line) => process.stderr.write(`mittelo ${command}: ${line}\n`), ...(address.token ? { token: address.token } : {}) });
   } catch (err) {
     throw new HubError('unreachable', `no hub answers at ${address.host}:${address.port}, and the local database cannot be opened: ${errorMessage(err)}`);
   }

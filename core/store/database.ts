@@ -4,12 +4,17 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { HubError, errorMessage } from '../errors.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+import { handleOriginalDatabase, type OriginalDatabasePolicy, type OriginalMigration } from './original-schema.js';
 
 export type Db = Database.Database;
 
 export interface OpenOptions {
   /** Busy timeout in ms for a second process holding the write lock. */
   busyTimeoutMs?: number;
+  /** A database of the original mittelo: migrate it (after a backup copy) or refuse naming the command (default). */
+  original?: OriginalDatabasePolicy;
+  /** Told when an original database was migrated, to say so. */
+  onMigrated?: (migration: OriginalMigration) => void;
 }
 
 export function openDatabase(file: string, options: OpenOptions = {}): Db {
@@ -19,6 +24,8 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
   } catch (err) {
     throw new HubError('database', `cannot create the database folder ${path.dirname(resolved)}: ${errorMessage(err)}`);
   }
+  const migration = handleOriginalDatabase(resolved, options.original ?? 'refuse');
+  if (migration) options.onMigrated?.(migration);
   let db: Db;
   try {
     db = new Database(resolved);
