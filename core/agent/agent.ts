@@ -4,15 +4,18 @@
  * restarts (reconnects with backoff, retries acks so no finished result is lost) and stops cleanly:
  * `finish` lets running tasks end, `release` kills them and gives their leases back.
  */
+import os from 'node:os';
 import type { ClientAddress } from '../config.js';
 import { HubError, errorMessage } from '../errors.js';
 import type { HubEvent, LeasedTask } from '../queue/types.js';
 import type { OutputStream } from '../../drivers/run/types.js';
 import { HubClient } from '../wire/client.js';
 import { ProcessLedger } from '../../drivers/run/ledger.js';
+import { describeHub, detectHubFeatures, type HubFeatures } from '../wire/features.js';
 import { ackFitting } from './ack-size.js';
 import { executeTask, type ReadyBackend, type TaskAck, type TaskRunSettings } from './execute.js';
 import { HubLink, LinkClosedError } from './hub-link.js';
+import { POLL_INTERVAL_MS, backendsToServe, fallbackNotice, leaseSecondsFor, withTaskDefaults, type WireLeasedTask } from './hub-fallbacks.js';
 import { OutputPump } from './output-pump.js';
 import { reapLeftovers } from './reap.js';
 import { StartRate, pause } from './start-rate.js';
@@ -91,6 +94,9 @@ export class Agent {
   private readonly givingBack = new Set<Promise<void>>();
   private readonly totalSlots: number;
   private readonly ledger: ProcessLedger | null;
+  /** What the hub offers (asked on every connect); until then, nothing beyond the floor. */
+  private features: HubFeatures | undefined;
+  private lastNotice: string | null = null;
 
   constructor(private readonly options: AgentOptions) {
     if (options.backends.length === 0) throw new HubError('bad_request', 'an agent needs at least one backend');
@@ -101,15 +107,28 @@ export class Agent {
     }
     this.work = new HubLink(options.address, {
       log: (line) => this.log(line),
-      // Cancellations reach the agent at once, not at the next heartbeat.
       onConnect: async (client) => {
-        await client.subscribe((event) => this.onEvent(event), ['cancelled']);
+        this.adopt(client, await detectHubFeatures(client));
+        // Cancellations reach the agent at once, not at the next heartbeat.
+        if (this.has('subscribe')) await client.subscribe((event) => this.onEvent(event), ['cancelled']);
       },
     });
   }
 
   private log(line: string): void {
     this.options.log?.(line);
+  }
+
+  /** Takes the hub's features; says what is off once (and again only if a reconnect finds another hub). */
+  private adopt(client: HubClient, features: HubFeatures): void {
+    this.features = features;
+    const notice = fallbackNotice(describeHub(client, features), features, this.options.backends, this.options.leaseSeconds);
+    if (notice !== null && notice !== this.lastNotice) this.log(notice);
+    this.lastNotice = notice;
+  }
+
+  private has(feature: Parameters<HubFeatures['has']>[0]): boolean {
+    return this.features?.has(feature) ?? false;
   }
 
   status(): AgentStatus {
@@ -141,7 +160,8 @@ export class Agent {
       connected.catch(() => undefined);
       await Promise.race([connected, new Promise((resolve) => this.stopped.signal.addEventListener('abort', resolve, { once: true }))]);
       if (this.stopping) return this.status();
-      await Promise.all(this.options.backends.map((backend) => this.serve(backend)));
+      const serving = this.features ? backendsToServe(this.options.backends, this.features) : this.options.backends;
+      await Promise.all(serving.map((backend) => this.serve(backend)));
       while (this.running.size > 0) await Promise.all([...this.running.values()].map((r) => r.done));
       await Promise.all(this.givingBack);
     } finally {
@@ -184,7 +204,11 @@ export class Agent {
    */
   private giveBack(task: LeasedTask): void {
     const pending = this.work
-      .call((client) => client.release(task.task_id, task.lease_token))
+      .call<unknown>((client) =>
+        this.has('release')
+          ? client.release(task.task_id, task.lease_token)
+          : this.ackUnfinished(client, task, 'not run: the agent was stopping when it leased this task'),
+      )
       .then(
         () => undefined,
         (err: unknown) => this.log(`could not give back task ${task.task_id} (${errorMessage(err)}); it is leased again when its lease expires`),
@@ -237,16 +261,18 @@ export class Agent {
       if (this.stopping) break;
       const maxTasks = rate ? 1 : free;
       let tasks: LeasedTask[];
+      const longPoll = this.has('wait_seconds');
       try {
-        tasks = await link.call((client) =>
+        const leased: WireLeasedTask[] = await link.call((client) =>
           client.lease({
             worker_id: this.options.workerId,
             max_tasks: maxTasks,
-            lease_seconds: this.options.leaseSeconds,
-            backends: [backend.name],
-            wait_seconds: this.options.once ? 0 : (this.options.waitSeconds ?? DEFAULT_WAIT_SECONDS),
+            lease_seconds: this.features ? leaseSecondsFor(backend, this.features, this.options.leaseSeconds) : this.options.leaseSeconds,
+            ...(this.has('routing') ? { backends: [backend.name] } : {}),
+            ...(longPoll ? { wait_seconds: this.options.once ? 0 : (this.options.waitSeconds ?? DEFAULT_WAIT_SECONDS) } : {}),
           }),
         );
+        tasks = leased.map(withTaskDefaults);
       } catch (err) {
         if (err instanceof LinkClosedError || this.stopping || !this.budgetLeft()) break;
         this.log(`lease for ${backend.name} failed: ${errorMessage(err)}`);
@@ -261,6 +287,8 @@ export class Agent {
       }
       if (!this.budgetLeft()) this.endLeasing();
       if (this.options.once) break;
+      // A hub without long-poll answers at once: ask again a little later, not in a busy loop.
+      if (!longPoll && tasks.length === 0) await pause(POLL_INTERVAL_MS, this.stopped.signal);
     }
   }
 
@@ -288,11 +316,12 @@ export class Agent {
         if (answer.status === 'cancelled') this.onEvent({ seq: 0, type: 'cancelled', task: { ...task, status: 'cancelled' } });
       }),
     );
-    const heartbeat = setInterval(() => void this.heartbeat(entry), (this.options.leaseSeconds * 1000) / 2);
+    // Without `extend` the lease already covers the task's whole timeout (leaseSecondsFor).
+    const heartbeat = this.has('extend') ? setInterval(() => void this.heartbeat(entry), (this.options.leaseSeconds * 1000) / 2) : undefined;
     const settings: TaskRunSettings = {
       workerId: this.options.workerId,
       signal: controller.signal,
-      onOutput: (stream, text) => pump.push(stream, text),
+      ...(this.has('output') ? { onOutput: (stream: OutputStream, text: string) => pump.push(stream, text) } : {}),
       run: {
         ...this.options.run,
         ...(this.ledger ? { ledger: this.ledger } : {}),
@@ -300,6 +329,8 @@ export class Agent {
       },
     };
     entry.done = executeTask(backend, task, settings)
+      // Whatever went wrong, the task ends acked failed with the reason, never left leased.
+      .catch((err: unknown) => crashedAck(backend, settings.workerId, err))
       .then(async (ack) => {
         entry.ended = true;
         clearInterval(heartbeat);
@@ -335,8 +366,12 @@ export class Agent {
     const { task } = entry;
     if (entry.abandoned === 'released') {
       try {
-        await this.work.call((client) => client.release(task.task_id, task.lease_token));
-        this.log(`released task ${task.task_id}`);
+        await this.work.call<unknown>((client) =>
+          this.has('release')
+            ? client.release(task.task_id, task.lease_token)
+            : this.ackUnfinished(client, task, 'stopped: the agent was stopped before the task finished'),
+        );
+        this.log(this.has('release') ? `released task ${task.task_id}` : `task ${task.task_id} stopped before it finished; acked failed (this hub cannot take a task back)`);
       } catch (err) {
         if (err instanceof HubError && err.code === 'conflict') this.log(`task ${task.task_id} was no longer ours to release: ${err.message}`);
         else this.log(`could not release task ${task.task_id} (${errorMessage(err)}); it is leased again when its lease expires`);
@@ -354,7 +389,14 @@ export class Agent {
         ack,
         (fitting) =>
           this.work.call((client) =>
-            client.ack({ task_id: task.task_id, status: fitting.status, result: fitting.result, error: fitting.error, lease_token: task.lease_token, artifact: fitting.artifact }),
+            client.ack({
+              task_id: task.task_id,
+              status: fitting.status,
+              result: fitting.result,
+              error: fitting.error,
+              ...(task.lease_token ? { lease_token: task.lease_token } : {}),
+              ...(this.has('artifact') ? { artifact: fitting.artifact } : {}),
+            }),
           ),
         () => this.log(`ack of task ${task.task_id} is too long for the hub; sending less of its output`),
       );
@@ -367,4 +409,29 @@ export class Agent {
       this.unacked--;
     }
   }
+
+  /**
+   * A hub without `release` cannot take a task back: rather than leave it leased until its long
+   * lease runs out, it is acked failed with why, and `retry_failed` queues it again.
+   */
+  private ackUnfinished(client: HubClient, task: LeasedTask, why: string): Promise<unknown> {
+    return client.ack({
+      task_id: task.task_id,
+      status: 'failed',
+      result: null,
+      error: `${why}; this hub cannot be given a task back (retry_failed queues it again)`,
+      ...(task.lease_token ? { lease_token: task.lease_token } : {}),
+    });
+  }
+}
+
+/** The ack of a task whose run threw before it could be classified (a driver bug, a malformed task). */
+function crashedAck(backend: ServedBackend, workerId: string, err: unknown): TaskAck {
+  const message = errorMessage(err);
+  return {
+    status: 'failed',
+    result: null,
+    error: `crashed: running the task failed: ${message}`,
+    artifact: { backend: backend.name, driver: backend.driver.name, failure_class: 'crashed', failure_message: message, worker_id: workerId, host: os.hostname() },
+  };
 }

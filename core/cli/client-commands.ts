@@ -4,6 +4,9 @@ import { Option, type Command } from 'commander';
 import { HubError, errorMessage } from '../errors.js';
 import { readPackFile, type PackEntry } from '../pack.js';
 import { TASK_STATUSES, type EnqueueInput } from '../queue/types.js';
+import type { HubClient } from '../wire/client.js';
+import { requireFeatures, type FeatureNeed } from '../wire/features.js';
+import type { WireTask } from '../wire/floor.js';
 import { formatStats, formatTask, formatTaskTable } from './format.js';
 import { clientAddress, collect, parseInteger, print, withClient, withClientOptions, type ClientFlags } from './options.js';
 
@@ -54,6 +57,44 @@ function enqueueInputs(flags: EnqueueFlags): EnqueueInput[] {
 
 const parseTaskId = parseInteger('task id', { min: 1 });
 
+/**
+ * What the hub must offer to store what these inputs ask for, named as the user gave it (a flag or
+ * a pack field): a hub that lacks it (the original mittelo) would drop it without a word.
+ */
+function enqueueNeeds(flags: EnqueueFlags, inputs: EnqueueInput[]): FeatureNeed[] {
+  const needs: FeatureNeed[] = [];
+  const need = (asked: boolean, feature: FeatureNeed['feature'], what: string) => {
+    if (asked) needs.push({ feature, what });
+  };
+  need(flags.backend !== undefined, 'routing', '--backend');
+  need(flags.priority !== undefined, 'priority', '--priority');
+  need(flags.label !== undefined, 'labels', '--label');
+  need(flags.maxAttempts !== undefined, 'max_attempts', '--max-attempts');
+  need(flags.runId !== undefined, 'run_id', '--run-id');
+  need(flags.idempotencyKey !== undefined, 'idempotency_key', '--idempotency-key');
+  for (const input of inputs) {
+    need(input.backend != null && flags.backend === undefined, 'routing', 'the pack\'s "backend"');
+    need(input.priority !== undefined && flags.priority === undefined, 'priority', 'the pack\'s "priority"');
+    need(input.labels !== undefined && flags.label === undefined, 'labels', 'the pack\'s "labels"');
+    need(input.max_attempts != null && flags.maxAttempts === undefined, 'max_attempts', 'the pack\'s "max_attempts"');
+    need(input.metadata !== undefined, 'metadata', 'the pack\'s "id" and "expect"');
+  }
+  return needs;
+}
+
+/** One task in full; a hub without `get` (the original mittelo) is asked for its whole list instead. */
+async function getTask(client: HubClient, taskId: number): Promise<WireTask> {
+  try {
+    return await client.get(taskId);
+  } catch (err) {
+    if (!(err instanceof HubError && err.code === 'unknown_method')) throw err;
+  }
+  const { tasks } = await client.list({ limit: 0 });
+  const task = (tasks as WireTask[]).find((t) => t.task_id === taskId);
+  if (!task) throw new HubError('not_found', `no task ${taskId}`);
+  return task;
+}
+
 export function registerClientCommands(program: Command): void {
   withClientOptions(program.command('enqueue'))
     .description('queue one prompt (--prompt, --file) or a JSONL pack (--jsonl)')
@@ -68,7 +109,10 @@ export function registerClientCommands(program: Command): void {
     .option('--idempotency-key <key>', 'retrying with the same key never enqueues twice')
     .action(async (flags: EnqueueFlags) => {
       const inputs = enqueueInputs(flags);
-      const results = await withClient(flags, (client) => Promise.all(inputs.map((input) => client.enqueue(input))));
+      const results = await withClient(flags, async (client) => {
+        await requireFeatures(client, enqueueNeeds(flags, inputs));
+        return Promise.all(inputs.map((input) => client.enqueue(input)));
+      });
       const ids = results.map((r) => r.task_id);
       const duplicates = results.filter((r) => r.duplicate).length;
       const human =
@@ -85,9 +129,13 @@ export function registerClientCommands(program: Command): void {
     .option('--run-id <id>', 'only tasks of this run')
     .option('--limit <n>', 'how many (0 = all)', parseInteger('--limit'), 20)
     .action(async (flags: ClientFlags & { status?: (typeof TASK_STATUSES)[number]; backend?: string; runId?: string; limit: number }) => {
-      const answer = await withClient(flags, (client) =>
-        client.list({ status: flags.status, backend: flags.backend, run_id: flags.runId, limit: flags.limit }),
-      );
+      const answer = await withClient(flags, async (client) => {
+        await requireFeatures(client, [
+          ...(flags.backend !== undefined ? [{ feature: 'list_filters', what: '--backend' } as const] : []),
+          ...(flags.runId !== undefined ? [{ feature: 'list_filters', what: '--run-id' } as const] : []),
+        ]);
+        return client.list({ status: flags.status, backend: flags.backend, run_id: flags.runId, limit: flags.limit });
+      });
       print(flags, answer, `${formatTaskTable(answer.tasks)}\n\n${formatStats(answer.stats)}`);
     });
 
@@ -95,7 +143,7 @@ export function registerClientCommands(program: Command): void {
     .description('show one task in full')
     .argument('<task-id>', 'task id', parseInteger('task id', { min: 1 }))
     .action(async (taskId: number, flags: ClientFlags) => {
-      const task = await withClient(flags, (client) => client.get(taskId));
+      const task = await withClient(flags, (client) => getTask(client, taskId));
       print(flags, { task }, formatTask(task));
     });
 
@@ -110,7 +158,11 @@ export function registerClientCommands(program: Command): void {
     .description('put failed tasks back in the queue (all of them, or one failed/cancelled task)')
     .argument('[task-id]', 'only this task', parseInteger('task id', { min: 1 }))
     .action(async (taskId: number | undefined, flags: ClientFlags) => {
-      const answer = await withClient(flags, (client) => client.retryFailed(taskId));
+      const answer = await withClient(flags, async (client) => {
+        // The original hub ignores the id and retries every failed task.
+        if (taskId !== undefined) await requireFeatures(client, [{ feature: 'retry_one', what: 'retry <task-id>' }]);
+        return client.retryFailed(taskId);
+      });
       print(flags, answer, `retried ${answer.retried} task${answer.retried === 1 ? '' : 's'}`);
     });
 
@@ -119,7 +171,10 @@ export function registerClientCommands(program: Command): void {
     // Parsed by commander (not in the action), so a bad id is reported like any other bad argument.
     .argument('<task-id...>', 'task ids', (value: string, previous: number[] = []) => [...previous, parseTaskId(value)])
     .action(async (ids: number[], flags: ClientFlags) => {
-      const tasks = await withClient(flags, (client) => Promise.all(ids.map(async (id) => (await client.cancel(id)).task)));
+      const tasks = await withClient(flags, async (client) => {
+        await requireFeatures(client, [{ feature: 'cancel', what: 'cancel' }]);
+        return Promise.all(ids.map(async (id) => (await client.cancel(id)).task));
+      });
       print(flags, { tasks }, tasks.map((t) => `cancelled task ${t.task_id}`).join('\n'));
     });
 

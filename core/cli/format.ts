@@ -1,8 +1,16 @@
-/** Human output of the CLI: short, aligned, no colour codes when piped. */
-import type { Stats, Task } from '../queue/types.js';
+/**
+ * Human output of the CLI: short, aligned, no colour codes when piped. Values a hub did not send
+ * (the original mittelo has no priority, backend, cancelled count...) show as `-`.
+ */
+import type { WireStats, WireTask } from '../wire/floor.js';
 
-export function formatStats(stats: Stats): string {
-  return `queued ${stats.queued}  leased ${stats.leased}  done ${stats.done}  failed ${stats.failed}  cancelled ${stats.cancelled}`;
+/** `-` for a value the hub did not send (or sent as null). */
+function shown(value: string | number | null | undefined): string {
+  return value === undefined || value === null ? '-' : String(value);
+}
+
+export function formatStats(stats: WireStats): string {
+  return `queued ${shown(stats.queued)}  leased ${shown(stats.leased)}  done ${shown(stats.done)}  failed ${shown(stats.failed)}  cancelled ${shown(stats.cancelled)}`;
 }
 
 function oneLine(text: string | null, width: number): string {
@@ -19,13 +27,13 @@ function age(seconds: number, now = Date.now() / 1000): string {
   return `${Math.round(d / 86400)}d ago`;
 }
 
-export function formatTaskTable(tasks: Task[]): string {
+export function formatTaskTable(tasks: WireTask[]): string {
   if (tasks.length === 0) return 'no tasks';
   const rows = tasks.map((t) => [
     String(t.task_id),
     t.status,
-    t.backend ?? '-',
-    String(t.priority),
+    shown(t.backend),
+    shown(t.priority),
     age(t.updated_at),
     oneLine(t.prompt, 40),
     oneLine(t.status === 'failed' ? t.error : t.result, 40),
@@ -36,15 +44,17 @@ export function formatTaskTable(tasks: Task[]): string {
   return all.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ')).join('\n');
 }
 
-export function formatTask(task: Task): string {
+export function formatTask(task: WireTask): string {
+  // null is "any backend"; a hub that has no backends at all sends nothing.
+  const backend = task.backend === undefined ? '-' : (task.backend ?? '(any)');
   const lines = [
     `task ${task.task_id}: ${task.status}`,
-    `  backend:   ${task.backend ?? '(any)'}    priority: ${task.priority}    attempts: ${task.attempts}${task.max_attempts ? `/${task.max_attempts}` : ''}`,
+    `  backend:   ${backend}    priority: ${shown(task.priority)}    attempts: ${shown(task.attempts)}${task.max_attempts ? `/${task.max_attempts}` : ''}`,
     `  worker:    ${task.worker_id ?? '-'}`,
     `  created:   ${new Date(task.created_at * 1000).toISOString()}`,
   ];
   if (task.run_id) lines.push(`  run:       ${task.run_id}`);
-  if (task.labels.length) lines.push(`  labels:    ${task.labels.join(', ')}`);
+  if (task.labels?.length) lines.push(`  labels:    ${task.labels.join(', ')}`);
   lines.push('  prompt:', indent(task.prompt));
   if (task.result !== null) lines.push('  result:', indent(task.result));
   if (task.error !== null) lines.push('  error:', indent(task.error));

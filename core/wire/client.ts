@@ -67,6 +67,9 @@ export class HubClient {
         await client.call('auth', { token: address.token });
       } catch (err) {
         client.close();
+        if (err instanceof HubError && err.code === 'unknown_method') {
+          throw new HubError('unauthorized', `the hub at ${where(address)} has no tokens (an original mittelo hub: ${err.message}); connect without --token / MITTELO_TOKEN`);
+        }
         throw err;
       }
     }
@@ -202,8 +205,11 @@ function where(address: ClientAddress): string {
 }
 
 function toHubError(error: { message?: string; code?: string }): HubError {
-  const code = (error.code && KNOWN_CODES.has(error.code) ? error.code : 'internal') as HubErrorCode;
-  return new HubError(code, error.message ?? 'unknown error from hub');
+  const message = error.message ?? 'unknown error from hub';
+  // The original mittelo hub sends no codes; its "Unknown method: NAME" is still recognisable.
+  const fallback = /^unknown method\b/i.test(message) ? 'unknown_method' : 'internal';
+  const code = (error.code && KNOWN_CODES.has(error.code) ? error.code : fallback) as HubErrorCode;
+  return new HubError(code, message);
 }
 
 function openSocket(address: ClientAddress, timeoutMs: number): Promise<net.Socket> {
