@@ -102,6 +102,9 @@ export function registerAgentCommand(program: Command): void {
         'Task processes are held together so none outlives its task, and noted in MITTELO_STATE_DIR',
         '(default ~/.local/state/mittelo) while they run: an agent that starts ends what a dead agent',
         'left running. MITTELO_CONTAINMENT=auto|cgroup|environ|group picks how (see docs/BACKENDS.md).',
+        '',
+        'Against a hub that serves only the floor methods (the original mittelo) it polls for work, leases each task for',
+        'its timeout and says once which features are off; see docs/MIGRATING.md.',
       ].join('\n'),
     )
     .action(async (flags: AgentFlags) => {

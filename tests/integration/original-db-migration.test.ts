@@ -147,3 +147,23 @@ describe('a database of the original mittelo', () => {
     expect(backupsOf(oddStatus)).toHaveLength(0);
   });
 });
+
+describe('mittelo migrate --help', () => {
+  it('explains what it does, that the hub does the same, and lists its options', async () => {
+    const help = await runCli(['migrate', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: mittelo migrate /);
+    // Commander wraps the description: compare it as one line.
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain('one written by the original mittelo too: backed up, then migrated in place');
+    expect(help.stdout).toContain('--db <file>');
+    expect(help.stdout).toContain('`mittelo hub` does the same when it starts on such a database');
+    expect((await runCli(['--help'])).stdout).toMatch(/^\s+migrate /m);
+  });
+
+  it('a missing database is an error naming it, and nothing is created', async () => {
+    const dbPath = path.join(tempDir(), 'none', 'mittelo.db');
+    const result = await runCli(['migrate', '--db', dbPath]);
+    expect(result).toMatchObject({ code: 1, stderr: `mittelo: no database at ${dbPath}; nothing to migrate\n` });
+    expect(fs.existsSync(path.dirname(dbPath))).toBe(false);
+  });
+});
