@@ -86,7 +86,7 @@ describe('client commands against the original hub', () => {
     const [header, row, , stats] = result.stdout.split('\n');
     expect(header).toMatch(/^ID\s+STATUS\s+BACKEND\s+PRI\s+UPDATED\s+PROMPT/);
     expect(row).toMatch(/^\d+\s+queued\s+-\s+-\s+\d+s ago\s+shown in the table/);
-    expect(stats).toMatch(/^queued \d+  leased \d+  done \d+  failed \d+  cancelled -$/);
+    expect(stats).toMatch(/^queued \d+ {2}leased \d+ {2}done \d+ {2}failed \d+ {2}cancelled -$/);
     expect(result.stdout).not.toContain('undefined');
     expect((await mittelo(['stats'])).stdout).toMatch(/cancelled -\n$/);
   });
