@@ -4,7 +4,6 @@
  * restarts (reconnects with backoff, retries acks so no finished result is lost) and stops cleanly:
  * `finish` lets running tasks end, `release` kills them and gives their leases back.
  */
-import os from 'node:os';
 import type { ClientAddress } from '../config.js';
 import { HubError, errorMessage } from '../errors.js';
 import type { HubEvent, LeasedTask } from '../queue/types.js';
@@ -13,7 +12,7 @@ import { HubClient } from '../wire/client.js';
 import { ProcessLedger } from '../../drivers/run/ledger.js';
 import { describeHub, detectHubFeatures, type HubFeatures } from '../wire/features.js';
 import { ackFitting } from './ack-size.js';
-import { executeTask, type ReadyBackend, type TaskAck, type TaskRunSettings } from './execute.js';
+import { crashedAck, executeTask, type ReadyBackend, type TaskAck, type TaskRunSettings } from './execute.js';
 import { HubLink, LinkClosedError } from './hub-link.js';
 import { POLL_INTERVAL_MS, backendsToServe, fallbackNotice, leaseSecondsFor, withTaskDefaults, type WireLeasedTask } from './hub-fallbacks.js';
 import { OutputPump } from './output-pump.js';
@@ -330,7 +329,7 @@ export class Agent {
     };
     entry.done = executeTask(backend, task, settings)
       // Whatever went wrong, the task ends acked failed with the reason, never left leased.
-      .catch((err: unknown) => crashedAck(backend, settings.workerId, err))
+      .catch((err: unknown) => crashedAck(backend, settings.workerId, 'running the task failed', errorMessage(err)))
       .then(async (ack) => {
         entry.ended = true;
         clearInterval(heartbeat);
@@ -423,15 +422,4 @@ export class Agent {
       ...(task.lease_token ? { lease_token: task.lease_token } : {}),
     });
   }
-}
-
-/** The ack of a task whose run threw before it could be classified (a driver bug, a malformed task). */
-function crashedAck(backend: ServedBackend, workerId: string, err: unknown): TaskAck {
-  const message = errorMessage(err);
-  return {
-    status: 'failed',
-    result: null,
-    error: `crashed: running the task failed: ${message}`,
-    artifact: { backend: backend.name, driver: backend.driver.name, failure_class: 'crashed', failure_message: message, worker_id: workerId, host: os.hostname() },
-  };
 }

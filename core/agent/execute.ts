@@ -55,6 +55,16 @@ function timeoutFor(task: LeasedTask, backend: ReadyBackend): number | undefined
   return backend.timeoutMs;
 }
 
+/** The ack of a task whose run threw instead of ending (a driver bug, a malformed task): failed, with why. */
+export function crashedAck(backend: Pick<ReadyBackend, 'name' | 'driver'>, workerId: string, what: string, message: string): TaskAck {
+  return {
+    status: 'failed',
+    result: null,
+    error: `crashed: ${what}: ${message}`,
+    artifact: { backend: backend.name, driver: backend.driver.name, failure_class: 'crashed', failure_message: message, worker_id: workerId, host: os.hostname() },
+  };
+}
+
 export async function executeTask(backend: ReadyBackend, task: LeasedTask, settings: TaskRunSettings): Promise<TaskAck> {
   const requestedPolicy = taskSetting(task, 'tool_policy');
   const call = {
@@ -84,12 +94,7 @@ export async function executeTask(backend: ReadyBackend, task: LeasedTask, setti
   } catch (err) {
     // A driver bug must not lose the task: it ends failed with the reason.
     const message = redact(err instanceof Error ? err.message : String(err));
-    return {
-      status: 'failed',
-      result: null,
-      error: `crashed: the ${backend.driver.name} driver failed: ${message}`,
-      artifact: { backend: backend.name, driver: backend.driver.name, failure_class: 'crashed', failure_message: message, worker_id: settings.workerId, host: os.hostname() },
-    };
+    return crashedAck(backend, settings.workerId, `the ${backend.driver.name} driver failed`, message);
   }
   const output = outcome.ok ? outcome.output : outcome.output;
   const artifact: ArtifactInput = {

@@ -4,7 +4,7 @@
  * which features are off, exits on --once and SIGTERM, and never leaves a task leased.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { AgentProcess, BackendsDir, sleeperScript } from '../agent-helpers.js';
+import { AgentProcess, BackendsDir, servedFolder, sleeperScript, startAgent as startInProcessAgent } from '../agent-helpers.js';
 import { RawConnection, rawCall, tempDir } from '../helpers.js';
 import { startOriginalHub, type OriginalHub } from '../original-helpers.js';
 
@@ -134,6 +134,23 @@ describe('our agent against the original hub', () => {
     agent.child.kill('SIGTERM');
     expect((await agent.exit(10_000)).code).toBe(0);
     expect(hub.calls()).not.toContain('subscribe');
+  });
+
+  it('a task whose run throws before it even starts is acked failed with the error, never left leased', async () => {
+    const { hub, call } = await originalHub();
+    await call('enqueue', { prompt: 'unlucky' });
+    const backends = new BackendsDir();
+    backends.add('upper', 'tr a-z A-Z');
+    // Settings that blow up when the task reads them: what a task without metadata did before.
+    const broken = Object.defineProperty(servedFolder(backends, 'upper'), 'options', {
+      get: () => {
+        throw new Error('options unreadable');
+      },
+    });
+    const { finished } = startInProcessAgent({ address: { host: '127.0.0.1', port: hub.port }, backends: [broken], workerId: 'w', leaseSeconds: 30, once: true });
+    await finished;
+    const [task] = await tasksOf(call);
+    expect(task).toMatchObject({ status: 'failed', error: 'crashed: running the task failed: options unreadable', leased_until: null });
   });
 
   it('a second SIGTERM while a task runs kills it and acks it failed (the hub cannot take a task back), never leaving it leased', async () => {
