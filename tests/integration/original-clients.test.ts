@@ -64,11 +64,12 @@ describe('requests of the original clients', () => {
 describe('REST requests of the original clients', () => {
   it('null for optional fields of a POST body means not given; an empty status in the query is no filter', async () => {
     const hub = await startTestHub({ restPort: 0 });
+    const json = { 'content-type': 'application/json' };
     try {
-      const posted = await fetch(`${hub.restUrl}/tasks`, { method: 'POST', body: JSON.stringify({ prompt: 'over REST', priority: null, labels: null, backend: null, metadata: null }) });
+      const posted = await fetch(`${hub.restUrl}/tasks`, { method: 'POST', headers: json, body: JSON.stringify({ prompt: 'over REST', priority: null, labels: null, backend: null, metadata: null }) });
       expect(posted.status).toBe(200);
       expect(await posted.json()).toMatchObject({ task_id: 1 });
-      const retried = await fetch(`${hub.restUrl}/tasks/retry_failed`, { method: 'POST', body: JSON.stringify({ task_id: null }) });
+      const retried = await fetch(`${hub.restUrl}/tasks/retry_failed`, { method: 'POST', headers: json, body: JSON.stringify({ task_id: null }) });
       expect(await retried.json()).toEqual({ retried: 0 });
       const listed = (await (await fetch(`${hub.restUrl}/tasks?status=&limit=`)).json()) as { tasks: { prompt: string }[] };
       expect(listed.tasks.map((t) => t.prompt)).toEqual(['over REST']);
