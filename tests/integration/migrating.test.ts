@@ -199,6 +199,19 @@ describe('6. What changed on the wire', () => {
     }
   });
 
+  it('a REST POST must be sent as JSON: without the header it is refused with 415, with it the task is queued', async () => {
+    const hub = await startTestHub({ restPort: 0 });
+    try {
+      const body = JSON.stringify({ prompt: 'over REST' });
+      const bare = await fetch(`${hub.restUrl}/tasks`, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      expect(bare.status).toBe(415);
+      const asJson = await fetch(`${hub.restUrl}/tasks`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+      expect(await asJson.json()).toMatchObject({ task_id: 1 });
+    } finally {
+      await hub.stop();
+    }
+  });
+
   it('an unknown method answers `unknown method "name"` with its code, the connection kept', async () => {
     const hub = await startTestHub();
     const conn = await RawConnection.open(hub.port);
