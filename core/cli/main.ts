@@ -41,7 +41,9 @@ try {
     process.exitCode = err.exitCode;
   } else {
     process.stderr.write(`mittelo: ${errorMessage(err)}\n`);
-    if (err instanceof HubError && err.code === 'unauthorized' && !process.argv.some((a) => a.startsWith('--token'))) {
+    // Only when a hub asked for a token and none was given (not for a wrong one, nor for a refusal to bind).
+    const noTokenGiven = !process.argv.some((a) => a.startsWith('--token')) && !(process.env.MITTELO_TOKEN ?? '').trim();
+    if (err instanceof HubError && err.code === 'unauthorized' && /requires a token/.test(err.message) && noTokenGiven) {
       process.stderr.write('mittelo: the hub of the app or `mittelo serve` takes the workspace token: pass --token-file <workspace>/.mittelo/token or MITTELO_TOKEN (docs/SECURITY.md)\n');
     }
     process.exitCode = 1;

@@ -405,7 +405,10 @@ describe.concurrent('mittelo client environment and errors', () => {
       const target = await hub({ token });
       const result = await mittelo(target, ['enqueue', '--prompt', 'p']);
       expect(result.code).toBe(1);
-      expect(stderrLines(result)).toEqual([expect.stringMatching(/^mittelo: unauthorized: this hub requires a token/)]);
+      expect(stderrLines(result)).toEqual([
+        expect.stringMatching(/^mittelo: unauthorized: this hub requires a token/),
+        'mittelo: the hub of the app or `mittelo serve` takes the workspace token: pass --token-file <workspace>/.mittelo/token or MITTELO_TOKEN (docs/SECURITY.md)',
+      ]);
       expect(target.queue.stats().queued).toBe(0);
     });
 
