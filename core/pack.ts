@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { DEFAULT_MAX_LINE_BYTES } from './config.js';
 import { HubError, errorMessage } from './errors.js';
+import { parseJsonInput } from './json-input.js';
 import { expectSchema } from './runs/expect.js';
 import { regexProblem } from './runs/safe-regex.js';
 import { readBoundedFile } from './read-bounded.js';
@@ -45,8 +46,9 @@ export function parsePack(text: string, source: string): PackEntry[] {
     if (line === '' || line.startsWith('//')) continue;
     let value: unknown;
     try {
-      value = JSON.parse(line);
+      value = parseJsonInput(line, 'the line');
     } catch (err) {
+      if (err instanceof HubError) throw new HubError('bad_request', `${source}:${i + 1}: ${err.message}`);
       throw new HubError('bad_request', `${source}:${i + 1}: not valid JSON (${errorMessage(err)})`);
     }
     const parsed = packEntrySchema.safeParse(value);

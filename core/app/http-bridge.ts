@@ -19,6 +19,7 @@ import type { Dispatch } from './handlers.js';
 import { NOT_BUILT_PAGE, defaultRendererDir, resolveStatic } from './static-files.js';
 import { readBody } from '../wire/http-body.js';
 import { guardRequest, isJsonContentType } from '../wire/http-guard.js';
+import { JsonTooDeepError, parseJsonInput } from '../json-input.js';
 
 export const DEFAULT_SERVE_PORT = 8780;
 export const TOKEN_COOKIE = 'mittelo_token';
@@ -108,8 +109,9 @@ export async function startHttpBridge(options: HttpBridgeOptions): Promise<HttpB
     let input: unknown;
     try {
       const text = await readBody(req, maxBody);
-      input = text.trim() === '' ? {} : JSON.parse(text);
+      input = text.trim() === '' ? {} : parseJsonInput(text, 'The request body');
     } catch (err) {
+      if (err instanceof JsonTooDeepError) return apiError(400, 'bad_input', err.message);
       if (err instanceof HubError) return apiError(413, 'too_large', `The request is too large (at most ${maxBody} bytes).`);
       return apiError(400, 'bad_input', 'The request body is not valid JSON.');
     }

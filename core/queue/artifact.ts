@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { FAILURE_CLASSES } from '../../drivers/types.js';
+import { MAX_FIELD_DEPTH, jsonDepthWithin } from '../json-input.js';
 
 export const MAX_TEXT = 16 * 1024 * 1024;
 const shortText = z.string().max(4096);
@@ -38,7 +39,11 @@ export const artifactSchema = z.object({
   host: z.string().max(255).nullish(),
   worker_id: z.string().max(200).nullish(),
   /** Structured events a driver kept (tool calls of an ACP agent, say). */
-  events: z.array(z.record(z.string(), z.unknown())).max(10_000).optional(),
+  events: z
+    .array(z.record(z.string(), z.unknown()))
+    .max(10_000)
+    .refine((events) => jsonDepthWithin(events, MAX_FIELD_DEPTH), `must not nest deeper than ${MAX_FIELD_DEPTH} levels`)
+    .optional(),
 });
 
 export type Artifact = z.output<typeof artifactSchema>;

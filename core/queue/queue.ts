@@ -9,6 +9,7 @@ import { TaskStore, type StoredTask, type TaskRowView } from '../store/tasks.js'
 import { ArtifactStore } from '../store/artifacts.js';
 import type { Artifact } from './artifact.js';
 import { HubError } from '../errors.js';
+import { storageError } from '../store/storage-error.js';
 import { EventBus } from './events.js';
 import { LeaseWaiters } from './lease-waiters.js';
 import { WorkerRegistry, type WorkerInfo } from './workers.js';
@@ -108,7 +109,7 @@ export class TaskQueue {
    */
   batch<T>(fn: () => T, deliver?: (result: T) => void): T {
     if (this.inBatch) {
-      const result = fn();
+      const result = this.inOpenBatch(fn);
       deliver?.(result);
       return result;
     }
@@ -130,7 +131,7 @@ export class TaskQueue {
     } catch (err) {
       // The rollback undid writes the store had mirrored in memory.
       if (!committed && (this.batchWrote || !(err instanceof HubError))) this.forgetMemory();
-      throw err;
+      throw committed ? err : storageError(err);
     } finally {
       this.inBatch = false;
       this.events.release(committed);
@@ -140,10 +141,21 @@ export class TaskQueue {
   /** One state change: a transaction of its own, or part of the open batch. */
   private tx<T>(fn: () => T): T {
     if (!this.inBatch) return this.batch(fn);
+    const result = this.inOpenBatch(fn);
+    this.batchWrote = true;
+    return result;
+  }
+
+  /**
+   * A call inside the open batch. An unexpected failure (a storage error, a value that cannot be
+   * written) dooms the whole batch: SQLite may already have rolled the transaction back (a full
+   * disk does), and a write after that would commit on its own, outside the batch. So nothing runs
+   * after it; the caller (the wire server) replays the batch one request per transaction.
+   */
+  private inOpenBatch<T>(fn: () => T): T {
+    if (this.batchError !== undefined) throw storageError(this.batchError);
     try {
-      const result = fn();
-      this.batchWrote = true;
-      return result;
+      return fn();
     } catch (err) {
       if (!(err instanceof HubError)) this.batchError ??= err;
       throw err;

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { HubError, errorMessage } from '../errors.js';
+import { parseJsonInput } from '../json-input.js';
 import { MAX_TEXT, type Artifact } from '../queue/artifact.js';
 import { formatBytes, readBoundedFile } from '../read-bounded.js';
 import { rollups } from './rollup.js';
@@ -80,8 +81,9 @@ class ExportReader {
   json(file: string): unknown {
     const text = this.text(file);
     try {
-      return JSON.parse(text);
+      return parseJsonInput(text, file);
     } catch (err) {
+      if (err instanceof HubError) throw err;
       throw new HubError('bad_request', `${file} is not valid JSON: ${errorMessage(err)}`);
     }
   }

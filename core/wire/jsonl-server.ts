@@ -10,7 +10,9 @@ import type { EventBus } from '../queue/events.js';
 import { tokenMatches } from './auth.js';
 import { HTTP_REFUSAL, looksLikeHttp } from './http-sniff.js';
 import { LineSplitter, LineTooLongError } from './line-splitter.js';
-import { MAX_JSON_DEPTH, callMethod, jsonDepthWithin, parseParams, type MethodContext } from './methods.js';
+import { callMethod, parseParams, type MethodContext } from './methods.js';
+import { JsonTooDeepError, parseJsonInput } from '../json-input.js';
+import { storageError } from '../store/storage-error.js';
 
 export interface JsonlServerOptions {
   context: MethodContext;
@@ -30,6 +32,9 @@ const FAREWELL_GRACE_MS = 1000;
 
 type RequestId = unknown;
 
+/** A parsed request line, or the answer it already has (malformed, not an object, no method). */
+type Request = { id: RequestId; method: string; params: unknown } | { answer: string };
+
 function response(id: RequestId, result: unknown): string {
   return JSON.stringify({ id: id === undefined ? null : id, result, error: null });
 }
@@ -46,8 +51,16 @@ class Connection {
   private backlog: string[] = [];
   private next = 0;
   private waiting: Promise<void> | undefined;
+  /** Where the current batch started in the backlog: a batch that did not commit is answered again from here. */
+  private batchStart = 0;
+  /** True when the wait (long-poll lease) in progress began in the current batch. */
+  private waitBeganInBatch = false;
+  /** Bumped when a batch is undone: the answer of a wait it began is then dropped, not sent. */
+  private generation = 0;
   /** Aborted when the connection closes, ending any long-poll lease it was waiting on. */
   readonly closed = new AbortController();
+  /** Ends the wait in progress: on close, or when the batch that began it did not commit. */
+  private waitAbort = new AbortController();
   /** Event types this connection asked for (`subscribe` with `types`), all, or none. */
   subscribed: Set<string> | 'all' | null = null;
 
@@ -70,7 +83,10 @@ class Connection {
       if (this.waiting === undefined && !this.tooLong) socket.resume();
     });
     socket.on('error', () => socket.destroy());
-    socket.on('close', () => this.closed.abort());
+    socket.on('close', () => {
+      this.closed.abort();
+      this.waitAbort.abort();
+    });
   }
 
   private onData(chunk: Buffer): void {
@@ -115,23 +131,79 @@ class Connection {
    * until it resolves, keeping request order.
    */
   answerQueued(): string {
+    this.batchStart = this.next;
+    this.waitBeganInBatch = false;
     let out = '';
     while (this.next < this.backlog.length && this.waiting === undefined) {
       const line = this.backlog[this.next++] ?? '';
       if (line.trim() === '') continue;
-      const answer = this.handleLine(line);
-      if (typeof answer === 'string') {
-        out += answer + '\n';
-      } else {
-        this.waiting = answer.then((text) => {
-          this.waiting = undefined;
-          this.write(text + '\n');
-          this.server.schedule(this);
-        });
-      }
+      const request = this.parse(line);
+      const answer = 'answer' in request ? request.answer : this.run(request);
+      if (typeof answer === 'string') out += answer + '\n';
+      else this.await(answer);
       if (this.server.closing) break;
     }
     return out;
+  }
+
+  /** A long-poll answer: the lines behind it wait until it is sent, keeping request order. */
+  private await(answer: Promise<string>): void {
+    const generation = this.generation;
+    this.waitBeganInBatch = true;
+    this.waiting = answer.then((text) => {
+      if (generation !== this.generation) return;
+      this.waiting = undefined;
+      this.write(text + '\n');
+      this.server.schedule(this);
+    });
+  }
+
+  /**
+   * The batch did not commit: none of its answers was sent, so its lines are answered again (by
+   * `answerEachAlone`). A wait it began is ended and its answer dropped: its lease never happened.
+   */
+  undoBatch(): void {
+    this.next = this.batchStart;
+    if (!this.waitBeganInBatch) return;
+    this.generation++;
+    this.waitAbort.abort();
+    this.waitAbort = new AbortController();
+    this.waiting = undefined;
+    this.waitBeganInBatch = false;
+  }
+
+  /**
+   * After a failed group commit: each queued line in a transaction of its own, its answer sent
+   * once that commits, so one bad request (or a full disk) fails alone with its own error and
+   * reads keep being answered.
+   */
+  answerEachAlone(): void {
+    while (this.next < this.backlog.length && this.waiting === undefined && !this.server.closing) {
+      const line = this.backlog[this.next++] ?? '';
+      if (line.trim() === '') continue;
+      const request = this.parse(line);
+      if ('answer' in request) {
+        this.write(request.answer + '\n');
+        continue;
+      }
+      this.batchStart = this.next - 1;
+      this.waitBeganInBatch = false;
+      try {
+        this.server.queue.batch(
+          () => {
+            const answer = this.run(request);
+            if (typeof answer !== 'string') this.await(answer);
+            return answer;
+          },
+          (answer) => typeof answer === 'string' && this.write(answer + '\n'),
+        );
+      } catch (err) {
+        this.undoBatch();
+        this.next++;
+        this.write(errorResponse(request.id, storageError(err)) + '\n');
+      }
+    }
+    this.send('');
   }
 
   send(out: string): void {
@@ -154,24 +226,26 @@ class Connection {
     if (!this.socket.write(text)) this.socket.pause();
   }
 
-  private handleLine(line: string): string | Promise<string> {
+  private parse(line: string): Request {
     let request: unknown;
     try {
-      request = JSON.parse(line);
+      request = parseJsonInput(line, 'the request');
     } catch (err) {
-      return errorResponse(null, new HubError('bad_request', `malformed JSON: ${errorMessage(err)}`));
+      // Too deep to write back (JSON.stringify recurses): refused before anything runs.
+      if (err instanceof JsonTooDeepError) return { answer: errorResponse(err.id, err) };
+      return { answer: errorResponse(null, new HubError('bad_request', `malformed JSON: ${errorMessage(err)}`)) };
     }
     if (typeof request !== 'object' || request === null || Array.isArray(request)) {
-      return errorResponse(null, new HubError('bad_request', 'a request must be a JSON object {"id", "method", "params"}'));
+      return { answer: errorResponse(null, new HubError('bad_request', 'a request must be a JSON object {"id", "method", "params"}')) };
     }
     const { id, method, params } = request as { id?: unknown; method?: unknown; params?: unknown };
-    // An id too deep for JSON.stringify would make its answer throw; refuse it before running anything.
-    if (!jsonDepthWithin(id)) {
-      return errorResponse(null, new HubError('bad_request', `the request "id" nests deeper than ${MAX_JSON_DEPTH} levels; the request was not run`));
-    }
     if (typeof method !== 'string') {
-      return errorResponse(id, new HubError('bad_request', 'the request has no "method" string'));
+      return { answer: errorResponse(id, new HubError('bad_request', 'the request has no "method" string')) };
     }
+    return { id, method, params };
+  }
+
+  private run({ id, method, params }: { id: RequestId; method: string; params: unknown }): string | Promise<string> {
     if (this.server.closing) return errorResponse(id, new HubError('shutting_down', 'the hub is shutting down'));
     try {
       const result = this.dispatch(method, params);
@@ -211,7 +285,7 @@ class Connection {
       this.server.updateSubscription();
       return { ok: true };
     }
-    return callMethod(this.options.context, method, params, this.closed.signal);
+    return callMethod(this.options.context, method, params, this.waitAbort.signal);
   }
 
   private authenticate(token: unknown): { ok: true } {
@@ -266,21 +340,35 @@ export class JsonlServer {
     setImmediate(() => this.flush());
   }
 
+  get queue(): MethodContext['queue'] {
+    return this.options.context.queue;
+  }
+
   private flush(): void {
     this.flushScheduled = false;
     const connections = [...this.pending];
     this.pending.clear();
+    let committed = false;
     try {
       // Answers go out before the batch's events, so a client sees its own answer first.
-      this.options.context.queue.batch(
+      this.queue.batch(
         () => connections.map((c) => c.answerQueued()),
-        (answers) => connections.forEach((connection, i) => connection.send(answers[i] ?? '')),
+        (answers) => {
+          committed = true;
+          connections.forEach((connection, i) => connection.send(answers[i] ?? ''));
+        },
       );
     } catch (err) {
-      // The commit itself failed (disk full, I/O error): nothing in the batch happened. The clients
-      // cannot be told which request failed, so their connections close; they retry (idempotently).
-      this.options.log?.(`a batch of requests could not be committed, closing ${connections.length} connection(s): ${errorMessage(err)}`);
-      for (const connection of connections) connection.socket.destroy();
+      if (committed) {
+        this.options.log?.(`sending the answers of a committed batch failed: ${errorMessage(err)}`);
+        return;
+      }
+      // Nothing in the batch happened (a request failed unexpectedly, or the commit did: a full
+      // disk, a read-only or damaged file). No answer was sent: answer every line again, each in a
+      // transaction of its own, so only the requests that cannot be applied get an error.
+      this.options.log?.(`a batch of requests could not be committed (${errorMessage(err)}); answering its ${connections.length} connection(s) one request at a time`);
+      for (const connection of connections) connection.undoBatch();
+      for (const connection of connections) connection.answerEachAlone();
     }
   }
 

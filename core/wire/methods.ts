@@ -12,6 +12,7 @@ import type { RunService } from '../runs/service.js';
 import { IMPORT_TEXT_FIELDS } from '../runs/import-staging.js';
 import { RUN_PRESETS, type RunRecord } from '../runs/types.js';
 import { expectSchema } from '../runs/expect.js';
+import { MAX_FIELD_DEPTH, jsonDepthWithin } from '../json-input.js';
 
 /**
  * Routing names are compared in one spelling, the one the driver registry accepts: lower case with
@@ -62,22 +63,6 @@ const runRecordSchema = z.object({
     .max(100_000),
 });
 
-/** Deepest nesting accepted in free-form JSON (metadata, request ids): far beyond real use, far below the stack. */
-export const MAX_JSON_DEPTH = 64;
-
-/**
- * True when `value` nests at most `max` levels of arrays/objects. Deeper values are refused at the
- * edge: JSON.stringify recurses, so storing or echoing them would throw deep inside the hub.
- */
-export function jsonDepthWithin(value: unknown, max = MAX_JSON_DEPTH): boolean {
-  if (typeof value !== 'object' || value === null) return true;
-  if (max <= 0) return false;
-  for (const item of Array.isArray(value) ? value : Object.values(value)) {
-    if (!jsonDepthWithin(item, max - 1)) return false;
-  }
-  return true;
-}
-
 export const paramSchemas = {
   enqueue: z.object({
     prompt: z.string().refine((s) => s.trim().length > 0, 'must not be blank'),
@@ -87,7 +72,7 @@ export const paramSchemas = {
     labels: z.array(z.string().max(200)).max(100).optional(),
     metadata: z
       .record(z.string(), z.unknown())
-      .refine((m) => jsonDepthWithin(m), `must not nest deeper than ${MAX_JSON_DEPTH} levels`)
+      .refine((m) => jsonDepthWithin(m, MAX_FIELD_DEPTH), `must not nest deeper than ${MAX_FIELD_DEPTH} levels`)
       .optional(),
     run_id: z.string().min(1).max(200).nullish(),
     idempotency_key: z.string().min(1).max(200).nullish(),

@@ -10,6 +10,7 @@ import { tokenMatches } from './auth.js';
 import { guardRequest } from './http-guard.js';
 import { callMethod, parseParams, type MethodContext } from './methods.js';
 import { readBody } from './http-body.js';
+import { parseJsonInput } from '../json-input.js';
 
 export interface RestServerOptions {
   context: MethodContext;
@@ -28,6 +29,7 @@ const STATUS_BY_CODE: Partial<Record<HubErrorCode, number>> = {
   stale_lease: 409,
   line_too_long: 413,
   shutting_down: 503,
+  database: 503,
 };
 
 const SSE_HEARTBEAT_MS = 15_000;
@@ -43,8 +45,9 @@ async function jsonBody(req: http.IncomingMessage, maxBytes: number): Promise<un
   const text = await readBody(req, maxBytes);
   if (text.trim() === '') return {};
   try {
-    return JSON.parse(text);
-  } catch {
+    return parseJsonInput(text, 'the request body');
+  } catch (err) {
+    if (err instanceof HubError) throw err;
     throw new HubError('bad_request', 'invalid json');
   }
 }

@@ -201,7 +201,7 @@ describe('bad lines', () => {
     const deep = '['.repeat(20_000) + ']'.repeat(20_000);
     conn.write(`{"id":${deep},"method":"enqueue","params":{"prompt":"never run"}}\n` + line('after', 'stats'));
     const answers = await conn.readLines(2);
-    expect(answers[0]).toEqual({ id: null, result: null, error: { code: 'bad_request', message: expect.stringContaining('"id"') } });
+    expect(answers[0]).toEqual({ id: null, result: null, error: { code: 'bad_request', message: expect.stringContaining('nests deeper than 64 levels (at id[0][0]') } });
     expect(answers[1]).toMatchObject({ id: 'after', result: { stats: expect.objectContaining({ queued: 0 }) } });
   });
 });

@@ -129,7 +129,10 @@ class Fuzzer {
     if (kind === 0) return { text: this.randomBytes(), expectedId: null };
     if (kind === 1) {
       const full = this.serialize(this.request(id));
-      return { text: full.slice(0, 1 + this.int(full.length - 1)), expectedId: null };
+      const text = full.slice(0, 1 + this.int(full.length - 1));
+      // Cut short: malformed, answered with a null id; unless it nests too deep before the cut,
+      // which is refused before parsing, with the id when it came first.
+      return { text, expectedId: /\[{65}/.test(text) ? undefined : null };
     }
     if (kind === 2) {
       // Literal JSON numbers out of double range, and ids that cannot be echoed verbatim.
