@@ -5,7 +5,7 @@ import { TaskQueue } from './queue/queue.js';
 import { RunService } from './runs/service.js';
 import { CheckTaskScheduler } from './runs/check-tasks.js';
 import { lockDatabase } from './store/db-lock.js';
-import { openDatabase, type Db } from './store/database.js';
+import { databaseWritable, openDatabase, type Db } from './store/database.js';
 import { describeMigration } from './store/original-schema.js';
 import { assertBindAllowed, checkToken } from './wire/auth.js';
 import { JsonlServer } from './wire/jsonl-server.js';
@@ -54,6 +54,9 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   } catch (err) {
     dbLock.release();
     throw err;
+  }
+  if (!databaseWritable(options.dbPath)) {
+    options.log?.(`database ${options.dbPath} is read-only: reads are served, every change is answered with a storage error`);
   }
   const queue = new TaskQueue(db, { leaseSeconds: options.leaseSeconds ?? DEFAULT_LEASE_SECONDS });
   const runs = new RunService(db, queue);

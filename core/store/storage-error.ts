@@ -16,6 +16,10 @@ const CAUSES: [prefix: string, words: string][] = [
   ['SQLITE_NOMEM', 'SQLite ran out of memory'],
 ];
 
+export function isStorageFailure(err: unknown): boolean {
+  return err instanceof Database.SqliteError;
+}
+
 /** HubErrors pass through; SQLite errors become a 'database' HubError naming the cause; others are internal. */
 export function storageError(err: unknown): HubError {
   if (err instanceof HubError) return err;

@@ -12,7 +12,7 @@ import { HTTP_REFUSAL, looksLikeHttp } from './http-sniff.js';
 import { LineSplitter, LineTooLongError } from './line-splitter.js';
 import { callMethod, parseParams, type MethodContext } from './methods.js';
 import { JsonTooDeepError, parseJsonInput } from '../json-input.js';
-import { storageError } from '../store/storage-error.js';
+import { isStorageFailure, storageError } from '../store/storage-error.js';
 
 export interface JsonlServerOptions {
   context: MethodContext;
@@ -29,6 +29,7 @@ const MAX_FAILED_AUTH = 10;
 const MAX_BACKLOG_LINES = 10_000;
 /** After a line-too-long farewell, a peer that keeps sending instead of closing is cut off this much later. */
 const FAREWELL_GRACE_MS = 1000;
+const FAILURE_LOG_INTERVAL_MS = 10_000;
 
 type RequestId = unknown;
 
@@ -262,8 +263,9 @@ class Connection {
   }
 
   private failure(id: RequestId, method: string, err: unknown): string {
-    if (!(err instanceof HubError)) this.options.log?.(`internal error in ${method}: ${errorMessage(err)}`);
-    return errorResponse(id, err);
+    // Storage failures are logged once per failed batch by the server, not once per request.
+    if (!(err instanceof HubError) && !isStorageFailure(err)) this.options.log?.(`internal error in ${method}: ${errorMessage(err)}`);
+    return errorResponse(id, storageError(err));
   }
 
   private dispatch(method: string, params: unknown): unknown {
@@ -316,6 +318,8 @@ export class JsonlServer {
   /** Connections with lines to answer in the next batch. */
   private readonly pending = new Set<Connection>();
   private flushScheduled = false;
+  private lastFailureLog = -Infinity;
+  private unloggedFailures = 0;
   closing = false;
 
   constructor(private readonly options: JsonlServerOptions) {
@@ -338,6 +342,19 @@ export class JsonlServer {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     setImmediate(() => this.flush());
+  }
+
+  /** A full disk fails every write batch: one log line per interval, with how many were not logged. */
+  private logThrottled(line: string): void {
+    const now = Date.now();
+    if (now - this.lastFailureLog < FAILURE_LOG_INTERVAL_MS) {
+      this.unloggedFailures++;
+      return;
+    }
+    const skipped = this.unloggedFailures > 0 ? ` (${this.unloggedFailures} more since the last report)` : '';
+    this.options.log?.(line + skipped);
+    this.lastFailureLog = now;
+    this.unloggedFailures = 0;
   }
 
   get queue(): MethodContext['queue'] {
@@ -366,7 +383,7 @@ export class JsonlServer {
       // Nothing in the batch happened (a request failed unexpectedly, or the commit did: a full
       // disk, a read-only or damaged file). No answer was sent: answer every line again, each in a
       // transaction of its own, so only the requests that cannot be applied get an error.
-      this.options.log?.(`a batch of requests could not be committed (${errorMessage(err)}); answering its ${connections.length} connection(s) one request at a time`);
+      this.logThrottled(`a batch of requests could not be committed (${errorMessage(err)}); answering its ${connections.length} connection(s) one request at a time`);
       for (const connection of connections) connection.undoBatch();
       for (const connection of connections) connection.answerEachAlone();
     }

@@ -11,6 +11,7 @@ import { guardRequest } from './http-guard.js';
 import { callMethod, parseParams, type MethodContext } from './methods.js';
 import { readBody } from './http-body.js';
 import { parseJsonInput } from '../json-input.js';
+import { isStorageFailure, storageError } from '../store/storage-error.js';
 
 export interface RestServerOptions {
   context: MethodContext;
@@ -78,11 +79,11 @@ export class RestServer {
 
   constructor(private readonly options: RestServerOptions) {
     this.server = http.createServer((req, res) => {
-      this.handle(req, res).catch((err: unknown) => {
-        if (!(err instanceof HubError)) options.log?.(`REST internal error: ${errorMessage(err)}`);
+      this.handle(req, res).catch((failure: unknown) => {
+        if (!(failure instanceof HubError) && !isStorageFailure(failure)) options.log?.(`REST internal error: ${errorMessage(failure)}`);
         if (res.headersSent) return res.destroy();
-        const status = err instanceof HubError ? (STATUS_BY_CODE[err.code] ?? 500) : 500;
-        send(res, status, { error: errorMessage(err), code: err instanceof HubError ? err.code : 'internal' });
+        const err = storageError(failure);
+        send(res, STATUS_BY_CODE[err.code] ?? 500, { error: err.message, code: err.code });
       });
     });
   }
