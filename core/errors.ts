@@ -8,6 +8,7 @@ export type HubErrorCode =
   | 'stale_lease'
   | 'line_too_long'
   | 'shutting_down'
+  | 'overloaded'
   | 'database'
   | 'unreachable'
   | 'internal';

@@ -11,6 +11,7 @@ import { assertBindAllowed, checkToken } from './wire/auth.js';
 import { JsonlServer } from './wire/jsonl-server.js';
 import type { MethodContext } from './wire/methods.js';
 import { RestServer } from './wire/rest-server.js';
+import { DEFAULT_SUBSCRIBER_LIMITS, SubscriberBudget, type SubscriberLimits } from './wire/subscriber-budget.js';
 
 export interface HubOptions {
   dbPath: string;
@@ -22,6 +23,8 @@ export interface HubOptions {
   leaseSeconds?: number;
   token?: string;
   maxLineBytes?: number;
+  /** Bounds on live event streams (JSONL subscribe + REST /events); defaults in subscriber-budget.ts. */
+  subscriberLimits?: Partial<SubscriberLimits>;
   log?: (line: string) => void;
 }
 
@@ -74,8 +77,12 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     requestShutdown: () => void setImmediate(() => void stop()),
     maxLineBytes,
   };
-  const jsonl = new JsonlServer({ context, events: queue.events, maxLineBytes, token, log: options.log });
-  const rest = options.restPort !== undefined ? new RestServer({ context, events: queue.events, maxBodyBytes: maxLineBytes, token, log: options.log }) : undefined;
+  const subscribers = new SubscriberBudget({ ...DEFAULT_SUBSCRIBER_LIMITS, ...options.subscriberLimits });
+  const jsonl = new JsonlServer({ context, events: queue.events, maxLineBytes, subscribers, token, log: options.log });
+  const rest =
+    options.restPort !== undefined
+      ? new RestServer({ context, events: queue.events, maxBodyBytes: maxLineBytes, subscribers, token, log: options.log })
+      : undefined;
 
   const sweep = setInterval(() => {
     try {

@@ -83,6 +83,21 @@ export interface NewTaskRow {
 
 /** Queued and leased tasks kept in memory beyond this many are read from the database instead. */
 const MAX_CACHED_ACTIVE_TASKS = 100_000;
+/**
+ * A task with more text than this (a long prompt) is never kept in memory: it is read from the
+ * database when needed, so 200 queued 5 MiB prompts cost disk, not a gigabyte of the hub's heap.
+ */
+const MAX_CACHED_TASK_CHARS = 64 * 1024;
+/** All cached tasks together hold at most this much text; beyond it, tasks are read on demand. */
+const MAX_CACHED_CHARS = 64 * 1024 * 1024;
+
+/** The text a task holds in memory, roughly (characters of its strings). */
+function taskChars(task: StoredTask): number {
+  let chars = task.prompt.length + (task.result?.length ?? 0) + (task.error?.length ?? 0);
+  for (const label of task.labels) chars += label.length;
+  for (const _key in task.metadata) return chars + JSON.stringify(task.metadata).length;
+  return chars;
+}
 
 /**
  * The hub is the only writer, so the store keeps two things in memory that would otherwise cost a
@@ -94,7 +109,8 @@ const MAX_CACHED_ACTIVE_TASKS = 100_000;
 export class TaskStore {
   private readonly listStatements = new Map<string, Statement<(string | number)[]>>();
   private readonly stmt;
-  private readonly active = new Map<number, StoredTask>();
+  private readonly active = new Map<number, { task: StoredTask; chars: number }>();
+  private cachedChars = 0;
   private counts: Stats = { queued: 0, leased: 0, done: 0, failed: 0, cancelled: 0 };
 
   constructor(private readonly db: Db) {
@@ -162,6 +178,7 @@ export class TaskStore {
   /** Forget the in-memory state and read the counts again (after a rollback, and at open). */
   reload(): void {
     this.active.clear();
+    this.cachedChars = 0;
     const counts: Stats = { queued: 0, leased: 0, done: 0, failed: 0, cancelled: 0 };
     for (const row of this.stmt.countByStatus.all() as { status: TaskStatus; n: number }[]) counts[row.status] = row.n;
     this.counts = counts;
@@ -173,11 +190,24 @@ export class TaskStore {
   }
 
   private remember(task: StoredTask): void {
+    const previous = this.active.get(task.task_id);
     if (task.status === 'queued' || task.status === 'leased') {
-      if (this.active.size < MAX_CACHED_ACTIVE_TASKS || this.active.has(task.task_id)) this.active.set(task.task_id, task);
-    } else {
-      this.active.delete(task.task_id);
+      const chars = taskChars(task);
+      const room = previous !== undefined || (this.active.size < MAX_CACHED_ACTIVE_TASKS && this.cachedChars + chars <= MAX_CACHED_CHARS);
+      if (chars <= MAX_CACHED_TASK_CHARS && room) {
+        this.active.set(task.task_id, { task, chars });
+        this.cachedChars += chars - (previous?.chars ?? 0);
+        return;
+      }
     }
+    this.forget(task.task_id);
+  }
+
+  private forget(taskId: number): void {
+    const previous = this.active.get(taskId);
+    if (previous === undefined) return;
+    this.active.delete(taskId);
+    this.cachedChars -= previous.chars;
   }
 
   insert(row: NewTaskRow): StoredTask {
@@ -223,7 +253,7 @@ export class TaskStore {
 
   get(taskId: number): StoredTask | undefined {
     const cached = this.active.get(taskId);
-    if (cached) return cached;
+    if (cached) return cached.task;
     const row = this.stmt.byId.get(taskId) as TaskRow | undefined;
     return row && toTask(row);
   }
@@ -322,7 +352,7 @@ export class TaskStore {
     this.stmt.requeue.run(now, task.task_id);
     this.move(task.status, 'queued');
     // Read back rather than rebuild: a requeue is rare and resets many fields.
-    this.active.delete(task.task_id);
+    this.forget(task.task_id);
   }
 
   /** Every failed task back to queued; returns their ids. */
@@ -349,7 +379,7 @@ export class TaskStore {
   /** Deletes every task of a run (their artifacts follow by foreign key); returns how many. */
   deleteRun(runId: string): number {
     const counts = this.stmt.runStatusCounts.all(runId) as { status: TaskStatus; n: number }[];
-    for (const id of this.stmt.runActiveIds.all(runId) as number[]) this.active.delete(id);
+    for (const id of this.stmt.runActiveIds.all(runId) as number[]) this.forget(id);
     const info = this.stmt.deleteRun.run(runId);
     for (const { status, n } of counts) this.counts[status] -= n;
     return info.changes;

@@ -27,7 +27,7 @@ export interface ConnectOptions {
   maxLineBytes?: number;
 }
 
-const KNOWN_CODES = new Set<string>(['bad_request', 'unknown_method', 'unauthorized', 'not_found', 'conflict', 'stale_lease', 'line_too_long', 'shutting_down', 'database', 'internal']);
+const KNOWN_CODES = new Set<string>(['bad_request', 'unknown_method', 'unauthorized', 'not_found', 'conflict', 'stale_lease', 'line_too_long', 'shutting_down', 'overloaded', 'database', 'internal']);
 
 export class HubClient {
   private nextId = 1;

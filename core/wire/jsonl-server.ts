@@ -9,6 +9,7 @@ import type { HubEvent } from '../queue/types.js';
 import type { EventBus } from '../queue/events.js';
 import { tokenMatches } from './auth.js';
 import { HTTP_REFUSAL, looksLikeHttp } from './http-sniff.js';
+import { cutWhenStalled, type Subscriber, type SubscriberBudget } from './subscriber-budget.js';
 import { LineSplitter, LineTooLongError } from './line-splitter.js';
 import { callMethod, parseParams, type MethodContext } from './methods.js';
 import { JsonTooDeepError, parseJsonInput } from '../json-input.js';
@@ -18,18 +19,20 @@ export interface JsonlServerOptions {
   context: MethodContext;
   events: EventBus;
   maxLineBytes: number;
+  /** Shared with the REST server's event streams: one memory bound for all of them. */
+  subscribers: SubscriberBudget;
   token?: string;
   log?: (line: string) => void;
 }
 
-/** A subscriber that stops reading is dropped once this much output is waiting for it. */
-const MAX_SUBSCRIBER_BACKLOG = 32 * 1024 * 1024;
 const MAX_FAILED_AUTH = 10;
 /** Requests a client may queue behind a waiting one before the hub stops reading from it. */
 const MAX_BACKLOG_LINES = 10_000;
 /** After a line-too-long farewell, a peer that keeps sending instead of closing is cut off this much later. */
 const FAREWELL_GRACE_MS = 1000;
 const FAILURE_LOG_INTERVAL_MS = 10_000;
+/** A shed subscriber that takes nothing of its stream (and the reason at its end) for this long is cut. */
+const SHED_GRACE_MS = 2000;
 
 type RequestId = unknown;
 
@@ -45,7 +48,7 @@ function errorResponse(id: RequestId, err: unknown): string {
   return JSON.stringify({ id: id === undefined ? null : id, result: null, error: { message: errorMessage(err), code } });
 }
 
-class Connection {
+class Connection implements Subscriber {
   private readonly splitter: LineSplitter;
   private authenticated: boolean;
   private failedAuth = 0;
@@ -69,6 +72,8 @@ class Connection {
     return this.subscribed === 'all' || (this.subscribed !== null && this.subscribed.has(type));
   }
   private tooLong = false;
+  /** Shed for not keeping up with events: what it still sends is dropped. */
+  private shedding = false;
   private farewell: string | undefined;
 
   constructor(
@@ -91,7 +96,7 @@ class Connection {
   }
 
   private onData(chunk: Buffer): void {
-    if (this.tooLong) return;
+    if (this.tooLong || this.shedding) return;
     let lines: string[];
     let tooLong: LineTooLongError | undefined;
     try {
@@ -223,7 +228,7 @@ class Connection {
   }
 
   private write(text: string): void {
-    if (this.socket.destroyed) return;
+    if (this.socket.destroyed || this.socket.writableEnded) return;
     if (!this.socket.write(text)) this.socket.pause();
   }
 
@@ -278,11 +283,13 @@ class Connection {
     }
     if (method === 'subscribe') {
       const { types } = parseParams('subscribe', params);
+      this.options.subscribers.admit(this);
       this.subscribed = types ? new Set(types) : 'all';
       this.server.updateSubscription();
       return { ok: true };
     }
     if (method === 'unsubscribe') {
+      this.options.subscribers.leave(this);
       this.subscribed = null;
       this.server.updateSubscription();
       return { ok: true };
@@ -301,13 +308,20 @@ class Connection {
   }
 
   sendEvent(line: string): void {
-    if (this.socket.destroyed) return;
-    if (this.socket.writableLength > MAX_SUBSCRIBER_BACKLOG) {
-      this.options.log?.('dropping a subscriber that stopped reading events');
-      this.socket.destroy();
-      return;
-    }
-    this.socket.write(line);
+    if (!this.socket.destroyed && !this.socket.writableEnded) this.socket.write(line);
+  }
+
+  unread(): number {
+    return this.socket.writableLength;
+  }
+
+  /** Subscriber: the reason goes out as an error line (the id is null: it answers no request), then the connection ends. */
+  shed(reason: string): void {
+    this.options.log?.(`dropping a JSONL subscriber: ${reason}`);
+    this.subscribed = null;
+    this.shedding = true;
+    this.socket.end(errorResponse(null, new HubError('overloaded', reason)) + '\n');
+    cutWhenStalled(() => this.socket.writableLength, () => this.socket.destroy(), SHED_GRACE_MS, () => this.socket.destroyed);
   }
 }
 
@@ -328,6 +342,7 @@ export class JsonlServer {
       this.connections.add(connection);
       socket.on('close', () => {
         this.connections.delete(connection);
+        options.subscribers.leave(connection);
         this.updateSubscription();
       });
     });
@@ -409,8 +424,12 @@ export class JsonlServer {
         let line: string | undefined;
         for (const connection of this.connections) {
           if (!connection.wants(event.type)) continue;
-          line ??= JSON.stringify({ event: event.type, ...event }) + '\n';
-          connection.sendEvent(line);
+          if (line === undefined) {
+            line = JSON.stringify({ event: event.type, ...event }) + '\n';
+            // Characters, not bytes: close enough for a bound, and free.
+            this.options.subscribers.makeRoom(line.length);
+          }
+          if (connection.wants(event.type)) connection.sendEvent(line);
         }
       });
     } else if (!wanted && this.unsubscribeEvents) {

@@ -6,10 +6,12 @@ import http from 'node:http';
 import type net from 'node:net';
 import { HubError, errorMessage, type HubErrorCode } from '../errors.js';
 import type { EventBus } from '../queue/events.js';
+import type { HubEvent } from '../queue/types.js';
 import { tokenMatches } from './auth.js';
 import { guardRequest } from './http-guard.js';
 import { callMethod, parseParams, type MethodContext } from './methods.js';
 import { readBody } from './http-body.js';
+import { cutWhenStalled, type Subscriber, type SubscriberBudget } from './subscriber-budget.js';
 import { parseJsonInput } from '../json-input.js';
 import { isStorageFailure, storageError } from '../store/storage-error.js';
 
@@ -17,6 +19,8 @@ export interface RestServerOptions {
   context: MethodContext;
   events: EventBus;
   maxBodyBytes: number;
+  /** Shared with the JSONL server's subscribers: one memory bound for all event streams. */
+  subscribers: SubscriberBudget;
   token?: string;
   log?: (line: string) => void;
 }
@@ -30,11 +34,13 @@ const STATUS_BY_CODE: Partial<Record<HubErrorCode, number>> = {
   stale_lease: 409,
   line_too_long: 413,
   shutting_down: 503,
+  overloaded: 503,
   database: 503,
 };
 
 const SSE_HEARTBEAT_MS = 15_000;
-const MAX_SSE_BACKLOG = 32 * 1024 * 1024;
+/** A shed stream that takes nothing of its events (and the reason at their end) for this long is cut. */
+const SHED_GRACE_MS = 2000;
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -140,19 +146,43 @@ export class RestServer {
     }
   }
 
+  /** The last event's SSE text, made once for all streams (an output event may be 1 MiB). */
+  private lastEvent: { event: HubEvent; text: string } | undefined;
+
+  private eventText(event: HubEvent): string {
+    if (this.lastEvent?.event !== event) {
+      this.lastEvent = { event, text: `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n` };
+    }
+    return this.lastEvent.text;
+  }
+
   private openEventStream(req: http.IncomingMessage, res: http.ServerResponse, types?: Set<string>): void {
+    const budget = this.options.subscribers;
+    let shed = false;
+    const subscriber: Subscriber = {
+      unread: () => res.writableLength,
+      shed: (reason) => {
+        shed = true;
+        this.options.log?.(`dropping an event stream: ${reason}`);
+        res.end(`event: error\ndata: ${JSON.stringify({ error: reason, code: 'overloaded' })}\n\n`);
+        cutWhenStalled(() => res.writableLength, () => res.destroy(), SHED_GRACE_MS, () => res.destroyed);
+      },
+    };
+    budget.admit(subscriber);
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     res.write(': connected\n\n');
     this.streams.add(res);
     const unsubscribe = this.options.events.subscribe((event) => {
-      if (types && !types.has(event.type)) return;
-      if (res.writableLength > MAX_SSE_BACKLOG) return res.destroy();
-      res.write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+      if (shed || (types && !types.has(event.type))) return;
+      const text = this.eventText(event);
+      budget.makeRoom(text.length);
+      if (!shed) res.write(text);
     });
-    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), SSE_HEARTBEAT_MS);
+    const heartbeat = setInterval(() => shed || res.write(': heartbeat\n\n'), SSE_HEARTBEAT_MS);
     const close = () => {
       clearInterval(heartbeat);
       unsubscribe();
+      budget.leave(subscriber);
       this.streams.delete(res);
     };
     req.on('close', close);
