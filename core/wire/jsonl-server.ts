@@ -319,6 +319,7 @@ class Connection implements Subscriber {
   shed(reason: string): void {
     this.options.log?.(`dropping a JSONL subscriber: ${reason}`);
     this.subscribed = null;
+    this.server.updateSubscription();
     this.shedding = true;
     this.socket.end(errorResponse(null, new HubError('overloaded', reason)) + '\n');
     cutWhenStalled(() => this.socket.writableLength, () => this.socket.destroy(), SHED_GRACE_MS, () => this.socket.destroyed);
