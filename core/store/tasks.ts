@@ -409,11 +409,15 @@ export class TaskStore {
   private newestFirst(columns: string, filter: ListFilter & { search?: string }): unknown[] {
     const where: string[] = [];
     const params: (string | number)[] = [];
-    if (filter.status) (where.push('status = ?'), params.push(filter.status));
-    if (filter.backend) (where.push('backend = ?'), params.push(filter.backend));
-    if (filter.run_id) (where.push('run_id = ?'), params.push(filter.run_id));
-    if (filter.before_id !== undefined) (where.push('task_id < ?'), params.push(filter.before_id));
-    if (filter.search) (where.push("prompt LIKE ? ESCAPE '\\'"), params.push(`%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
+    const condition = (clause: string, value: string | number) => {
+      where.push(clause);
+      params.push(value);
+    };
+    if (filter.status) condition('status = ?', filter.status);
+    if (filter.backend) condition('backend = ?', filter.backend);
+    if (filter.run_id) condition('run_id = ?', filter.run_id);
+    if (filter.before_id !== undefined) condition('task_id < ?', filter.before_id);
+    if (filter.search) condition("prompt LIKE ? ESCAPE '\\'", `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
     const limit = filter.limit ?? 50;
     const sql =
       `SELECT ${columns} FROM tasks` +
