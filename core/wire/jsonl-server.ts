@@ -198,10 +198,12 @@ class Connection implements Subscriber {
         this.server.queue.batch(
           () => {
             const answer = this.run(request);
-            if (typeof answer !== 'string') this.await(answer);
-            return answer;
+            if (typeof answer === 'string') return answer;
+            // A transaction cannot return a promise: the wait is recorded here, its answer sent later.
+            this.await(answer);
+            return null;
           },
-          (answer) => typeof answer === 'string' && this.write(answer + '\n'),
+          (answer) => answer !== null && this.write(answer + '\n'),
         );
       } catch (err) {
         this.undoBatch();

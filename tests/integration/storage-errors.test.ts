@@ -126,16 +126,15 @@ describe('storage failures while the hub runs', () => {
     child.kill('SIGTERM');
   });
 
-  it('a damaged page: the request that reads it fails alone with the storage error; the other requests of its batch are answered and committed', async () => {
+  /** A database of 300 tasks (ids 1-300, queued for backend `archive`) with one leaf page of the tasks table in the middle overwritten with garbage. */
+  async function damagedDatabase(): Promise<string> {
     const db = path.join(tempDir(), 'hub.db');
     const first = await hubOn(db);
     const setup = await open(first.hub.port);
-    setup.write(Array.from({ length: 300 }, (_, i) => line(i, 'enqueue', { prompt: `task ${i + 1} ${'x'.repeat(500)}` })).join(''));
+    setup.write(Array.from({ length: 300 }, (_, i) => line(i, 'enqueue', { prompt: `task ${i + 1} ${'x'.repeat(500)}`, backend: 'archive' })).join(''));
     await setup.readLines(300, 20_000);
     setup.close();
     await first.stop();
-
-    // Overwrite one leaf page of the tasks table in the middle of the file with garbage.
     const raw = new Database(db);
     raw.pragma('wal_checkpoint(TRUNCATE)');
     const leaves = raw.prepare("SELECT pageno FROM dbstat WHERE name = 'tasks' AND pagetype = 'leaf' ORDER BY pageno").pluck().all() as number[];
@@ -146,8 +145,11 @@ describe('storage failures while the hub runs', () => {
     const fd = fs.openSync(db, 'r+');
     fs.writeSync(fd, Buffer.alloc(pageSize, 0xa5), 0, pageSize, (damaged - 1) * pageSize);
     fs.closeSync(fd);
+    return db;
+  }
 
-    const { hub } = await hubOn(db);
+  it('a damaged page: the request that reads it fails alone with the storage error; the other requests of its batch are answered and committed', async () => {
+    const { hub } = await hubOn(await damagedDatabase());
     const reader = await open(hub.port);
     const producer = await open(hub.port);
     // Written in the same turn of the hub's event loop (it runs in this process): one group commit.
@@ -168,6 +170,24 @@ describe('storage failures while the hub runs', () => {
     expect(enqueued.filter((a) => a.error !== null)).toEqual([]);
     expect(await rawCall(reader, 'stats', 'stats')).toMatchObject({ error: null, result: { stats: { queued: 400 } } });
     expect(await rawCall(producer, 'last', 'get', { task_id: 400 })).toMatchObject({ error: null, result: { task: { prompt: 'new 99' } } });
+  });
+
+  it('a long-poll lease begun in a batch that fails is begun again, once: the next task is leased to it exactly once', async () => {
+    const { hub } = await hubOn(await damagedDatabase());
+    const worker = await open(hub.port);
+    const reader = await open(hub.port);
+    // Same turn of the hub's event loop: the lease starts waiting, then a get hits the damaged page.
+    worker.write(line('wait', 'lease', { worker_id: 'w', wait_seconds: 30 }));
+    reader.write(Array.from({ length: 300 }, (_, i) => line(i + 1, 'get', { task_id: i + 1 })).join(''));
+    const gets = await reader.readLines(300, 30_000);
+    expect(gets.some((answer) => answer.error !== null)).toBe(true);
+
+    expect(await rawCall(reader, 'new', 'enqueue', { prompt: 'for the waiting worker' })).toMatchObject({ error: null, result: { task_id: 301 } });
+    const [leased] = await worker.readLines(1, 30_000);
+    expect(leased).toMatchObject({ id: 'wait', error: null, result: { tasks: [{ task_id: 301, prompt: 'for the waiting worker' }] } });
+    expect(await rawCall(reader, 'second', 'enqueue', { prompt: 'nobody waits for this one' })).toMatchObject({ result: { task_id: 302 } });
+    // No second answer for the first wait: the next line on the worker's connection answers its next request.
+    expect(await rawCall(worker, 'after', 'stats')).toMatchObject({ id: 'after', result: { stats: { leased: 1, queued: 301 } } });
   });
 });
 
