@@ -20,15 +20,17 @@ import { NOT_BUILT_PAGE, defaultRendererDir, resolveStatic } from './static-file
 import { readBody } from '../wire/http-body.js';
 import { guardRequest, isJsonContentType } from '../wire/http-guard.js';
 import { JsonTooDeepError, parseJsonInput } from '../json-input.js';
+import { SHED_GRACE_MS, SubscriberBudget, cutWhenStalled, type Subscriber, type SubscriberLimits } from '../wire/subscriber-budget.js';
 
 export const DEFAULT_SERVE_PORT = 8780;
 export const TOKEN_COOKIE = 'mittelo_token';
 const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 const HEARTBEAT_MS = 15_000;
-const MAX_EVENT_BACKLOG = 16 * 1024 * 1024;
 
 export interface HttpBridgeOptions {
   dispatch: Dispatch;
+  /** Limits of the `/api/events` streams (default: the hub's, core/wire/subscriber-budget.ts). */
+  eventLimits?: SubscriberLimits;
   subscribe: (listener: (event: UiEvent) => void) => () => void;
   host?: string;
   /** Default 8780; 0 = any free port. */
@@ -93,6 +95,14 @@ export async function startHttpBridge(options: HttpBridgeOptions): Promise<HttpB
   const rendererDir = options.rendererDir === undefined ? defaultRendererDir() : options.rendererDir;
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const streams = new Set<http.ServerResponse>();
+  // The page's event streams get the hub's rules: a cap on streams, on unread bytes each and in all;
+  // the one furthest behind is shed with the reason on its stream.
+  const budget = new SubscriberBudget(options.eventLimits);
+  let lastEvent: { event: UiEvent; text: string } | undefined;
+  const eventText = (event: UiEvent): string => {
+    if (lastEvent?.event !== event) lastEvent = { event, text: `data: ${JSON.stringify(event)}\n\n` };
+    return lastEvent.text;
+  };
 
   /** Set once listening: the port a request's Host header must name (http-guard). */
   let boundPort = 0;
@@ -120,18 +130,35 @@ export async function startHttpBridge(options: HttpBridgeOptions): Promise<HttpB
   }
 
   function events(req: http.IncomingMessage, res: http.ServerResponse): void {
+    let shed = false;
+    const subscriber: Subscriber = {
+      unread: () => res.writableLength,
+      shed: (reason) => {
+        shed = true;
+        res.end(`event: error\ndata: ${JSON.stringify({ error: reason, code: 'overloaded' })}\n\n`);
+        cutWhenStalled(() => res.writableLength, () => res.destroy(), SHED_GRACE_MS, () => res.destroyed);
+      },
+    };
+    try {
+      budget.admit(subscriber);
+    } catch (err) {
+      return sendJson(res, apiError(503, 'overloaded', errorMessage(err)));
+    }
     res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     // EventSource reconnects by itself; 2 s keeps OFFLINE → ONLINE quick after a restart of the server.
     res.write('retry: 2000\n: connected\n\n');
     streams.add(res);
     const unsubscribe = options.subscribe((event) => {
-      if (res.writableLength > MAX_EVENT_BACKLOG) return void res.destroy();
-      res.write(`data: ${JSON.stringify(event)}\n\n`);
+      if (shed) return;
+      const text = eventText(event);
+      budget.makeRoom(text.length);
+      if (!shed) res.write(text);
     });
-    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), options.heartbeatMs ?? HEARTBEAT_MS);
+    const heartbeat = setInterval(() => shed || res.write(': heartbeat\n\n'), options.heartbeatMs ?? HEARTBEAT_MS);
     const close = () => {
       clearInterval(heartbeat);
       unsubscribe();
+      budget.leave(subscriber);
       streams.delete(res);
     };
     req.on('close', close);

@@ -30,6 +30,9 @@ export const DEFAULT_SUBSCRIBER_LIMITS: SubscriberLimits = {
 
 const MIB = 1024 * 1024;
 
+/** How long a shed stream has to take its reason before it is cut. */
+export const SHED_GRACE_MS = 2000;
+
 export class SubscriberBudget {
   private readonly subscribers = new Set<Subscriber>();
 
