@@ -8,7 +8,7 @@ import { checkLock, type DriftReport } from '../lock/check.js';
 import { lockPath, writeLock } from '../lock/file.js';
 import { formatDriftReport, formatRecordResult } from '../lock/format.js';
 import { recordLock } from '../lock/record.js';
-import { collect, parseInteger, parsePort } from './options.js';
+import { TOKEN_FILE_HELP, clientAddress, collect, parseInteger, parsePort } from './options.js';
 
 interface WorkspaceFlags {
   workspace?: string;
@@ -26,6 +26,7 @@ interface DoctorFlags extends WorkspaceFlags {
   port?: number;
   restPort?: number;
   token?: string;
+  tokenFile?: string;
   history?: boolean;
   limit: number;
 }
@@ -147,7 +148,8 @@ function registerDoctor(program: Command): void {
     .option('--host <host>', 'address the hub listens on (env MITTELO_HOST, default 127.0.0.1)')
     .option('--port <port>', 'hub port to check (env MITTELO_PORT, default 8765; 0 skips the check)', parsePort)
     .option('--rest-port <port>', 'REST port to check as well', parsePort)
-    .option('--token <token>', 'hub token, to ask a hub already on the port who it is (env MITTELO_TOKEN)')
+    .option('--token <token>', "hub token, to ask a hub already on the port who it is (env MITTELO_TOKEN; default: the token of the app or `mittelo serve` running this workspace's hub)")
+    .option('--token-file <file>', TOKEN_FILE_HELP)
     .option('--history', 'list past doctor results instead of running the checks (which CLI version changed when)')
     .option('--limit <n>', 'with --history: how many runs, newest first', parseInteger('--limit', { min: 1 }), 20)
     .addHelpText(
@@ -180,14 +182,15 @@ function registerDoctor(program: Command): void {
       }
       const { runDoctor } = await import('../doctor/run.js');
       const { formatDoctorReport } = await import('../doctor/format.js');
-      const address = clientAddressFromEnv();
+      // Like client commands: a hub the app or `mittelo serve` runs on this workspace is asked with its token.
+      const address = clientAddress({ ...flags, db: dbPath });
       const report = await runDoctor({
         workspace,
         dbPath,
-        host: flags.host ?? address.host,
-        port: flags.port ?? address.port,
+        host: address.host,
+        port: address.port,
         restPort: flags.restPort,
-        token: flags.token ?? address.token,
+        token: address.token,
         coreOnly: flags.core === true,
         backends: names(flags.backend),
         live: flags.live === true,
