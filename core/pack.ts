@@ -1,9 +1,10 @@
-/** Prompt packs: JSONL files with one `{"prompt": ...}` object per line (optional id, backend, priority, expect). */
+/** Prompt packs: JSONL files with one `{"prompt": ...}` object per line (optional id, backend, priority, expect), and an optional `{"pack": ...}` header (pack-header.ts). */
 import { z } from 'zod';
 import { DEFAULT_MAX_LINE_BYTES } from './config.js';
 import { HubError, errorMessage } from './errors.js';
 import { parseJsonInput } from './json-input.js';
 import { expectSchema } from './runs/expect.js';
+import { isHeaderLine, packHeader, parseHeaderLine, type PackHeader } from './pack-header.js';
 import { regexProblem } from './runs/safe-regex.js';
 import { readBoundedFile } from './read-bounded.js';
 
@@ -51,6 +52,11 @@ export function parsePack(text: string, source: string): PackEntry[] {
       if (err instanceof HubError) throw new HubError('bad_request', `${source}:${i + 1}: ${err.message}`);
       throw new HubError('bad_request', `${source}:${i + 1}: not valid JSON (${errorMessage(err)})`);
     }
+    // The header line (repeat, gate policy: pack-header.ts) is validated here and read by packHeader.
+    if (isHeaderLine(value)) {
+      parseHeaderLine(value, `${source}:${i + 1}`);
+      continue;
+    }
     const parsed = packEntrySchema.safeParse(value);
     if (!parsed.success) {
       const detail = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'line'}: ${issue.message}`).join('; ');
@@ -71,6 +77,22 @@ export function parsePack(text: string, source: string): PackEntry[] {
 
 /** Reads a pack file (a pipe or /dev/stdin too), refusing one larger than MAX_PACK_BYTES before it fills memory. */
 export function readPackFile(file: string): PackEntry[] {
+  return readPack(file).entries;
+}
+
+/** A pack's prompts and its header ({} without one), from one read (a pipe can be read once). */
+export function readPack(file: string): { entries: PackEntry[]; header: PackHeader } {
   const text = readBoundedFile(file, MAX_PACK_BYTES, { what: 'pack' });
-  return parsePack(text, file);
+  return { entries: parsePack(text, file), header: packHeader(text, file) };
+}
+
+/** The header of the pack a run came from; null when the file is gone or unreadable (a run's pack may have moved since). */
+export function readPackHeader(file: string): PackHeader | null {
+  let text: string;
+  try {
+    text = readBoundedFile(file, MAX_PACK_BYTES, { what: 'pack' });
+  } catch {
+    return null;
+  }
+  return packHeader(text, file);
 }

@@ -4,9 +4,16 @@
  * run of the same pack. When there is no pair, a reason in words instead.
  */
 import type { ApiParsedInput, ApiResult } from '../api.js';
-import { compareRuns } from '../compare/compare.js';
+import { compareRuns as compareWithoutPolicy } from '../compare/compare.js';
+import { policyForRun } from '../compare/policy.js';
 import type { RunInfo, RunRecord, RunRollup } from '../runs/types.js';
 import type { Orchestrator } from './orchestrator.js';
+
+/** Compared with the gate policy of B's pack header (as `mittelo compare` does). */
+function compareRuns(a: RunRecord, b: RunRecord) {
+  const { policy, source } = policyForRun(b);
+  return compareWithoutPolicy(a, b, { policy, policySource: source });
+}
 
 /** How far back the default looks for a pair (newest first). */
 const HISTORY = 200;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { API_CALLS, isApiName, type ApiError, type ApiName, type ApiParsedInput, type ApiResult, type PackInfo } from '../api.js';
 import { listPrompts, sideBySide } from '../compare/pick.js';
 import { HubError } from '../errors.js';
-import { readPackFile } from '../pack.js';
+import { readPack, readPackFile } from '../pack.js';
 import { specFromSettings } from '../agent/config.js';
 import { checkLock, lockState } from '../lock/check.js';
 import { readLock, writeLock } from '../lock/file.js';
@@ -109,7 +109,7 @@ export function createHandlers(app: Orchestrator, backends = new BackendsView(ap
     'runs.get': ({ run_id }) => runGet(run_id),
     'runs.start': async (input) => {
       const pack = packFile(app, input.pack);
-      const entries = readPackFile(pack.file);
+      const { entries, header } = readPack(pack.file);
       if (input.preset === 'system-test' && input.backends.length !== 1) throw new HubError('bad_request', `backends: a system test runs one backend, ${input.backends.length} were chosen`);
       if (input.preset === 'pair-smoke' && input.backends.length !== 2) throw new HubError('bad_request', `backends: a pair smoke test runs two backends, ${input.backends.length} were chosen`);
       const config = app.config();
@@ -130,7 +130,7 @@ export function createHandlers(app: Orchestrator, backends = new BackendsView(ap
         entries,
         backends: specs,
         preset: input.preset,
-        repeat: input.repeat,
+        repeat: input.repeat ?? header.repeat ?? 1,
         concurrency: DEFAULT_AGENT_CONCURRENCY,
         lockState: locked,
         specFor: (name) => specFromSettings(name, config.backends[name]),

@@ -7,7 +7,7 @@ import { TOOL_POLICIES, type ToolPolicy } from '../../drivers/types.js';
 import { loadWorkspaceConfig, specFromSettings } from '../agent/config.js';
 import type { BackendSpec } from '../agent/backend.js';
 import { HubError } from '../errors.js';
-import { readPackFile, type PackEntry } from '../pack.js';
+import { readPack, type PackEntry } from '../pack.js';
 import { exportRun, readExport } from '../runs/export.js';
 import { sendRun } from '../runs/import-client.js';
 import { executeRun } from '../runs/orchestrate.js';
@@ -16,17 +16,18 @@ import { checkInWords } from '../runs/expect.js';
 import { rollups } from '../runs/rollup.js';
 import { RUN_PRESETS, type RunInfo, type RunPreset, type RunRecord, type RunRollup } from '../runs/types.js';
 import { lockState } from '../lock/check.js';
-import { compareWithBaseline } from './compare-command.js';
+import { compareWithBaseline, withGateOptions, type GateFlags } from './compare-command.js';
+import type { PackHeader } from '../pack-header.js';
 import { listPrompts, sideBySide } from '../compare/pick.js';
 import { printable } from '../compare/format.js';
 import { clientAddress, collect, parseInteger, print, withClientOptions, withHubOrDatabase, withLocalDbOptions, type ClientFlags, type LocalDbFlags } from './options.js';
 
-interface RunFlags extends ClientFlags {
+interface RunFlags extends ClientFlags, GateFlags {
   pack?: string;
   prompt?: string;
   backend: string[];
   label?: string;
-  repeat: number;
+  repeat?: number;
   concurrency: number;
   preset?: RunPreset;
   againstBaseline?: boolean;
@@ -53,12 +54,13 @@ function smokePack(): string {
   }
 }
 
-function resolvePack(flags: RunFlags): { name: string; path: string | null; entries: PackEntry[] } {
+function resolvePack(flags: RunFlags): { name: string; path: string | null; entries: PackEntry[]; header: PackHeader } {
   if (flags.pack && flags.prompt) throw new HubError('bad_request', 'give --pack or --prompt, not both');
-  if (flags.prompt) return { name: 'prompt', path: null, entries: [{ prompt: flags.prompt, id: 'prompt' }] };
+  if (flags.prompt) return { name: 'prompt', path: null, entries: [{ prompt: flags.prompt, id: 'prompt' }], header: {} };
   const file = flags.pack ?? (flags.preset === 'smoke' || flags.preset === 'pair-smoke' ? smokePack() : undefined);
   if (!file) throw new HubError('bad_request', 'give --pack FILE (a JSONL pack) or --prompt TEXT');
-  return { name: path.basename(file).replace(/\.jsonl$/i, ''), path: path.resolve(file), entries: readPackFile(file) };
+  const { entries, header } = readPack(file);
+  return { name: path.basename(file).replace(/\.jsonl$/i, ''), path: path.resolve(file), entries, header };
 }
 
 function resolveBackends(flags: RunFlags, preset: RunPreset): BackendSpec[] {
@@ -98,14 +100,14 @@ function describeRun(run: RunInfo): string {
 
 
 export function registerRunCommands(program: Command): void {
-  withClientOptions(program.command('run'))
+  withGateOptions(withClientOptions(program.command('run')))
     .description('run a pack of prompts on one or more backends as one run; exits non-zero when a task fails')
     .option('--pack <file>', 'JSONL pack: {"prompt", "id"?, "backend"?, "expect"?} per line (64 MiB, 8 MiB a line at most)')
     .option('--prompt <text>', 'a single prompt instead of a pack')
     .option('--backend <name>', 'backend to run on (repeatable)', collect, [])
     .option('--preset <preset>', `${RUN_PRESETS.join(' | ')} (smoke and pair-smoke default to ${DEFAULT_SMOKE_PACK}; matrix runs every configured backend)`)
     .option('--label <label>', 'a note shown with the run')
-    .option('--repeat <n>', 'run every prompt this many times', parseInteger('--repeat', { min: 1, max: 1000 }), 1)
+    .option('--repeat <n>', 'run every prompt this many times (default: the pack header\'s "repeat", else 1)', parseInteger('--repeat', { min: 1, max: 1000 }))
     .option('--concurrency <n>', 'tasks at once per backend for in-process agents', parseInteger('--concurrency', { min: 1, max: 256 }), 2)
     .option('--against-baseline', 'compare with the baseline run of this pack; exit non-zero on regressions')
     .option('--no-embedded', 'fail instead of starting an in-process hub when none answers')
@@ -138,7 +140,7 @@ export function registerRunCommands(program: Command): void {
         entries: pack.entries,
         backends,
         preset,
-        repeat: flags.repeat,
+        repeat: flags.repeat ?? pack.header.repeat ?? 1,
         concurrency: flags.concurrency,
         lockState: await lockState().catch((err: unknown) => {
           // A broken lock file must not stop a run; the run records no lock state and says why.
@@ -169,7 +171,7 @@ export function registerRunCommands(program: Command): void {
       let regressions = false;
       let comparisonText = '';
       if (flags.againstBaseline || outcome.baseline) {
-        const compared = compareWithBaseline(record, outcome.baseline);
+        const compared = compareWithBaseline(record, outcome.baseline, flags);
         regressions = compared.regressions;
         comparisonText = compared.text;
       }

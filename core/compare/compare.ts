@@ -5,8 +5,17 @@
 import { rollup } from '../runs/rollup.js';
 import type { RunRecord, RunTask } from '../runs/types.js';
 import { distinct, numberDelta } from './deltas.js';
+import { evaluateGate } from './gate.js';
 import { comparePair, pairTasks } from './pair.js';
-import type { BackendChange, BackendSummary, CategoryCounts, ComparedPair, Comparison, NumberDelta, RunRef } from './types.js';
+import { DEFAULT_GATE_POLICY } from './policy.js';
+import { promptRows } from './rows.js';
+import { ROW_VERDICTS, type BackendChange, type BackendSummary, type CategoryCounts, type ComparedPair, type Comparison, type GatePolicy, type NumberDelta, type PromptRow, type RunRef, type VerdictCounts } from './types.js';
+
+export interface CompareOptions {
+  policy?: GatePolicy;
+  /** Where the policy came from (shown with the gate verdict). */
+  policySource?: string;
+}
 
 export function emptyCounts(): CategoryCounts {
   return { new_failure: 0, fixed: 0, changed: 0, still_failing: 0, only_in_a: 0, only_in_b: 0, unchanged: 0 };
@@ -69,8 +78,18 @@ function likeForLikeCost(pairs: ComparedPair[]): NumberDelta {
   return both === 0 ? numberDelta(null, null) : numberDelta(a, b);
 }
 
-export function compareRuns(a: RunRecord, b: RunRecord): Comparison {
-  const pairs = pairTasks(a.tasks, b.tasks).map(comparePair);
+function verdictCounts(rows: PromptRow[]): VerdictCounts {
+  const counts = Object.fromEntries(ROW_VERDICTS.map((v) => [v, 0])) as VerdictCounts;
+  for (const row of rows) counts[row.verdict]++;
+  return counts;
+}
+
+export function compareRuns(a: RunRecord, b: RunRecord, options: CompareOptions = {}): Comparison {
+  const policy = options.policy ?? DEFAULT_GATE_POLICY;
+  const taskPairs = pairTasks(a.tasks, b.tasks);
+  const pairs = taskPairs.map(comparePair);
+  const rows = promptRows(taskPairs, pairs, policy);
+  const gate = evaluateGate(a, b, rows, policy, options.policySource ?? 'defaults');
   const backends = backendsOf(a, b);
   const byBackend: BackendSummary[] = [];
   const changes: BackendChange[] = [];
@@ -95,13 +114,15 @@ export function compareRuns(a: RunRecord, b: RunRecord): Comparison {
   return {
     a: runRef(a),
     b: runRef(b),
-    summary: { pairs: pairs.length, counts, regressions: counts.new_failure > 0, by_backend: byBackend },
+    summary: { pairs: pairs.length, counts, regressions: !gate.pass, by_backend: byBackend, verdicts: verdictCounts(rows) },
     changes,
+    gate,
+    rows,
     pairs,
   };
 }
 
-/** Any new failure, check regressions included: the CLI exits non-zero. */
+/** The gate failed (significant or check regressions, failing new prompts, dropped backends, another pack...): the CLI exits non-zero. */
 export function hasRegressions(comparison: Comparison): boolean {
-  return comparison.summary.counts.new_failure > 0;
+  return !comparison.gate.pass;
 }

@@ -1,5 +1,57 @@
 /** Words and numbers shared by the text and HTML reports, so both say the same thing the same way. */
-import type { NumberDelta, PairCategory, PairSide } from './types.js';
+import type { ComparedPair, Comparison, DistributionDelta, GatePolicy, NumberDelta, PairCategory, PairSide, PromptRow, RowSide, RowVerdict } from './types.js';
+
+export const VERDICT_LABELS: Record<RowVerdict, string> = {
+  regressed: 'regressed',
+  improved: 'improved',
+  flaky: 'flaky',
+  changed: 'changed',
+  'stable-fail': 'stable fail',
+  'stable-pass': 'stable pass',
+  'only-in-a': 'only in A',
+  'only-in-b': 'only in B',
+};
+
+/** Rows a report details one by one (stable passes are only counted). */
+export const DETAILED_VERDICTS: readonly RowVerdict[] = ['regressed', 'only-in-b', 'flaky', 'changed', 'improved', 'only-in-a', 'stable-fail'];
+
+/** "alpha 0.05 · max pass-rate drop 0% · min repeats 1 · flaky prompts warn". */
+export function policyText(policy: GatePolicy): string {
+  return `alpha ${policy.alpha} · max pass-rate drop ${Math.round(policy.max_pass_rate_drop * 100)}% · min repeats ${policy.min_repeats} · flaky prompts ${policy.allow_flaky ? 'warn' : 'fail'}`;
+}
+
+/** "GATE FAILED: 2 reasons" / "No regressions. The gate passes." */
+export function gateHeadline(c: Comparison): string {
+  const { gate } = c;
+  if (gate.pass) return 'No regressions. The gate passes.';
+  return `GATE FAILED: ${plural(gate.failures.length, 'reason')}`;
+}
+
+/** "7/10 (70%)". */
+export function sideRate(side: RowSide | null): string {
+  return side ? `${side.passes}/${side.n} (${Math.round(side.rate * 100)}%)` : '–';
+}
+
+/** "REGRESSED · claude_code · p3 · A 10/10 (100%) → B 4/10 (40%)". */
+export function rowTitle(row: PromptRow): string {
+  return `${VERDICT_LABELS[row.verdict].toUpperCase()} · ${printable(row.backend)} · ${printable(row.prompt_id)} · A ${sideRate(row.a)} → B ${sideRate(row.b)}`;
+}
+
+/** "latency median 1.2 s → 1.5 s (p90 2.0 s → 2.4 s), rank test p = 0.031"; null when neither side reported it. */
+export function distributionText(name: string, d: DistributionDelta, unit: (value: number) => string): string | null {
+  if (d.a.median === null && d.b.median === null) return null;
+  const v = (x: number | null) => (x === null ? '?' : unit(x));
+  const p = d.p_value === null || (d.a.n < 2 && d.b.n < 2) ? '' : `, rank test p = ${d.p_value < 0.001 ? '< 0.001' : d.p_value.toFixed(3)}`;
+  const p90 = d.a.n > 1 || d.b.n > 1 ? ` (p90 ${v(d.a.p90)} → ${v(d.b.p90)})` : '';
+  return `${name} median ${v(d.a.median)} → ${v(d.b.median)}${p90}${p}`;
+}
+
+/** The pairs of a row worth showing: for one try a side, its pair; else the first pair that fell (or moved), else the first. */
+export function examplePair(row: PromptRow, pairs: Map<string, ComparedPair>): ComparedPair | null {
+  const mine = row.pair_keys.map((key) => pairs.get(key)).filter((p): p is ComparedPair => p !== undefined);
+  const wanted: PairCategory[] = row.verdict === 'improved' ? ['fixed'] : ['new_failure', 'changed', 'still_failing', 'fixed'];
+  return mine.find((p) => wanted.includes(p.category)) ?? mine[0] ?? null;
+}
 
 export const CATEGORY_LABELS: Record<PairCategory, string> = {
   new_failure: 'new failure',

@@ -5,8 +5,14 @@
  */
 import {
   CATEGORY_LABELS,
-  DETAILED_CATEGORIES,
+  DETAILED_VERDICTS,
+  VERDICT_LABELS,
   describeStatus,
+  distributionText,
+  examplePair,
+  gateHeadline,
+  policyText,
+  rowTitle,
   formatCost,
   formatCount,
   formatDate,
@@ -17,7 +23,7 @@ import {
   printable,
   promptTitle,
 } from './format.js';
-import type { ComparedPair, Comparison, DiffLine, DiffSegment, PairCategory, PairSide, RunRef } from './types.js';
+import { ROW_VERDICTS, type ComparedPair, type Comparison, type DiffLine, type DiffSegment, type PairCategory, type PairSide, type PromptRow, type RowVerdict, type RunRef } from './types.js';
 
 /** Diff lines printed per pair; the HTML report shows them all. */
 export const TEXT_DIFF_LINES = 40;
@@ -25,9 +31,22 @@ export const TEXT_DIFF_LINES = 40;
 const TEXT_LINE_CHARS = 400;
 /** Answer lines printed for a pair only in one run. */
 const EXCERPT_LINES = 5;
+/** Rows detailed in the terminal; the HTML report and --json have them all. */
+export const TEXT_ROWS = 50;
 
 const CODES = { bold: '1', dim: '2', red: '31', green: '32', yellow: '33', cyan: '36', inverse: '7' } as const;
 type Style = keyof typeof CODES;
+
+const VERDICT_STYLE: Record<RowVerdict, Style> = {
+  regressed: 'red',
+  improved: 'green',
+  flaky: 'yellow',
+  changed: 'yellow',
+  'stable-fail': 'red',
+  'stable-pass': 'dim',
+  'only-in-a': 'cyan',
+  'only-in-b': 'cyan',
+};
 
 const CATEGORY_STYLE: Record<PairCategory, Style> = {
   new_failure: 'red',
@@ -69,14 +88,22 @@ function summary(out: Out, c: Comparison): void {
   out.line(runLine('A', c.a));
   out.line(runLine('B', c.b));
   out.line();
-  const { counts } = c.summary;
-  if (counts.new_failure > 0) out.line(out.paint(`REGRESSIONS: ${plural(counts.new_failure, 'new failure')}`, 'bold', 'red'));
-  else out.line(out.paint('No regressions.', 'bold', 'green'));
+  const { counts, verdicts } = c.summary;
+  out.line(out.paint(gateHeadline(c), 'bold', c.gate.pass ? 'green' : 'red'));
+  for (const finding of c.gate.failures) out.line(`  ${out.paint('✗', 'red')} ${printable(finding.text)}`);
+  for (const finding of c.gate.warnings) out.line(`  ${out.paint('!', 'yellow')} ${printable(finding.text)}`);
+  out.line(out.paint(`  policy: ${policyText(c.gate.policy)} (${printable(c.gate.policy_source)})`, 'dim'));
+  out.line();
+  const verdictParts = ROW_VERDICTS.map((v) => {
+    const text = `${VERDICT_LABELS[v]} ${verdicts[v]}`;
+    return verdicts[v] > 0 && v !== 'stable-pass' ? out.paint(text, VERDICT_STYLE[v]) : text;
+  });
+  out.line(`  prompts × backends: ${verdictParts.join(' · ')}  (${plural(c.rows.length, 'row')})`);
   const parts = (Object.keys(CATEGORY_LABELS) as PairCategory[]).map((cat) => {
     const text = `${CATEGORY_LABELS[cat]} ${counts[cat]}`;
     return counts[cat] > 0 && cat !== 'unchanged' ? out.paint(text, CATEGORY_STYLE[cat]) : text;
   });
-  out.line(`  ${parts.join(' · ')}  (${plural(c.summary.pairs, 'pair')})`);
+  out.line(`  tries paired one by one: ${parts.join(' · ')}  (${plural(c.summary.pairs, 'pair')})`);
   out.line();
 
   if (c.summary.by_backend.length > 0) {
@@ -140,10 +167,8 @@ function diffLineText(out: Out, line: DiffLine): string {
   return style ? `  ${out.paint(mark + body, style)}` : `  ${mark}${body}`;
 }
 
-function pairDetail(out: Out, pair: ComparedPair): void {
-  const repeat = pair.repeat_index > 0 ? ` · repeat ${pair.repeat_index + 1}` : '';
-  const title = `${CATEGORY_LABELS[pair.category].toUpperCase()} · ${printable(pair.backend)} · ${printable(pair.prompt_id)}${repeat}`;
-  out.line(out.paint(title, 'bold', CATEGORY_STYLE[pair.category]));
+function pairDetail(out: Out, pair: ComparedPair, single: boolean): void {
+  if (!single) out.line(out.paint(`  example: try ${pair.repeat_index + 1}, ${CATEGORY_LABELS[pair.category]}`, 'dim'));
   out.line(`  prompt: ${printable(promptTitle(pair.prompt))}${pair.prompt_changed ? ' (prompt text changed)' : ''}${pair.matched_by === 'text' ? ' (paired by prompt text)' : ''}`);
   if (pair.likely_cause) out.line(`  likely cause: ${out.paint(printable(pair.likely_cause), 'yellow')}`);
   out.line(sideLine('A', pair.a));
@@ -191,15 +216,32 @@ function pairDetail(out: Out, pair: ComparedPair): void {
   if (hidden > 0) out.line(`  ${out.paint(`… ${plural(hidden, 'more diff line')}`, 'dim')}`);
 }
 
+function rowDetail(out: Out, row: PromptRow, pairs: Map<string, ComparedPair>): void {
+  out.line(out.paint(rowTitle(row), 'bold', VERDICT_STYLE[row.verdict]));
+  for (const why of row.why) out.line(`  ${row.gating ? out.paint('why', 'red') : 'why'}: ${printable(why)}`);
+  const multi = (row.a?.n ?? 0) > 1 || (row.b?.n ?? 0) > 1;
+  if (multi && row.a && row.b) out.line(`  pass@${row.k} ${row.a.pass_at_k.toFixed(2)} → ${row.b.pass_at_k.toFixed(2)} · pass^${row.k} ${row.a.pass_hat_k.toFixed(2)} → ${row.b.pass_hat_k.toFixed(2)}`);
+  if (multi) {
+    const spread = [distributionText('latency', row.latency_ms, formatMs), distributionText('output tokens', row.output_tokens, formatCount), distributionText('cost', row.cost_usd, formatCost)].filter(Boolean);
+    for (const line of spread) out.line(`  ${line}`);
+  }
+  const example = examplePair(row, pairs);
+  if (example) pairDetail(out, example, !multi);
+}
+
 export function renderText(c: Comparison, options: { color: boolean }): string {
   const out = new Out(options.color);
   summary(out, c);
-  for (const category of DETAILED_CATEGORIES) {
-    for (const pair of c.pairs) {
-      if (pair.category !== category) continue;
-      pairDetail(out, pair);
-      out.line();
-    }
+  const pairs = new Map(c.pairs.map((pair) => [pair.key, pair]));
+  const detailed = c.rows.filter((row) => DETAILED_VERDICTS.includes(row.verdict));
+  if (detailed.length > 0) {
+    out.line(out.paint('Prompts, most urgent first', 'bold'));
+    out.line();
   }
+  for (const row of detailed.slice(0, TEXT_ROWS)) {
+    rowDetail(out, row, pairs);
+    out.line();
+  }
+  if (detailed.length > TEXT_ROWS) out.line(out.paint(`… ${plural(detailed.length - TEXT_ROWS, 'more row')} (all of them: --html FILE or --json)`, 'dim'));
   return out.lines.join('\n').trimEnd();
 }

@@ -170,9 +170,146 @@ export interface RunRef {
 export interface ComparisonSummary {
   pairs: number;
   counts: CategoryCounts;
-  /** new_failure > 0: the CLI exits non-zero. */
+  /** The gate failed (see `gate`): the CLI exits non-zero. */
   regressions: boolean;
   by_backend: BackendSummary[];
+  /** Prompt × backend rows per verdict. */
+  verdicts: VerdictCounts;
+}
+
+export const ROW_VERDICTS = ['regressed', 'improved', 'flaky', 'changed', 'stable-fail', 'stable-pass', 'only-in-a', 'only-in-b'] as const;
+/**
+ * One verdict per (prompt, backend) over all its repeats on each side:
+ * - `regressed`: the pass rate dropped and the drop is significant (Fisher's exact test below the
+ *   policy's alpha and larger than max_pass_rate_drop), or a check's pass rate did; with one try a
+ *   side, any pass → fail (there is no spread to judge noise by).
+ * - `improved`: the same the other way.
+ * - `flaky`: mixed results on a side, or a difference too small to be significant.
+ * - `changed`: passes (or fails) throughout on both sides, and the answers moved beyond their own spread.
+ * - `stable-pass` / `stable-fail`: passes (fails) throughout on both sides, answers within their spread.
+ * - `only-in-a` / `only-in-b`: the prompt ran on that backend in one run only.
+ */
+export type RowVerdict = (typeof ROW_VERDICTS)[number];
+export type VerdictCounts = Record<RowVerdict, number>;
+
+/** Median and 90th percentile of what the tasks of a side reported (null when none did). */
+export interface Distribution {
+  n: number;
+  median: number | null;
+  p90: number | null;
+}
+
+export interface DistributionDelta {
+  a: Distribution;
+  b: Distribution;
+  /** B's median − A's median. */
+  median_delta: number | null;
+  /** Two-sided Mann-Whitney U p-value: small means the distributions really differ. */
+  p_value: number | null;
+}
+
+/** One side of a row: the repeats of a prompt on a backend in one run. */
+export interface RowSide {
+  /** Tries, passes (done and every check passes), pass rate. */
+  n: number;
+  passes: number;
+  rate: number;
+  /** 95% Wilson interval of the pass rate. */
+  interval: [number, number];
+  /** pass@k and pass^k with the row's k. */
+  pass_at_k: number;
+  pass_hat_k: number;
+  task_ids: number[];
+}
+
+/** A check's pass counts on each side, and whether its drop counts as a regression. */
+export interface CheckTrend {
+  check: string;
+  a_passes: number;
+  a_n: number;
+  b_passes: number;
+  b_n: number;
+  p_value: number;
+  regressed: boolean;
+  /** One of B's failure details (why it failed). */
+  detail: string | null;
+}
+
+export interface PromptRow {
+  /** `<prompt id>` + NUL + `<backend>`; unique within the comparison. */
+  key: string;
+  prompt_id: string;
+  prompt: string;
+  backend: string;
+  verdict: RowVerdict;
+  /** The pass rate itself dropped significantly (a regressed row may instead owe it to a check alone). */
+  rate_regressed: boolean;
+  a: RowSide | null;
+  b: RowSide | null;
+  /** k of pass@k / pass^k: the smaller side's tries. */
+  k: number;
+  /** One-sided Fisher p-value that B's pass rate is lower (null when a side is missing). */
+  p_drop: number | null;
+  /** And that it is higher. */
+  p_gain: number | null;
+  /** How far the answers moved (null when a side has no answer). */
+  movement: Movement | null;
+  checks: CheckTrend[];
+  latency_ms: DistributionDelta;
+  output_tokens: DistributionDelta;
+  cost_usd: DistributionDelta;
+  /** Why the verdict, in words: counts, p-value, the failing checks. */
+  why: string[];
+  /** The row fails the gate (see Gate). */
+  gating: boolean;
+  /** Keys of the row's pairs in `pairs`. */
+  pair_keys: string[];
+}
+
+/** How far B's answers moved from A's (normalised token edit distance: 0 same, 1 nothing shared). */
+export interface Movement {
+  /** Mean distance between A's answers and B's. */
+  between: number;
+  /** Mean distance among A's own repeats, and among B's (null with a single answer). */
+  spread_a: number | null;
+  spread_b: number | null;
+  /** The larger spread (0 when neither side has two answers): what noise alone moves. */
+  floor: number;
+  /** between − floor, at least 0: how far B moved beyond the noise. */
+  beyond: number;
+}
+
+/** What a pack (its header's `gate`) or the command line sets for the CI gate. */
+export interface GatePolicy {
+  /** Fewer tries than this on a side fails the gate (the verdicts cannot tell noise from change). */
+  min_repeats: number;
+  /** Significance level of the one-sided Fisher test. */
+  alpha: number;
+  /** A pass-rate drop up to this (0..1) is tolerated even when significant. */
+  max_pass_rate_drop: number;
+  /** Flaky rows (mixed results in B on a prompt A passed throughout) do not fail the gate. */
+  allow_flaky: boolean;
+}
+
+export const GATE_FINDING_KINDS = ['regressed', 'check_regression', 'new_prompt_fails', 'backend_dropped', 'prompts_dropped', 'different_packs', 'too_few_repeats', 'flaky'] as const;
+export type GateFindingKind = (typeof GATE_FINDING_KINDS)[number];
+
+export interface GateFinding {
+  kind: GateFindingKind;
+  text: string;
+  /** The row concerned, when one. */
+  row_key: string | null;
+}
+
+export interface Gate {
+  pass: boolean;
+  policy: GatePolicy;
+  /** Where the policy came from: "defaults", "pack header of smoke", "command line". */
+  policy_source: string;
+  /** Each reason the gate fails. */
+  failures: GateFinding[];
+  /** Worth a look, but not failing. */
+  warnings: GateFinding[];
 }
 
 export interface Comparison {
@@ -180,6 +317,10 @@ export interface Comparison {
   b: RunRef;
   summary: ComparisonSummary;
   changes: BackendChange[];
+  /** The CI verdict: fails only on significant regressions, check regressions and the gaps of one-sided rows. */
+  gate: Gate;
+  /** One per (prompt, backend): regressed first, then by how far the answers moved beyond their spread. */
+  rows: PromptRow[];
   /** In A's task order, then the tasks only in B in B's order. */
   pairs: ComparedPair[];
 }

@@ -11,6 +11,7 @@ import { readPackFile, type PackEntry } from '../pack.js';
 import type { Task } from '../queue/types.js';
 import { TASK_STATUSES } from '../queue/types.js';
 import { compareRuns, hasRegressions } from '../compare/compare.js';
+import { policyForRun } from '../compare/policy.js';
 import { renderComparison } from '../compare/render.js';
 import { executeRun } from '../runs/orchestrate.js';
 import { rollups } from '../runs/rollup.js';
@@ -179,11 +180,12 @@ export class HubTools {
     });
   }
 
-  compare_runs(input: Input<'compare_runs'>): Promise<{ regressions: boolean; report: string; summary: unknown }> {
+  compare_runs(input: Input<'compare_runs'>): Promise<{ regressions: boolean; report: string; summary: unknown; gate: unknown }> {
     return withHub(this.address, async (c) => {
       const [a, b] = await Promise.all([c.call<RunRecord>('run_get', { run_id: input.run_a }), c.call<RunRecord>('run_get', { run_id: input.run_b })]);
-      const comparison = compareRuns(a, b);
-      return { regressions: hasRegressions(comparison), summary: comparison.summary, report: renderComparison(comparison, { format: 'text', color: false }) };
+      const { policy, source } = policyForRun(b);
+      const comparison = compareRuns(a, b, { policy, policySource: source });
+      return { regressions: hasRegressions(comparison), summary: comparison.summary, gate: comparison.gate, report: renderComparison(comparison, { format: 'text', color: false }) };
     });
   }
 

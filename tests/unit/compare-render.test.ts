@@ -29,22 +29,23 @@ describe('text report', () => {
     expect(out[0]).toBe('Comparing runs');
     expect(out[1]).toContain('run-a "baseline"');
     expect(out[2]).toContain('run-b');
-    expect(text).toContain('REGRESSIONS: 1 new failure');
+    expect(text).toContain('GATE FAILED: 1 reason\n  ✗ greet on claude_code: passed 1/1 (100%) in A, 0/1 (0%) in B');
+    expect(text).toContain('prompts × backends: regressed 1 · improved 1 · flaky 0 · changed 1 · stable fail 0 · stable pass 1 · only in A 0 · only in B 0  (4 rows)');
     expect(text).toContain('new failure 1 · fixed 1 · changed 1 · still failing 0 · only in A 0 · only in B 0 · unchanged 1  (4 pairs)');
     expect(text).toContain('claude_code 2.1.197 → 2.2.0');
-    const newFailure = text.indexOf('NEW FAILURE · claude_code · greet');
-    const fixed = text.indexOf('FIXED · echo · flaky');
+    const regressed = text.indexOf('REGRESSED · claude_code · greet · A 1/1 (100%) → B 0/1 (0%)');
     const changed = text.indexOf('CHANGED · claude_code · sum');
-    expect(newFailure).toBeGreaterThan(text.indexOf('By backend'));
-    expect(fixed).toBeGreaterThan(newFailure);
-    expect(changed).toBeGreaterThan(fixed);
-    expect(text).not.toContain('UNCHANGED ·');
+    const improved = text.indexOf('IMPROVED · echo · flaky');
+    expect(regressed).toBeGreaterThan(text.indexOf('By backend'));
+    expect(changed).toBeGreaterThan(regressed);
+    expect(improved).toBeGreaterThan(changed);
+    expect(text).not.toContain('STABLE PASS ·');
     expect(text.endsWith('\n')).toBe(false);
   });
 
   it('details a pair: likely cause, failing check, deltas with unknown cost left out, compact unified diff', () => {
     const text = renderComparison(runs(), { format: 'text', color: false });
-    const greet = text.slice(text.indexOf('NEW FAILURE'), text.indexOf('FIXED'));
+    const greet = text.slice(text.indexOf('REGRESSED ·'), text.indexOf('CHANGED ·'));
     expect(greet).toContain('likely cause: claude_code 2.1.197 → 2.2.0');
     expect(greet).toContain('check now failing: contains "Hello" (not found in the answer)');
     expect(greet).toContain('latency +300 ms (+25.0%) · cost +$0.0030');
@@ -52,7 +53,7 @@ describe('text report', () => {
     expect(greet).toContain('  -Hello there.');
     expect(greet).toContain('  -How are you?');
     expect(greet).toContain('  +Hi.');
-    const sum = text.slice(text.indexOf('CHANGED'));
+    const sum = text.slice(text.indexOf('CHANGED ·'), text.indexOf('IMPROVED ·'));
     expect(sum).toContain('latency -100 ms (-11.1%)');
     expect(sum).not.toContain('cost');
   });

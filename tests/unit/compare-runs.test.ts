@@ -253,6 +253,6 @@ describe('compareRuns: versions, models and deltas', () => {
     const c = compareRuns(a, b);
     expect(c.a).toMatchObject({ run_id: 'run-a', pack_name: 'smoke', tasks: 7 });
     expect(c.b).toMatchObject({ run_id: 'run-b', tasks: 7 });
-    expect(Object.keys(c)).toEqual(['a', 'b', 'summary', 'changes', 'pairs']);
+    expect(Object.keys(c)).toEqual(['a', 'b', 'summary', 'changes', 'gate', 'rows', 'pairs']);
   });
 });
