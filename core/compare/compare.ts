@@ -6,10 +6,13 @@ import { rollup } from '../runs/rollup.js';
 import type { RunRecord, RunTask } from '../runs/types.js';
 import { distinct, numberDelta } from './deltas.js';
 import { evaluateGate } from './gate.js';
-import { comparePair, pairTasks } from './pair.js';
+import { comparePair, outlinePair, pairTasks, type PairOutline } from './pair.js';
 import { DEFAULT_GATE_POLICY } from './policy.js';
 import { promptRows } from './rows.js';
-import { ROW_VERDICTS, type BackendChange, type BackendSummary, type CategoryCounts, type ComparedPair, type Comparison, type GatePolicy, type NumberDelta, type PromptRow, type RunRef, type VerdictCounts } from './types.js';
+import { ROW_VERDICTS, type BackendChange, type BackendSummary, type CategoryCounts, type ComparedPair, type Comparison, type GatePolicy, type NumberDelta, type PairCategory, type PromptRow, type RunRef, type VerdictCounts } from './types.js';
+
+/** Above this many pairs, `pairs` keeps each row's example pair only (the rest is counted, and fetched per row). */
+export const MAX_LISTED_PAIRS = 5_000;
 
 export interface CompareOptions {
   policy?: GatePolicy;
@@ -21,7 +24,7 @@ export function emptyCounts(): CategoryCounts {
   return { new_failure: 0, fixed: 0, changed: 0, still_failing: 0, only_in_a: 0, only_in_b: 0, unchanged: 0 };
 }
 
-function count(pairs: ComparedPair[]): CategoryCounts {
+function count(pairs: { category: PairCategory }[]): CategoryCounts {
   const counts = emptyCounts();
   for (const pair of pairs) counts[pair.category]++;
   return counts;
@@ -65,14 +68,14 @@ function backendChanges(backend: string, a: RunTask[], b: RunTask[]): BackendCha
  * Cost summed over the pairs where both sides reported one: run totals would compare unlike sets
  * when a CLI reported cost in one run only. Null when no pair has both.
  */
-function likeForLikeCost(pairs: ComparedPair[]): NumberDelta {
+function likeForLikeCost(pairs: PairOutline[]): NumberDelta {
   let a = 0;
   let b = 0;
   let both = 0;
-  for (const { cost_usd: cost } of pairs.map((pair) => pair.deltas)) {
-    if (cost.a === null || cost.b === null) continue;
-    a += cost.a;
-    b += cost.b;
+  for (const pair of pairs) {
+    if (pair.cost_a === null || pair.cost_b === null) continue;
+    a += pair.cost_a;
+    b += pair.cost_b;
     both++;
   }
   return both === 0 ? numberDelta(null, null) : numberDelta(a, b);
@@ -87,8 +90,17 @@ function verdictCounts(rows: PromptRow[]): VerdictCounts {
 export function compareRuns(a: RunRecord, b: RunRecord, options: CompareOptions = {}): Comparison {
   const policy = options.policy ?? DEFAULT_GATE_POLICY;
   const taskPairs = pairTasks(a.tasks, b.tasks);
-  const pairs = taskPairs.map(comparePair);
-  const rows = promptRows(taskPairs, pairs, policy);
+  const allPairs = taskPairs.map(outlinePair);
+  const rows = promptRows(taskPairs, allPairs, policy);
+  // Every pair in full when few; above MAX_LISTED_PAIRS only each row's example. Only examples get
+  // a diff (the one the reports show); a row's other tries are diffed on demand (compareRow). That
+  // keeps a 30,000-task comparison fast and small enough for the app.
+  const examples = new Set(rows.map((row) => row.example_pair));
+  const pairs: ComparedPair[] = [];
+  taskPairs.forEach((pair, i) => {
+    const example = examples.has(allPairs[i]?.key ?? null);
+    if (example || allPairs.length <= MAX_LISTED_PAIRS) pairs.push(comparePair(pair, example));
+  });
   const gate = evaluateGate(a, b, rows, policy, options.policySource ?? 'defaults');
   const backends = backendsOf(a, b);
   const byBackend: BackendSummary[] = [];
@@ -96,7 +108,7 @@ export function compareRuns(a: RunRecord, b: RunRecord, options: CompareOptions 
   for (const backend of backends) {
     const tasksA = a.tasks.filter((task) => task.backend === backend);
     const tasksB = b.tasks.filter((task) => task.backend === backend);
-    const mine = pairs.filter((pair) => pair.backend === backend);
+    const mine = allPairs.filter((pair) => pair.backend === backend);
     const rollupA = rollup(tasksA, backend);
     const rollupB = rollup(tasksB, backend);
     byBackend.push({
@@ -110,11 +122,11 @@ export function compareRuns(a: RunRecord, b: RunRecord, options: CompareOptions 
     });
     changes.push(...backendChanges(backend, tasksA, tasksB));
   }
-  const counts = count(pairs);
+  const counts = count(allPairs);
   return {
     a: runRef(a),
     b: runRef(b),
-    summary: { pairs: pairs.length, counts, regressions: !gate.pass, by_backend: byBackend, verdicts: verdictCounts(rows) },
+    summary: { pairs: allPairs.length, listed_pairs: pairs.length, counts, regressions: !gate.pass, by_backend: byBackend, verdicts: verdictCounts(rows) },
     changes,
     gate,
     rows,

@@ -14,7 +14,7 @@ export function numberDelta(a: number | null | undefined, b: number | null | und
   return {
     a: left,
     b: right,
-    delta: clean(right - left),
+    delta: Number.isInteger(left) && Number.isInteger(right) ? right - left : clean(right - left),
     pct: left === 0 ? null : Math.round(((right - left) / left) * 1000) / 10,
   };
 }

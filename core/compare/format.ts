@@ -46,11 +46,9 @@ export function distributionText(name: string, d: DistributionDelta, unit: (valu
   return `${name} median ${v(d.a.median)} → ${v(d.b.median)}${p90}${p}`;
 }
 
-/** The pairs of a row worth showing: for one try a side, its pair; else the first pair that fell (or moved), else the first. */
+/** The row's example pair, when listed. */
 export function examplePair(row: PromptRow, pairs: Map<string, ComparedPair>): ComparedPair | null {
-  const mine = row.pair_keys.map((key) => pairs.get(key)).filter((p): p is ComparedPair => p !== undefined);
-  const wanted: PairCategory[] = row.verdict === 'improved' ? ['fixed'] : ['new_failure', 'changed', 'still_failing', 'fixed'];
-  return mine.find((p) => wanted.includes(p.category)) ?? mine[0] ?? null;
+  return row.example_pair === null ? null : (pairs.get(row.example_pair) ?? null);
 }
 
 export const CATEGORY_LABELS: Record<PairCategory, string> = {

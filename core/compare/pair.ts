@@ -21,7 +21,8 @@ export interface TaskPair {
 }
 
 function keyOf(prompt: string, task: RunTask): string {
-  return JSON.stringify([prompt, task.backend, task.repeat_index]);
+  // NUL cannot occur in a backend name, so the parts cannot run into each other.
+  return `${task.backend}\u0000${task.repeat_index}\u0000${prompt}`;
 }
 
 function queues(tasks: RunTask[], key: (task: RunTask) => string | null): Map<string, RunTask[]> {
@@ -115,7 +116,29 @@ export function pairSide(task: RunTask): PairSide {
   };
 }
 
-export function comparePair({ a, b, matched_by }: TaskPair): ComparedPair {
+/** What counting and grouping need of a pair, without the sides, deltas and diff of a ComparedPair. */
+export interface PairOutline {
+  key: string;
+  category: PairCategory;
+  backend: string;
+  /** Cost on each side when reported (for the like-for-like cost per backend). */
+  cost_a: number | null;
+  cost_b: number | null;
+}
+
+export function pairKey({ a, b }: TaskPair): string {
+  return `${a?.task_id ?? '-'}:${b?.task_id ?? '-'}`;
+}
+
+export function outlinePair(pair: TaskPair): PairOutline {
+  const { a, b } = pair;
+  const regressions = a && b ? checkChanges(a, b).regressions.length : 0;
+  const cost = (task: RunTask | null) => (typeof task?.artifact?.cost_usd === 'number' && Number.isFinite(task.artifact.cost_usd) ? task.artifact.cost_usd : null);
+  return { key: pairKey(pair), category: categorize(a, b, regressions), backend: (b ?? a)?.backend ?? '', cost_a: cost(a), cost_b: cost(b) };
+}
+
+/** `withDiff` false leaves `diff` null (a comparison of many repeats diffs only each row's example pair: see compare.ts). */
+export function comparePair({ a, b, matched_by }: TaskPair, withDiff = true): ComparedPair {
   const anchor = b ?? a;
   if (!anchor) throw new Error('a task pair needs at least one task');
   const { regressions, fixes } = a && b ? checkChanges(a, b) : { regressions: [], fixes: [] };
@@ -129,9 +152,9 @@ export function comparePair({ a, b, matched_by }: TaskPair): ComparedPair {
     if (modelChange) causes.push(`${anchor.backend} model ${modelChange.from} → ${modelChange.to}`);
     if (promptChanged) causes.push('the prompt text changed');
   }
-  const diff = a && b && a.result !== null && b.result !== null && a.result !== b.result ? diffAnswers(a.result, b.result) : null;
+  const diff = withDiff && a && b && a.result !== null && b.result !== null && a.result !== b.result ? diffAnswers(a.result, b.result) : null;
   return {
-    key: `${a?.task_id ?? '-'}:${b?.task_id ?? '-'}`,
+    key: pairKey({ a, b, matched_by }),
     category,
     prompt_id: anchor.prompt_id,
     prompt: anchor.prompt,

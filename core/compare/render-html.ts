@@ -8,7 +8,14 @@
 import {
   CATEGORY_LABELS,
   DETAILED_CATEGORIES,
+  DETAILED_VERDICTS,
+  VERDICT_LABELS,
   describeStatus,
+  distributionText,
+  examplePair,
+  gateHeadline,
+  policyText,
+  rowTitle,
   formatCost,
   formatCount,
   formatDate,
@@ -19,7 +26,7 @@ import {
   printable,
   promptTitle,
 } from './format.js';
-import type { ComparedPair, Comparison, DiffHunk, DiffLine, PairCategory, PairSide, RunRef } from './types.js';
+import { ROW_VERDICTS, type ComparedPair, type Comparison, type DiffHunk, type DiffLine, type PairCategory, type PairSide, type PromptRow, type RunRef } from './types.js';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -50,6 +57,12 @@ pre { margin: 4px 0; padding: 6px; border: 1px solid var(--line); border-radius:
 .diff td.del { background: var(--del); } .diff td.ins { background: var(--ins); }
 .diff span.wd { background: var(--delw); border-radius: 2px; } .diff span.wi { background: var(--insw); border-radius: 2px; }
 .checks li.fail { color: var(--bad); } .checks li.pass { color: var(--good); }
+.v-regressed, .v-stable-fail { color: var(--bad); } .v-improved { color: var(--good); } .v-flaky, .v-changed { color: var(--warn); }
+.findings li.fail { color: var(--bad); } .findings li.warn { color: var(--warn); }
+.matrix td.cell { text-align: center; min-width: 5em; border: 1px solid var(--line); }
+.matrix td.v-regressed { background: rgba(229, 57, 53, .18); } .matrix td.v-improved { background: rgba(67, 160, 71, .18); }
+.matrix td.v-flaky, .matrix td.v-changed { background: rgba(255, 160, 0, .16); } .matrix td.v-stable-fail { background: rgba(229, 57, 53, .08); }
+.badge { font-size: 11px; padding: 0 5px; border-radius: 8px; border: 1px solid currentColor; margin-left: 4px; }
 `;
 
 function runRow(name: string, run: RunRef): string {
@@ -58,11 +71,17 @@ function runRow(name: string, run: RunRef): string {
 }
 
 function summary(c: Comparison): string {
-  const { counts } = c.summary;
-  const verdict =
-    counts.new_failure > 0
-      ? `<p class="verdict bad">Regressions: ${plural(counts.new_failure, 'new failure')}</p>`
-      : '<p class="verdict good">No regressions.</p>';
+  const { counts, verdicts } = c.summary;
+  const findings = [
+    ...c.gate.failures.map((f) => `<li class="fail">✗ ${html(f.text)}</li>`),
+    ...c.gate.warnings.map((f) => `<li class="warn">! ${html(f.text)}</li>`),
+  ];
+  const verdict = [
+    `<p class="verdict ${c.gate.pass ? 'good' : 'bad'}">${html(gateHeadline(c))}</p>`,
+    findings.length ? `<ul class="findings">${findings.join('')}</ul>` : '',
+    `<p class="muted">Policy: ${html(policyText(c.gate.policy))} (${html(c.gate.policy_source)})</p>`,
+    `<div class="chips">${ROW_VERDICTS.map((v) => `<span class="v-${v}">${VERDICT_LABELS[v]} <b>${verdicts[v]}</b></span>`).join('')} <span class="muted">${plural(c.rows.length, 'prompt × backend row')}</span></div>`,
+  ].join('\n');
   const chips = (Object.keys(CATEGORY_LABELS) as PairCategory[])
     .map((cat) => `<span class="cat-${cat}">${CATEGORY_LABELS[cat]} <b>${counts[cat]}</b></span>`)
     .join('');
@@ -79,12 +98,49 @@ function summary(c: Comparison): string {
     '<h1>Run comparison</h1>',
     `<table class="runs">${runRow('A', c.a)}${runRow('B', c.b)}</table>`,
     verdict,
-    `<div class="chips">${chips} <span class="muted">${c.summary.pairs} pairs</span></div>`,
+    `<div class="chips"><span class="muted">Tries paired one by one:</span> ${chips} <span class="muted">${c.summary.pairs} pairs</span></div>`,
+    matrix(c),
     '<h2>By backend</h2>',
     `<table class="grid"><tr>${head.map((h) => `<th>${html(h)}</th>`).join('')}</tr>${rows.join('')}</table>`,
     '<h2>CLI versions and models that changed</h2>',
     changes,
   ].join('\n');
+}
+
+/** Matrix rows shown; the rows list below has them all. */
+const MATRIX_PROMPTS = 500;
+
+/** Prompts × backends: B's pass rate (A's beside it) coloured by verdict, a badge for flaky. */
+function matrix(c: Comparison): string {
+  const backends = [...new Set(c.rows.map((row) => row.backend))];
+  const prompts = [...new Set(c.rows.map((row) => row.prompt_id))];
+  const byKey = new Map(c.rows.map((row) => [`${row.prompt_id}\u0000${row.backend}`, row]));
+  const rate = (side: PromptRow['a']) => (side ? `${Math.round(side.rate * 100)}%` : '–');
+  const body = prompts.slice(0, MATRIX_PROMPTS).map((prompt) => {
+    const cellsHtml = backends.map((backend) => {
+      const row = byKey.get(`${prompt}\u0000${backend}`);
+      if (!row) return '<td class="cell muted">–</td>';
+      const badge = row.verdict === 'flaky' ? '<span class="badge">flaky</span>' : '';
+      return `<td class="cell v-${row.verdict}" title="${html(VERDICT_LABELS[row.verdict])}">${rate(row.a)} → <b>${rate(row.b)}</b>${badge}</td>`;
+    });
+    return `<tr><td>${html(prompt)}</td>${cellsHtml.join('')}</tr>`;
+  });
+  const more = prompts.length > MATRIX_PROMPTS ? `<p class="muted">${prompts.length - MATRIX_PROMPTS} more prompts in the list below.</p>` : '';
+  return `<h2>Pass rate, prompts × backends (A → B)</h2><table class="grid matrix"><tr><th>prompt</th>${backends.map((b) => `<th>${html(b)}</th>`).join('')}</tr>${body.join('')}</table>${more}`;
+}
+
+function rowSection(row: PromptRow, pairs: Map<string, ComparedPair>): string {
+  const multi = (row.a?.n ?? 0) > 1 || (row.b?.n ?? 0) > 1;
+  const facts = row.why.map((why) => `<div class="${row.gating ? 'v-regressed' : ''}">${html(why)}</div>`);
+  if (multi && row.a && row.b) facts.push(`<div>pass@${row.k} ${row.a.pass_at_k.toFixed(2)} → ${row.b.pass_at_k.toFixed(2)} · pass^${row.k} ${row.a.pass_hat_k.toFixed(2)} → ${row.b.pass_hat_k.toFixed(2)}</div>`);
+  if (multi) {
+    for (const text of [distributionText('latency', row.latency_ms, formatMs), distributionText('output tokens', row.output_tokens, formatCount), distributionText('cost', row.cost_usd, formatCost)]) {
+      if (text) facts.push(`<div class="muted">${html(text)}</div>`);
+    }
+  }
+  const example = examplePair(row, pairs);
+  const exampleHtml = example ? `${multi ? `<div class="muted">Example: try ${example.repeat_index + 1}</div>` : ''}${pairSection(example)}` : '';
+  return `<details class="pair" open><summary class="v-${row.verdict}">${html(rowTitle(row))} <span class="muted">${html(promptTitle(row.prompt))}</span></summary><div class="meta">${facts.join('')}</div>${exampleHtml}</details>`;
 }
 
 function cellText(line: DiffLine): string {
@@ -173,14 +229,15 @@ function pairSection(pair: ComparedPair): string {
 
 export function renderHtml(c: Comparison): string {
   const sections: string[] = [];
-  for (const category of DETAILED_CATEGORIES) {
-    const pairs = c.pairs.filter((pair) => pair.category === category);
-    if (pairs.length) sections.push(`<h2 class="cat-${category}">${CATEGORY_LABELS[category]} (${pairs.length})</h2>`, ...pairs.map(pairSection));
+  const pairs = new Map(c.pairs.map((pair) => [pair.key, pair]));
+  for (const verdict of DETAILED_VERDICTS) {
+    const rows = c.rows.filter((row) => row.verdict === verdict);
+    if (rows.length) sections.push(`<h2 class="v-${verdict}">${html(VERDICT_LABELS[verdict].replace(/^./, (ch) => ch.toUpperCase()))} (${rows.length})</h2>`, ...rows.map((row) => rowSection(row, pairs)));
   }
-  const unchanged = c.pairs.filter((pair) => pair.category === 'unchanged');
-  if (unchanged.length) {
-    const items = unchanged.map((pair) => `<li>${html(pair.backend)} · ${html(pair.prompt_id)}${pair.repeat_index > 0 ? ` · repeat ${pair.repeat_index + 1}` : ''} <span class="muted">${html(formatDelta(pair.deltas.latency_ms, formatMs) ?? '')}</span></li>`);
-    sections.push(`<h2>Unchanged (${unchanged.length})</h2><details><summary>Show</summary><ul>${items.join('')}</ul></details>`);
+  const stable = c.rows.filter((row) => row.verdict === 'stable-pass');
+  if (stable.length) {
+    const items = stable.map((row) => `<li>${html(row.backend)} · ${html(row.prompt_id)} <span class="muted">${row.b ? `${row.b.passes}/${row.b.n}` : ''}</span></li>`);
+    sections.push(`<h2>Stable pass (${stable.length})</h2><details><summary>Show</summary><ul>${items.join('')}</ul></details>`);
   }
   const title = `Compare ${c.a.run_id} → ${c.b.run_id}`;
   return `<!doctype html>

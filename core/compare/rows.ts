@@ -4,10 +4,10 @@
  * how far the answers moved beyond their own spread, and one verdict with its reasons in words.
  */
 import type { RunTask } from '../runs/types.js';
-import { isOk, type TaskPair } from './pair.js';
+import { isOk, type PairOutline, type TaskPair } from './pair.js';
 import { DistanceCache, movement } from './similarity.js';
 import { fisherDropPValue, mannWhitney, passAtK, passHatK, quantile, wilsonInterval } from './stats.js';
-import type { CheckTrend, ComparedPair, Distribution, DistributionDelta, GatePolicy, PromptRow, RowSide, RowVerdict } from './types.js';
+import type { CheckTrend, PairCategory, Distribution, DistributionDelta, GatePolicy, PromptRow, RowSide, RowVerdict } from './types.js';
 
 /** With a spread to judge by, answers must move this much (normalised distance) beyond it to count as changed. */
 export const CHANGE_MARGIN = 0.05;
@@ -27,7 +27,7 @@ export function rowKey(promptId: string, backend: string): string {
 }
 
 /** Tasks grouped by (prompt, backend); A's prompt ids renamed to B's where the pairing matched by text. */
-function groups(pairs: TaskPair[], compared: ComparedPair[]): Group[] {
+function groups(pairs: TaskPair[], compared: PairOutline[]): Group[] {
   const renamed = new Map<string, string>();
   for (const pair of pairs) if (pair.matched_by === 'text' && pair.a && pair.b) renamed.set(rowKey(pair.a.prompt_id, pair.a.backend), pair.b.prompt_id);
   const byKey = new Map<string, Group>();
@@ -131,7 +131,18 @@ const counts = (s: RowSide) => `${s.passes}/${s.n}`;
 /** Some tries passed and some failed. */
 export const mixed = (s: RowSide) => s.passes > 0 && s.passes < s.n;
 
-function judge(group: Group, policy: GatePolicy, cache: DistanceCache): PromptRow {
+/** For one try a side, its pair; else the first pair that fell (or improved, for an improved row), else one that moved, else the first. */
+function pickExample(verdict: RowVerdict, keys: string[], pairs: Map<string, PairOutline>): string | null {
+  const mine = keys.map((key) => pairs.get(key)).filter((p): p is PairOutline => p !== undefined);
+  const wanted: PairCategory[] = verdict === 'improved' ? ['fixed'] : ['new_failure', 'changed', 'still_failing', 'fixed'];
+  for (const category of wanted) {
+    const found = mine.find((p) => p.category === category);
+    if (found) return found.key;
+  }
+  return mine[0]?.key ?? null;
+}
+
+function judge(group: Group, policy: GatePolicy, cache: DistanceCache, pairs: Map<string, PairOutline>): PromptRow {
   const k = Math.max(1, Math.min(group.a.length || Infinity, group.b.length || Infinity));
   const a = side(group.a, k);
   const b = side(group.b, k);
@@ -200,15 +211,17 @@ function judge(group: Group, policy: GatePolicy, cache: DistanceCache): PromptRo
     why,
     gating: false,
     pair_keys: group.pair_keys,
+    example_pair: pickExample(verdict, group.pair_keys, pairs),
   };
 }
 
 const VERDICT_ORDER: Record<RowVerdict, number> = { regressed: 0, 'only-in-b': 1, flaky: 2, changed: 3, improved: 4, 'only-in-a': 5, 'stable-fail': 6, 'stable-pass': 7 };
 
 /** Rows most urgent first: regressed (smallest p first), then by how far the answers moved beyond their spread. */
-export function promptRows(pairs: TaskPair[], compared: ComparedPair[], policy: GatePolicy): PromptRow[] {
+export function promptRows(pairs: TaskPair[], compared: PairOutline[], policy: GatePolicy): PromptRow[] {
   const cache = new DistanceCache();
-  const rows = groups(pairs, compared).map((group) => judge(group, policy, cache));
+  const byKey = new Map(compared.map((pair) => [pair.key, pair]));
+  const rows = groups(pairs, compared).map((group) => judge(group, policy, cache, byKey));
   return rows.sort(
     (x, y) =>
       VERDICT_ORDER[x.verdict] - VERDICT_ORDER[y.verdict] ||

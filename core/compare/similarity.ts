@@ -38,30 +38,34 @@ export function tokenDistance(a: readonly string[], b: readonly string[]): numbe
 
 /** Distances computed once per distinct pair of answers (repeats often answer word for word the same). */
 export class DistanceCache {
-  private readonly tokens = new Map<string, string[]>();
-  private readonly distances = new Map<string, number>();
+  /** Each distinct answer once, by number: cheap keys for the distance table. */
+  private readonly ids = new Map<string, number>();
+  private readonly tokens: string[][] = [];
+  private readonly distances = new Map<number, number>();
 
   distance(a: string, b: string): number {
     if (a === b) return 0;
-    const key = a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`;
+    const i = this.idOf(a);
+    const j = this.idOf(b);
+    const key = i < j ? i * 0x4000000 + j : j * 0x4000000 + i;
     let d = this.distances.get(key);
     if (d === undefined) {
-      d = tokenDistance(this.tokensOf(a), this.tokensOf(b));
+      d = tokenDistance(this.tokens[i] ?? [], this.tokens[j] ?? []);
       this.distances.set(key, d);
     }
     return d;
   }
 
-  private tokensOf(text: string): string[] {
-    let list = this.tokens.get(text);
-    if (!list) {
-      list = tokenize(text);
-      this.tokens.set(text, list);
+  private idOf(text: string): number {
+    let id = this.ids.get(text);
+    if (id === undefined) {
+      id = this.tokens.length;
+      this.ids.set(text, id);
+      this.tokens.push(tokenize(text));
     }
-    return list;
+    return id;
   }
 }
-
 
 function mean(values: number[]): number | null {
   return values.length === 0 ? null : values.reduce((s, v) => s + v, 0) / values.length;

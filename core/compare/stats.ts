@@ -91,17 +91,31 @@ export function mannWhitney(a: readonly number[], b: readonly number[]): RankTes
   const n1 = a.length;
   const n2 = b.length;
   if (n1 === 0 || n2 === 0) return { u: 0, p: null };
-  const all = [...a.map((value) => ({ value, fromA: true })), ...b.map((value) => ({ value, fromA: false }))].sort((x, y) => x.value - y.value);
+  // Both sides sorted, then merged run by run of equal values: ranks without a combined array of objects.
+  const x = Float64Array.from(a).sort();
+  const y = Float64Array.from(b).sort();
+  let i = 0;
+  let j = 0;
+  let rank = 0;
   let rankSumA = 0;
   let tieTerm = 0;
-  for (let i = 0; i < all.length; ) {
-    let j = i;
-    while (j + 1 < all.length && all[j + 1]?.value === all[i]?.value) j++;
-    const rank = (i + j + 2) / 2;
-    const ties = j - i + 1;
+  while (i < n1 || j < n2) {
+    const value = j >= n2 || (i < n1 && (x[i] as number) <= (y[j] as number)) ? (x[i] as number) : (y[j] as number);
+    let fromA = 0;
+    let fromB = 0;
+    while (i < n1 && x[i] === value) {
+      i++;
+      fromA++;
+    }
+    while (j < n2 && y[j] === value) {
+      j++;
+      fromB++;
+    }
+    const ties = fromA + fromB;
+    const midRank = rank + (ties + 1) / 2;
+    rank += ties;
+    rankSumA += fromA * midRank;
     tieTerm += ties ** 3 - ties;
-    for (let k = i; k <= j; k++) if (all[k]?.fromA) rankSumA += rank;
-    i = j + 1;
   }
   const u = rankSumA - (n1 * (n1 + 1)) / 2;
   const n = n1 + n2;

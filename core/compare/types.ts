@@ -169,6 +169,8 @@ export interface RunRef {
 
 export interface ComparisonSummary {
   pairs: number;
+  /** Pairs in `pairs`: all of them, or above MAX_LISTED_PAIRS each row's example pair only. */
+  listed_pairs: number;
   counts: CategoryCounts;
   /** The gate failed (see `gate`): the CLI exits non-zero. */
   regressions: boolean;
@@ -262,8 +264,10 @@ export interface PromptRow {
   why: string[];
   /** The row fails the gate (see Gate). */
   gating: boolean;
-  /** Keys of the row's pairs in `pairs`. */
+  /** Keys of the row's pairs (see ComparedPair.key; `pairs` may list only the example). */
   pair_keys: string[];
+  /** The pair the reports show for this row (the first that fell, else moved, else the first). */
+  example_pair: string | null;
 }
 
 /** How far B's answers moved from A's (normalised token edit distance: 0 same, 1 nothing shared). */

@@ -147,10 +147,15 @@ describe('HTML report', () => {
 
   it('shows the diff side by side with word highlights, and the verdict and counts first', () => {
     const page = renderComparison(runs(), { format: 'html', color: false });
-    expect(page.indexOf('Regressions: 1 new failure')).toBeLessThan(page.indexOf('<details class="pair"'));
+    const verdict = page.indexOf('<p class="verdict bad">GATE FAILED: 1 reason</p>');
+    expect(verdict).toBeGreaterThan(0);
+    expect(page).toContain('<li class="fail">✗ greet on claude_code: passed 1/1 (100%) in A, 0/1 (0%) in B');
+    expect(page.indexOf('<table class="grid matrix">')).toBeGreaterThan(verdict);
+    expect(page).toContain('<td class="cell v-regressed" title="regressed">100% → <b>0%</b></td>');
+    expect(page.indexOf('<details class="pair"')).toBeGreaterThan(page.indexOf('<table class="grid matrix">'));
     expect(page).toContain('<td class="ln">1</td><td class="code del">The sum is <span class="wd">4</span>.</td><td class="ln">1</td><td class="code ins">The sum is <span class="wi">four</span>.</td>');
     expect(page).toContain('Likely cause: claude_code 2.1.197 → 2.2.0');
-    expect(page).toContain('Unchanged (1)');
+    expect(page).toContain('Stable pass (1)');
   });
 });
 
