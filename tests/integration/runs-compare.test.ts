@@ -9,6 +9,8 @@ import type { RunningHub } from '../../core/hub.js';
 import type { RunInfo } from '../../core/runs/types.js';
 import { startTestHub } from '../helpers.js';
 import { FILE_ANSWERS, setAnswers, stopTestHub, Workspace } from '../runs-helpers.js';
+import { seededRandom } from '../../scripts/lib/random.js';
+import type { Comparison } from '../../core/compare/types.js';
 
 let hub: RunningHub & { dbPath: string };
 let ws: Workspace;
@@ -77,7 +79,9 @@ describe('mittelo compare', () => {
 
     const text = await ws.cli(['compare', runA, runB]);
     expect(text.code).toBe(1);
-    expect(text.stdout).toContain('REGRESSIONS: 2 new failures');
+    expect(text.stdout).toContain('GATE FAILED: 2 reasons\n  ✗ check on filed: passed 1/1 (100%) in A, 0/1 (0%) in B; one try a side, so any failure counts (repeat the run to judge noise); check contains "yes" passed 1/1 in A, 0/1 in B (not found in the answer)\n  ✗ breaks on filed: passed 1/1 (100%) in A, 0/1 (0%) in B');
+    expect(text.stdout).toContain('  ! 1 prompt(s) of A did not run in B on filed: gone');
+    expect(c.gate.failures.map((f) => f.kind)).toEqual(['regressed', 'regressed']);
   });
 
   it('a rerun with nothing new failing exits 0', async () => {
@@ -87,12 +91,28 @@ describe('mittelo compare', () => {
     expect(c.summary.regressions).toBe(false);
   });
 
-  it('runs on different backends share no pair: everything is only in A or only in B', async () => {
+  it('runs on different backends share no pair, and the dropped backend and the new failing rows fail the gate (issue 16)', async () => {
     ws.backend('other', 'cat');
     const c = await ws.run(['--pack', 'cmp.jsonl', '--backend', 'other']);
     expect(c.code, c.stderr).toBe(1); // "check" wants "yes"; cat answers "check"
-    const compared = await ws.compare(runB, c.runId, [], 0);
+    const compared = await ws.compare(runB, c.runId, [], 1);
     expect(compared.summary.counts).toMatchObject({ only_in_a: 7, only_in_b: 7, unchanged: 0, changed: 0, new_failure: 0 });
+    expect(compared.gate.failures.map((f) => f.text)).toEqual(['backend filed ran 7 task(s) in A and none in B', 'check on other is not in A and fails in B (passed 0/1)']);
+  });
+
+  it('a backend added in B whose tasks fail fails the gate; a run of another pack does too (issue 16)', async () => {
+    ws.backend('broken', 'echo "spawn claude ENOENT" >&2; exit 3');
+    ws.pack('mini', [{ id: 'same', prompt: 'same' }]);
+    setAnswers(ws, 'filed', { same: 'steady answer' });
+    const one = await ws.run(['--pack', 'mini.jsonl', '--backend', 'filed']);
+    expect(one.code, one.stderr).toBe(0);
+    const two = await ws.run(['--pack', 'mini.jsonl', '--backend', 'filed', '--backend', 'broken']);
+    const text = await ws.cli(['compare', one.runId, two.runId]);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toContain('GATE FAILED: 1 reason\n  ✗ same on broken is not in A and fails in B (passed 0/1)');
+    const other = await ws.cli(['compare', runA, one.runId]);
+    expect(other.code).toBe(1);
+    expect(other.stdout).toContain('✗ A ran pack "cmp" and B pack "mini": their prompts are not like for like');
   });
 
   it('--html writes a report with the diff, and an answer\'s <script> escaped', async () => {
@@ -130,7 +150,7 @@ describe('baselines and the CI gate', () => {
     expect(worse.out.regressions).toBe(true);
     const text = await ws.cli(['run', '--no-embedded', '--pack', 'gate.jsonl', '--backend', 'filed', '--against-baseline']);
     expect(text.code).toBe(1);
-    expect(text.stdout).toContain('REGRESSIONS: 1 new failure');
+    expect(text.stdout).toContain('GATE FAILED: 1 reason\n  ✗ g2 on filed: passed 1/1 (100%) in A, 0/1 (0%) in B');
     expect(text.stdout).toContain(first.runId);
 
     setAnswers(ws, 'filed', { g2: 'good again' });
@@ -155,5 +175,79 @@ describe('baselines and the CI gate', () => {
     const grown = await ws.run(['--pack', 'gate.jsonl', '--backend', 'filed', '--against-baseline']);
     expect(grown.code, grown.stderr).toBe(1); // g4 has no answer file and no baseline to excuse it
     expect(grown.out.regressions).toBe(true);
+  });
+});
+
+/**
+ * A seeded fake backend: try n answers "ok <prompt>" when line n of its `outcomes` file is 1, else
+ * "nope"; the test draws the lines with a known pass probability. One task at a time (--concurrency 1)
+ * keeps the counter exact.
+ */
+const SEEDED = [
+  'prompt=$(cat)',
+  'n=$(cat "$MITTELO_BACKEND_DIR/counter" 2>/dev/null || echo 0)',
+  'echo $((n + 1)) > "$MITTELO_BACKEND_DIR/counter"',
+  'if [ "$(sed -n "$((n + 1))p" "$MITTELO_BACKEND_DIR/outcomes")" = 1 ]; then echo "ok $prompt"; else echo nope; fi',
+].join('\n');
+
+function drawOutcomes(probability: number, tries: number, seed: number): void {
+  const random = seededRandom(seed);
+  const lines = Array.from({ length: tries }, () => (random() < probability ? '1' : '0'));
+  const dir = path.join(ws.backendsDir, 'seeded');
+  fs.writeFileSync(path.join(dir, 'outcomes'), `${lines.join('\n')}\n`);
+  fs.rmSync(path.join(dir, 'counter'), { force: true });
+}
+
+describe('repeats: verdicts that tell a regression from noise (seeded fake backend)', () => {
+  const header = { pack: { repeat: 10, gate: { min_repeats: 10 } } };
+  let runA = '';
+
+  beforeAll(async () => {
+    ws.backend('seeded', SEEDED);
+    ws.pack('rep', [header, ...['p1', 'p2', 'p3'].map((id) => ({ id, prompt: id, expect: { contains: 'ok' } }))]);
+    drawOutcomes(0.95, 30, 1);
+    // No --repeat: the pack header's repeat 10 applies.
+    const a = await ws.run(['--pack', 'rep.jsonl', '--backend', 'seeded', '--concurrency', '1']);
+    expect(a.out.rollups[0]?.total, a.stderr).toBe(30);
+    runA = a.runId;
+  });
+
+  it('95% vs 94% over 10 repeats is not a regression: the gate passes, exit 0', async () => {
+    drawOutcomes(0.94, 30, 2);
+    const b = await ws.run(['--pack', 'rep.jsonl', '--backend', 'seeded', '--concurrency', '1']);
+    const c = await ws.compare(runA, b.runId, [], 0);
+    expect(c.gate).toMatchObject({ pass: true, failures: [], policy: { min_repeats: 10, alpha: 0.05 } });
+    expect(c.gate.policy_source).toBe('defaults, then pack header of rep');
+    expect(c.summary.verdicts.regressed).toBe(0);
+    expect(c.rows.every((row) => row.a?.n === 10 && row.b?.n === 10)).toBe(true);
+  });
+
+  it('95% vs 40% over 10 repeats is: the gate fails, exit 1, and says why with counts and p-values', async () => {
+    drawOutcomes(0.4, 30, 3);
+    const b = await ws.run(['--pack', 'rep.jsonl', '--backend', 'seeded', '--concurrency', '1']);
+    const c: Comparison = await ws.compare(runA, b.runId, [], 1);
+    expect(c.summary.verdicts.regressed).toBeGreaterThanOrEqual(2);
+    const text = await ws.cli(['compare', runA, b.runId]);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(/GATE FAILED: \d reasons?\n {2}✗ p\d on seeded: passed \d+\/10 \(\d+%\) in A, \d\/10 \(\d+%\) in B; drop significant: p (=|<) 0\.\d+ ≤ alpha 0\.05/);
+    expect(text.stdout).toContain('policy: alpha 0.05 · max pass-rate drop 0% · min repeats 10 · flaky prompts warn (defaults, then pack header of rep)');
+    // The summary comes first, then the prompts ranked.
+    expect(text.stdout.indexOf('prompts × backends:')).toBeLessThan(text.stdout.indexOf('Prompts, most urgent first'));
+    expect(text.stdout).toMatch(/REGRESSED · seeded · p\d · A \d+\/10/);
+    // A looser policy on the command line tolerates the drop.
+    const loose = await ws.compare(runA, b.runId, ['--max-pass-rate-drop', '0.9'], 0);
+    expect(loose.gate.policy_source).toBe('defaults, then pack header of rep, then command line');
+  });
+
+  it('fewer repeats than the pack asks fails the gate and says how to fix it; bad gate options are refused', async () => {
+    drawOutcomes(1, 6, 4);
+    const b = await ws.run(['--pack', 'rep.jsonl', '--backend', 'seeded', '--concurrency', '1', '--repeat', '2']);
+    expect(b.out.rollups[0]?.total).toBe(6);
+    const text = await ws.cli(['compare', runA, b.runId]);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toContain('the policy asks for at least 10 tries per prompt and side; 3 row(s) have fewer (as few as 2): run with --repeat 10');
+    const bad = await ws.cli(['compare', runA, b.runId, '--alpha', '2']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('--alpha must be a number between 0 and 1 (exclusive), got "2"');
   });
 });
