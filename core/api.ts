@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import type { Comparison } from './compare/types.js';
 import type { SideBySide, PromptEntry } from './compare/pick.js';
+import type { HistoryPoint, RowDetail } from './compare/row-detail.js';
 import type { DriftReport } from './lock/check.js';
 import type { RecordResult } from './lock/record.js';
 import type { Artifact } from './queue/artifact.js';
@@ -127,6 +128,16 @@ export const API_CALLS = {
   'compare.runs': {
     input: z.object({ run_a: runId.optional(), run_b: runId.optional(), pack_name: z.string().min(1).optional() }),
     result: null as unknown as { comparison: Comparison | null; reason: string | null },
+  },
+  /** One prompt × backend row of two runs in full: each try side by side with its diff, the verdict. */
+  'compare.row': {
+    input: z.object({ run_a: runId, run_b: runId, prompt_id: z.string().min(1).max(200), backend: backendName }),
+    result: null as unknown as RowDetail,
+  },
+  /** A prompt's pass rate on a backend across the last runs of its pack (oldest first). */
+  'compare.history': {
+    input: z.object({ pack_name: z.string().min(1).max(200), prompt_id: z.string().min(1).max(200), backend: backendName, limit: z.number().int().min(2).max(50).default(20) }),
+    result: null as unknown as { points: HistoryPoint[] },
   },
   'packs.list': { input: z.object({}), result: null as unknown as { packs: PackInfo[] } },
   'backends.list': { input: z.object({}), result: null as unknown as { backends: BackendView[] } },

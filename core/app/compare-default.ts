@@ -6,6 +6,7 @@
 import type { ApiParsedInput, ApiResult } from '../api.js';
 import { compareRuns as compareWithoutPolicy } from '../compare/compare.js';
 import { policyForRun } from '../compare/policy.js';
+import { compareRow, passRateHistory } from '../compare/row-detail.js';
 import type { RunInfo, RunRecord, RunRollup } from '../runs/types.js';
 import type { Orchestrator } from './orchestrator.js';
 
@@ -52,4 +53,18 @@ export async function compareDefault(app: Orchestrator, input: ApiParsedInput<'c
   if (!previous) return { comparison: null, reason: `Pack "${latest.pack_name}" has only one run so far: run it again to compare the two.` };
   const [a, b] = await Promise.all([get(previous.run_id), get(latest.run_id)]);
   return { comparison: compareRuns(a, b), reason: null };
+}
+
+/** One row of two runs in full (the matrix cell the user opened). */
+export async function compareRowOf(app: Orchestrator, input: ApiParsedInput<'compare.row'>): Promise<ApiResult<'compare.row'>> {
+  const [a, b] = await Promise.all([app.call<RunRecord>('run_get', { run_id: input.run_a }), app.call<RunRecord>('run_get', { run_id: input.run_b })]);
+  const { policy, source } = policyForRun(b);
+  return compareRow(a, b, input.prompt_id, input.backend, { policy, policySource: source });
+}
+
+/** The pass rate of a prompt on a backend over the pack's last finished runs. */
+export async function historyOf(app: Orchestrator, input: ApiParsedInput<'compare.history'>): Promise<ApiResult<'compare.history'>> {
+  const { runs } = await app.call<{ runs: Listed }>('run_list', { limit: input.limit, pack_name: input.pack_name });
+  const records = await Promise.all(runs.filter((r) => r.run.finished_at !== null).map((r) => app.call<RunRecord>('run_get', { run_id: r.run.run_id })));
+  return { points: passRateHistory(records, input.prompt_id, input.backend) };
 }

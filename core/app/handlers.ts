@@ -17,7 +17,7 @@ import type { RunRecord } from '../runs/types.js';
 import type { CheckResult } from '../runs/expect.js';
 import { HUB_VERSION } from '../wire/methods.js';
 import { BackendsView, knownBackend } from './backends-view.js';
-import { compareDefault } from './compare-default.js';
+import { compareDefault, compareRowOf, historyOf } from './compare-default.js';
 import { toApiError } from './errors.js';
 import { DEFAULT_AGENT_CONCURRENCY } from './local-agents.js';
 import type { Orchestrator } from './orchestrator.js';
@@ -142,6 +142,8 @@ export function createHandlers(app: Orchestrator, backends = new BackendsView(ap
     'runs.prompts': async ({ run_id }) => ({ prompts: listPrompts(await runGet(run_id)) }),
     'runs.sideBySide': async ({ run_id, prompt_id }) => sideBySide(await runGet(run_id), prompt_id),
     'compare.runs': (input) => compareDefault(app, input),
+    'compare.row': (input) => compareRowOf(app, input),
+    'compare.history': (input) => historyOf(app, input),
     'packs.list': async () => ({ packs: listPacks(app) }),
     'backends.list': async () => ({ backends: await backends.list() }),
     'backends.configure': async ({ confirm_binary_path, ...input }) => {

@@ -39,6 +39,8 @@ export const runKeys = {
 export const compareKeys = {
   all: ['compare'] as const,
   runs: (input: ApiInput<'compare.runs'>) => ['compare', 'runs', input] as const,
+  row: (input: ApiInput<'compare.row'>) => ['compare', 'row', input] as const,
+  history: (input: ApiInput<'compare.history'>) => ['compare', 'history', input] as const,
 };
 
 export const packKeys = {

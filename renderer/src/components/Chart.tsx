@@ -24,6 +24,8 @@ export interface ChartProps {
   xKind?: 'time' | 'index';
   height?: number;
   yLabel?: string;
+  /** A fixed top of the y axis (100 for a percentage) instead of one fitted to the data. */
+  yMax?: number;
   summary: string;
 }
 
@@ -41,7 +43,7 @@ function buildOptions(width: number, props: ChartProps): uPlot.Options {
   return {
     width,
     height: props.height ?? 200,
-    scales: { x: { time: props.xKind !== 'index' }, y: { range: (_u, _min, max) => [0, niceTop(max)] } },
+    scales: { x: { time: props.xKind !== 'index' }, y: { range: (_u, _min, max) => [0, props.yMax ?? niceTop(max)] } },
     axes: [xAxis, { ...axis, label: props.yLabel, size: 48 }],
     legend: { show: true },
     cursor: { drag: { x: false, y: false } },
@@ -71,7 +73,7 @@ export function Chart(props: ChartProps) {
   const plot = useRef<uPlot | null>(null);
   const latest = useRef(props);
   latest.current = props;
-  const shape = props.series.map((s) => `${s.label}:${s.colorVar}:${s.style ?? 'step'}`).join('|') + `|${props.xKind}|${props.height}`;
+  const shape = props.series.map((s) => `${s.label}:${s.colorVar}:${s.style ?? 'step'}`).join('|') + `|${props.xKind}|${props.height}|${props.yMax}`;
 
   // (Re)create on a new shape or theme; data updates below reuse the plot.
   useEffect(() => {

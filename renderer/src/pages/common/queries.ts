@@ -37,6 +37,16 @@ export function useComparison(input: ApiInput<'compare.runs'>, runs: readonly Ru
   return useQuery({ queryKey: compareKeys.runs(input), queryFn: () => call('compare.runs', input), placeholderData: keepPreviousData, staleTime: 0 });
 }
 
+/** One matrix cell in full (every try of both runs with its diff); fetched when the cell is opened. */
+export function useCompareRow(input: ApiInput<'compare.row'> | null) {
+  return useQuery({ queryKey: compareKeys.row(input ?? { run_a: '', run_b: '', prompt_id: '', backend: '' }), queryFn: () => call('compare.row', input as ApiInput<'compare.row'>), enabled: input !== null });
+}
+
+/** A prompt's pass rate on a backend across the pack's runs. */
+export function usePassRateHistory(input: ApiInput<'compare.history'> | null) {
+  return useQuery({ queryKey: compareKeys.history(input ?? { pack_name: '', prompt_id: '', backend: '' }), queryFn: () => call('compare.history', input as ApiInput<'compare.history'>), enabled: input !== null });
+}
+
 export function usePrompts(runId: string | null) {
   return useQuery({ queryKey: runKeys.prompts(runId ?? ''), queryFn: () => call('runs.prompts', { run_id: runId ?? '' }), enabled: runId !== null });
 }

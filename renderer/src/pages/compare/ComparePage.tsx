@@ -1,6 +1,7 @@
 /**
- * Compare: two runs (default: the latest against the previous run of the same pack), summary first,
- * then the pairs by category with their diffs; or, for one run, the answers a prompt got from each
+ * Compare: two runs (default: the latest against the previous run of the same pack), the CI gate's
+ * verdict first, then the matrix of prompts × backends (a cell opens its tries side by side), the
+ * summary, then the tries paired one by one with their diffs; or, for one run, the answers a prompt got from each
  * backend side by side with a "pick best" action. State lives in the URL (#/compare?a=…&b=…).
  */
 import { useRuns } from '../../api/queries.js';
@@ -13,6 +14,9 @@ import { useComparison } from '../common/queries.js';
 import type { Comparison } from '../common/types.js';
 import { CATEGORY_ORDER, type CategoryFilter } from './compare-logic.js';
 import { CompareSummary } from './CompareSummary.js';
+import { GateBanner } from './GateBanner.js';
+import { MatrixView } from './MatrixView.js';
+import { RowDetail } from './RowDetail.js';
 import { PairList } from './PairList.js';
 import { PickView } from './PickView.js';
 import { RunPicker } from './RunPicker.js';
@@ -51,16 +55,18 @@ function TwoRuns() {
   const a = params.get('a') ?? '';
   const b = params.get('b') ?? '';
   const filter = asFilter(params.get('cat'));
+  const cell = params.get('cell');
   const runs = useRuns({ limit: 200 });
   // Only A chosen: against the latest run; only B: against the run of its pack before it; neither: the latest two.
   const latest = runs.data?.runs[0]?.run.run_id;
   const input = a && b ? { run_a: a, run_b: b } : b ? { run_b: b } : a && latest && latest !== a ? { run_a: a, run_b: latest } : a ? { run_b: a } : {};
   const comparison = useComparison(input, runs.data?.runs);
-  const set = (next: Record<string, string>) => navigate('/compare', { a, b, cat: filter === 'all' ? '' : filter, ...next }, { replace: true });
+  const set = (next: Record<string, string>) => navigate('/compare', { a, b, cat: filter === 'all' ? '' : filter, cell: cell ?? '', ...next }, { replace: true });
   const result = comparison.data;
   const c = result?.comparison ?? null;
   const list = runs.data?.runs ?? [];
   const nameOf = (ref: Comparison['a']) => runName(ref);
+  const openRow = c && cell ? (c.rows.find((row) => row.key === cell) ?? null) : null;
 
   return (
     <>
@@ -74,7 +80,12 @@ function TwoRuns() {
           <p data-testid="compared-runs">
             Comparing <strong>A: {nameOf(c.a)}</strong> (pack {c.a.pack_name}, {c.a.tasks} tasks) with <strong>B: {nameOf(c.b)}</strong> (pack {c.b.pack_name}, {c.b.tasks} tasks).
           </p>
+          <GateBanner gate={c.gate} />
           <BaselineNote comparison={c} runs={list} />
+          <MatrixView key={`m:${c.a.run_id}:${c.b.run_id}`} rows={c.rows} selected={cell} onOpen={(row) => set({ cell: row.key })} />
+          {openRow && (
+            <RowDetail key={openRow.key} row={openRow} runA={c.a.run_id} runB={c.b.run_id} packName={c.b.pack_name} aName={nameOf(c.a)} bName={nameOf(c.b)} onClose={() => set({ cell: '' })} />
+          )}
           <CompareSummary comparison={c} onFilter={(f) => set({ cat: f === 'all' ? '' : f })} />
           <PairList key={`${c.a.run_id}:${c.b.run_id}`} comparison={c} filter={filter} onFilter={(f) => set({ cat: f === 'all' ? '' : f })} aName={nameOf(c.a)} bName={nameOf(c.b)} />
         </>

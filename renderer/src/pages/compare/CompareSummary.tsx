@@ -12,7 +12,8 @@ export function CompareSummary({ comparison, onFilter }: { comparison: Compariso
   const v = verdict(summary.counts);
   return (
     <section className="section" aria-labelledby="summary-heading">
-      <h2 id="summary-heading">Summary</h2>
+      <h2 id="summary-heading">Try by try</h2>
+      <p className="muted">Each try in B against the same try in A (repeat 1 with repeat 1…): what changed in single answers. The gate above judges over all tries.</p>
       <p className={`callout tone-${v.tone}`} data-testid="verdict">
         {v.text}
       </p>
