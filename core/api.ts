@@ -136,7 +136,7 @@ export const API_CALLS = {
   },
   /** A prompt's pass rate on a backend across the last runs of its pack (oldest first). */
   'compare.history': {
-    input: z.object({ pack_name: z.string().min(1).max(200), prompt_id: z.string().min(1).max(200), backend: backendName, limit: z.number().int().min(2).max(50).default(20) }),
+    input: z.object({ pack_name: z.string().min(1).max(200), prompt_id: z.string().min(1).max(200), backend: backendName, limit: z.number().int().min(2).max(50).default(10) }),
     result: null as unknown as { points: HistoryPoint[] },
   },
   'packs.list': { input: z.object({}), result: null as unknown as { packs: PackInfo[] } },

@@ -6,12 +6,19 @@
 import type { ApiParsedInput, ApiResult } from '../api.js';
 import { compareRuns as compareWithoutPolicy } from '../compare/compare.js';
 import { policyForRun } from '../compare/policy.js';
-import { compareRow, passRateHistory } from '../compare/row-detail.js';
+import { compareRow, passCounts, passRateHistory, type PassCounts } from '../compare/row-detail.js';
 import type { RunInfo, RunRecord, RunRollup } from '../runs/types.js';
 import type { Orchestrator } from './orchestrator.js';
 
+/**
+ * The two runs of the app's latest comparison: opening a matrix cell (compareRowOf) reuses them
+ * instead of fetching two runs of up to 30,000 tasks again. Every compare.runs call refetches.
+ */
+const lastCompared = new WeakMap<Orchestrator, { a: RunRecord; b: RunRecord }>();
+
 /** Compared with the gate policy of B's pack header (as `mittelo compare` does). */
-function compareRuns(a: RunRecord, b: RunRecord) {
+function compareWith(app: Orchestrator, a: RunRecord, b: RunRecord) {
+  lastCompared.set(app, { a, b });
   const { policy, source } = policyForRun(b);
   return compareWithoutPolicy(a, b, { policy, policySource: source });
 }
@@ -28,7 +35,7 @@ export async function compareDefault(app: Orchestrator, input: ApiParsedInput<'c
 
   if (input.run_a && input.run_b) {
     const [a, b] = await Promise.all([get(input.run_a), get(input.run_b)]);
-    return { comparison: compareRuns(a, b), reason: null };
+    return { comparison: compareWith(app, a, b), reason: null };
   }
 
   const given = input.run_b ?? input.run_a;
@@ -38,7 +45,7 @@ export async function compareDefault(app: Orchestrator, input: ApiParsedInput<'c
     const before = history.filter((run) => run.run_id !== given && run.created_at <= b.run.created_at);
     const previous = before.find((run) => run.finished_at !== null) ?? before[0];
     if (!previous) return { comparison: null, reason: `Run ${given} is the first run of pack "${b.run.pack_name}": there is no earlier run to compare it with.` };
-    return { comparison: compareRuns(await get(previous.run_id), b), reason: null };
+    return { comparison: compareWith(app, await get(previous.run_id), b), reason: null };
   }
 
   const runs = await list(input.pack_name);
@@ -52,19 +59,42 @@ export async function compareDefault(app: Orchestrator, input: ApiParsedInput<'c
   const previous = pool.find((run) => run.run_id !== latest.run_id && run.pack_name === latest.pack_name && run.created_at <= latest.created_at);
   if (!previous) return { comparison: null, reason: `Pack "${latest.pack_name}" has only one run so far: run it again to compare the two.` };
   const [a, b] = await Promise.all([get(previous.run_id), get(latest.run_id)]);
-  return { comparison: compareRuns(a, b), reason: null };
+  return { comparison: compareWith(app, a, b), reason: null };
 }
 
 /** One row of two runs in full (the matrix cell the user opened). */
 export async function compareRowOf(app: Orchestrator, input: ApiParsedInput<'compare.row'>): Promise<ApiResult<'compare.row'>> {
-  const [a, b] = await Promise.all([app.call<RunRecord>('run_get', { run_id: input.run_a }), app.call<RunRecord>('run_get', { run_id: input.run_b })]);
+  const last = lastCompared.get(app);
+  const [a, b] =
+    last && last.a.run.run_id === input.run_a && last.b.run.run_id === input.run_b
+      ? [last.a, last.b]
+      : await Promise.all([app.call<RunRecord>('run_get', { run_id: input.run_a }), app.call<RunRecord>('run_get', { run_id: input.run_b })]);
   const { policy, source } = policyForRun(b);
   return compareRow(a, b, input.prompt_id, input.backend, { policy, policySource: source });
 }
 
+/** Pass counts of finished runs, per app, fetched once each (a finished run's results do not change). */
+const countsCache = new WeakMap<Orchestrator, Map<string, PassCounts>>();
+/** Runs whose counts are kept per app. */
+const COUNTS_KEPT = 100;
+
 /** The pass rate of a prompt on a backend over the pack's last finished runs. */
 export async function historyOf(app: Orchestrator, input: ApiParsedInput<'compare.history'>): Promise<ApiResult<'compare.history'>> {
   const { runs } = await app.call<{ runs: Listed }>('run_list', { limit: input.limit, pack_name: input.pack_name });
-  const records = await Promise.all(runs.filter((r) => r.run.finished_at !== null).map((r) => app.call<RunRecord>('run_get', { run_id: r.run.run_id })));
-  return { points: passRateHistory(records, input.prompt_id, input.backend) };
+  let cache = countsCache.get(app);
+  if (!cache) countsCache.set(app, (cache = new Map()));
+  const last = lastCompared.get(app);
+  const known = new Map((last ? [last.a, last.b] : []).map((record) => [record.run.run_id, record]));
+  const counts: PassCounts[] = [];
+  for (const { run } of runs.filter((r) => r.run.finished_at !== null)) {
+    const key = `${run.run_id}@${run.finished_at}`;
+    let entry = cache.get(key);
+    if (!entry) {
+      entry = passCounts(known.get(run.run_id) ?? (await app.call<RunRecord>('run_get', { run_id: run.run_id })));
+      if (cache.size >= COUNTS_KEPT) cache.delete(cache.keys().next().value as string);
+      cache.set(key, entry);
+    }
+    counts.push(entry);
+  }
+  return { points: passRateHistory(counts, input.prompt_id, input.backend) };
 }

@@ -40,13 +40,32 @@ export interface HistoryPoint {
   n: number;
 }
 
+/** A run reduced to pass counts per (prompt, backend): what the history needs, small enough to keep. */
+export interface PassCounts {
+  run_id: string;
+  label: string | null;
+  created_at: number;
+  counts: Map<string, { passes: number; n: number }>;
+}
+
+export function passCounts(record: RunRecord): PassCounts {
+  const counts = new Map<string, { passes: number; n: number }>();
+  for (const task of record.tasks) {
+    const key = `${task.prompt_id}\u0000${task.backend}`;
+    const entry = counts.get(key) ?? { passes: 0, n: 0 };
+    entry.n++;
+    if (isOk(task)) entry.passes++;
+    counts.set(key, entry);
+  }
+  return { run_id: record.run.run_id, label: record.run.label, created_at: record.run.created_at, counts };
+}
+
 /** A prompt's pass rate on a backend in each run given (oldest first); runs where it did not run are left out. */
-export function passRateHistory(runs: RunRecord[], promptId: string, backend: string): HistoryPoint[] {
+export function passRateHistory(runs: PassCounts[], promptId: string, backend: string): HistoryPoint[] {
   const points: HistoryPoint[] = [];
-  for (const record of [...runs].sort((x, y) => x.run.created_at - y.run.created_at)) {
-    const tasks = record.tasks.filter((task) => task.backend === backend && task.prompt_id === promptId);
-    if (tasks.length === 0) continue;
-    points.push({ run_id: record.run.run_id, label: record.run.label, created_at: record.run.created_at, passes: tasks.filter(isOk).length, n: tasks.length });
+  for (const run of [...runs].sort((x, y) => x.created_at - y.created_at)) {
+    const entry = run.counts.get(`${promptId}\u0000${backend}`);
+    if (entry) points.push({ run_id: run.run_id, label: run.label, created_at: run.created_at, ...entry });
   }
   return points;
 }

@@ -8,16 +8,15 @@
  * Each run opens a fresh browser context (empty cache) at `#/tasks`. Needs Debian's chromium
  * (apt-get install chromium); playwright-core drives it, no browser is downloaded.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium, type Page } from 'playwright-core';
 import { workspacePaths } from '../../core/app/workspace.js';
 import { openDatabase } from '../../core/store/database.js';
 import { percentile, processMemoryMiB } from './hub-process.js';
+import { startServe } from './serve-process.js';
 
 const { values } = parseArgs({
   options: {
@@ -29,7 +28,6 @@ const { values } = parseArgs({
 const TASKS = Number(values.tasks);
 const RUNS = Number(values.runs);
 const TARGET_MS = 1000;
-const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'core', 'cli', 'main.js');
 
 function fillWorkspace(dir: string): number {
   const started = performance.now();
@@ -53,24 +51,6 @@ function fillWorkspace(dir: string): number {
   ).run(TASKS);
   db.close();
   return (performance.now() - started) / 1000;
-}
-
-async function startServe(workspace: string, configHome: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--workspace', workspace, '--hub-port', '0', '--no-rest', '--no-agents', '--quiet'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    // The bench must not become the user's "last used workspace".
-    env: { ...process.env, XDG_CONFIG_HOME: configHome },
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const match = /Mittelo Control Center: (\S+)/.exec(out);
-      if (match?.[1]) resolve(match[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`mittelo serve exited with ${code}`)));
-  });
-  return { child, url };
 }
 
 interface RunFigures {

@@ -34,11 +34,12 @@ function TryButton({ side, pair, open, onOpen }: { side: PairSide | null; pair: 
   );
 }
 
-function History({ packName, row }: { packName: string; row: PromptRow }) {
-  const history = usePassRateHistory({ pack_name: packName, prompt_id: row.prompt_id, backend: row.backend });
+/** Asked for once the tries are in: listing the pack's runs can take a while on big runs, and the tries matter more. */
+function History({ packName, row, ready }: { packName: string; row: PromptRow; ready: boolean }) {
+  const history = usePassRateHistory(ready ? { pack_name: packName, prompt_id: row.prompt_id, backend: row.backend } : null);
   if (history.error) return <ErrorNotice title="Could not load the pass-rate history" error={history.error} onRetry={() => void history.refetch()} />;
   const points = history.data?.points ?? [];
-  if (points.length < 2) return <p className="muted">{history.isPending ? 'Loading the history…' : 'History: this prompt ran in fewer than two finished runs of the pack.'}</p>;
+  if (points.length < 2) return <p className="muted">{history.isPending || !ready ? 'Loading the history…' : 'History: this prompt ran in fewer than two finished runs of the pack.'}</p>;
   const { x, y } = historySeries(points);
   const summary = `Pass rate of ${row.prompt_id} on ${row.backend} over the last ${points.length} runs of ${packName}: ${y.map((v) => `${v}%`).join(', ')}.`;
   return (
@@ -100,7 +101,7 @@ export function RowDetail({ row, runA, runB, packName, aName, bName, onClose }: 
           ))}
         </ul>
       )}
-      <History packName={packName} row={row} />
+      <History packName={packName} row={row} ready={!detail.isPending} />
       {detail.error && <ErrorNotice title="Could not load the tries" error={detail.error} onRetry={() => void detail.refetch()} />}
       {detail.isPending && <p className="muted">Loading the tries…</p>}
       {pairs.length > 0 && (
