@@ -7,7 +7,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { ClientAddress } from '../config.js';
 import { HubError } from '../errors.js';
-import { readPackFile, type PackEntry } from '../pack.js';
+import { readPack, type PackEntry } from '../pack.js';
 import type { Task } from '../queue/types.js';
 import { TASK_STATUSES } from '../queue/types.js';
 import { compareRuns, hasRegressions } from '../compare/compare.js';
@@ -46,7 +46,7 @@ export const toolInputs = {
     prompts: z.array(z.string().min(1)).min(1).max(1000).optional().describe('prompts to run, instead of a pack'),
     backends: z.array(backendName).min(1).max(50),
     label: z.string().max(200).optional(),
-    repeat: z.number().int().min(1).max(100).default(1),
+    repeat: z.number().int().min(1).max(100).optional().describe("tries per prompt (default: the pack header's repeat, else 1); repeats let compare tell regressions from noise"),
   },
   get_run_summary: { run_id: z.string().min(1) },
   compare_runs: {
@@ -133,9 +133,12 @@ export class HubTools {
     let entries: PackEntry[];
     let packName: string;
     let packPath: string | null = null;
+    let repeat = input.repeat ?? 1;
     if (input.pack) {
       packPath = path.resolve(input.pack);
-      entries = readPackFile(packPath);
+      const pack = readPack(packPath);
+      entries = pack.entries;
+      repeat = input.repeat ?? pack.header.repeat ?? 1;
       packName = path.basename(packPath).replace(/\.jsonl$/i, '');
     } else {
       entries = (input.prompts ?? []).map((prompt, i) => ({ prompt, id: `prompt-${i + 1}` }));
@@ -151,7 +154,7 @@ export class HubTools {
       entries,
       backends: input.backends.map((name) => ({ name })),
       preset: 'custom',
-      repeat: input.repeat,
+      repeat,
       concurrency: 2,
       lockState: null,
       log: this.log,
