@@ -11,6 +11,16 @@ import type { RunInfo, RunRecord, RunRollup } from '../runs/types.js';
 import type { Orchestrator } from './orchestrator.js';
 
 /**
+ * A run's record: read in-process when the app runs the hub (two runs of 30,000 tasks are some
+ * 40 MB of JSON over the hub's connection, serialised and parsed twice), else asked of the hub.
+ */
+async function runRecord(app: Orchestrator, runId: string): Promise<RunRecord> {
+  const runs = app.localRuns();
+  if (runs && app.connection().online) return runs.get(runId);
+  return app.call<RunRecord>('run_get', { run_id: runId });
+}
+
+/**
  * The two runs of the app's latest comparison: opening a matrix cell (compareRowOf) reuses them
  * instead of fetching two runs of up to 30,000 tasks again. Every compare.runs call refetches.
  */
@@ -29,7 +39,7 @@ const HISTORY = 200;
 type Listed = { run: RunInfo; rollups: RunRollup[] }[];
 
 export async function compareDefault(app: Orchestrator, input: ApiParsedInput<'compare.runs'>): Promise<ApiResult<'compare.runs'>> {
-  const get = (runId: string) => app.call<RunRecord>('run_get', { run_id: runId });
+  const get = (runId: string) => runRecord(app, runId);
   const list = async (packName?: string) =>
     (await app.call<{ runs: Listed }>('run_list', { limit: HISTORY, ...(packName ? { pack_name: packName } : {}) })).runs.map((r) => r.run);
 
@@ -68,7 +78,7 @@ export async function compareRowOf(app: Orchestrator, input: ApiParsedInput<'com
   const [a, b] =
     last && last.a.run.run_id === input.run_a && last.b.run.run_id === input.run_b
       ? [last.a, last.b]
-      : await Promise.all([app.call<RunRecord>('run_get', { run_id: input.run_a }), app.call<RunRecord>('run_get', { run_id: input.run_b })]);
+      : await Promise.all([runRecord(app, input.run_a), runRecord(app, input.run_b)]);
   const { policy, source } = policyForRun(b);
   return compareRow(a, b, input.prompt_id, input.backend, { policy, policySource: source });
 }
@@ -90,7 +100,7 @@ export async function historyOf(app: Orchestrator, input: ApiParsedInput<'compar
     const key = `${run.run_id}@${run.finished_at}`;
     let entry = cache.get(key);
     if (!entry) {
-      entry = passCounts(known.get(run.run_id) ?? (await app.call<RunRecord>('run_get', { run_id: run.run_id })));
+      entry = passCounts(known.get(run.run_id) ?? (await runRecord(app, run.run_id)));
       if (cache.size >= COUNTS_KEPT) cache.delete(cache.keys().next().value as string);
       cache.set(key, entry);
     }

@@ -165,6 +165,11 @@ export class Orchestrator {
     return this.hub?.queue ?? null;
   }
 
+  /** The runs of the hub this process runs (null when it uses another process's hub). */
+  localRuns(): RunningHub['runs'] | null {
+    return this.hub?.runs ?? null;
+  }
+
   /** True when this process runs the hub (false: it uses one that was already running). */
   get ownsHub(): boolean {
     return this.hub !== null;
