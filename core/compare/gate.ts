@@ -7,6 +7,9 @@ import type { RunRecord } from '../runs/types.js';
 import { mixed } from './rows.js';
 import type { Gate, GateFinding, GatePolicy, PromptRow } from './types.js';
 
+/** Flaky prompts warned about one by one; more become one warning. */
+const FLAKY_LISTED = 5;
+
 const shortList = (items: string[], max = 5) => (items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`);
 
 export function evaluateGate(a: RunRecord, b: RunRecord, rows: PromptRow[], policy: GatePolicy, policySource: string): Gate {
@@ -30,6 +33,7 @@ export function evaluateGate(a: RunRecord, b: RunRecord, rows: PromptRow[], poli
   }
 
   const droppedPrompts = new Map<string, string[]>();
+  const flakyWarnings: GateFinding[] = [];
   for (const row of rows) {
     const why = row.why.join('; ');
     const where = `${row.prompt_id} on ${row.backend}`;
@@ -41,10 +45,15 @@ export function evaluateGate(a: RunRecord, b: RunRecord, rows: PromptRow[], poli
       droppedPrompts.set(row.backend, [...(droppedPrompts.get(row.backend) ?? []), row.prompt_id]);
     } else if (row.verdict === 'flaky' && row.a && row.b && row.a.passes === row.a.n && mixed(row.b)) {
       const finding = { kind: 'flaky' as const, row_key: row.key, text: `${where} passed every try in A and is flaky in B: ${why}` };
-      if (policy.allow_flaky) warnings.push(finding);
+      if (policy.allow_flaky) flakyWarnings.push(finding);
       else fail(finding, row);
     }
   }
+  // Many flaky prompts are one warning, not a wall of them (each row says it again below).
+  if (flakyWarnings.length > FLAKY_LISTED) {
+    const names = flakyWarnings.map((f) => rows.find((row) => row.key === f.row_key)).map((row) => (row ? `${row.prompt_id} on ${row.backend}` : '?'));
+    warnings.push({ kind: 'flaky', row_key: null, text: `${flakyWarnings.length} prompts passed every try in A and are flaky in B: ${shortList(names)}` });
+  } else warnings.push(...flakyWarnings);
   for (const [backend, prompts] of droppedPrompts) {
     warnings.push({ kind: 'prompts_dropped', row_key: null, text: `${prompts.length} prompt(s) of A did not run in B on ${backend}: ${shortList(prompts)}` });
   }

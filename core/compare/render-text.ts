@@ -31,6 +31,8 @@ export const TEXT_DIFF_LINES = 40;
 const TEXT_LINE_CHARS = 400;
 /** Answer lines printed for a pair only in one run. */
 const EXCERPT_LINES = 5;
+/** Gate reasons listed in the summary; the rows below give every one. */
+const TEXT_FINDINGS = 10;
 /** Rows detailed in the terminal; the HTML report and --json have them all. */
 export const TEXT_ROWS = 50;
 
@@ -90,7 +92,8 @@ function summary(out: Out, c: Comparison): void {
   out.line();
   const { counts, verdicts } = c.summary;
   out.line(out.paint(gateHeadline(c), 'bold', c.gate.pass ? 'green' : 'red'));
-  for (const finding of c.gate.failures) out.line(`  ${out.paint('✗', 'red')} ${printable(finding.text)}`);
+  for (const finding of c.gate.failures.slice(0, TEXT_FINDINGS)) out.line(`  ${out.paint('✗', 'red')} ${printable(finding.text)}`);
+  if (c.gate.failures.length > TEXT_FINDINGS) out.line(`  ${out.paint('✗', 'red')} … and ${c.gate.failures.length - TEXT_FINDINGS} more (below, most significant first)`);
   for (const finding of c.gate.warnings) out.line(`  ${out.paint('!', 'yellow')} ${printable(finding.text)}`);
   out.line(out.paint(`  policy: ${policyText(c.gate.policy)} (${printable(c.gate.policy_source)})`, 'dim'));
   out.line();

@@ -99,6 +99,15 @@ describe('verdicts over repeats (seeded fake backends)', () => {
     expect(strict.gate.failures[0]?.text).toContain('p0 on echo passed every try in A and is flaky in B: passed 10/10 (100%) in A, 8/10 (80%) in B; mixed results in B');
   });
 
+  it('many flaky prompts make one warning, not a wall of them', () => {
+    const a = seededRun('a', [{ name: 'echo', pass: 1 }], 40, 10, 1);
+    const b = seededRun('b', [{ name: 'echo', pass: 0.85 }], 40, 10, 9);
+    const c = compareRuns(a, b);
+    const flaky = c.gate.warnings.filter((w) => w.kind === 'flaky');
+    expect(flaky).toHaveLength(1);
+    expect(flaky[0]?.text).toMatch(/^\d+ prompts passed every try in A and are flaky in B: p\d+ on echo, .* and \d+ more$/);
+  });
+
   it('min_repeats: fewer tries than the policy asks fails the gate and says how to fix it', () => {
     const a = seededRun('a', [{ name: 'echo', pass: 1 }], 3, 1, 1);
     const c = compareRuns(a, { ...a, run: { ...a.run, run_id: 'b' } }, policy({ min_repeats: 5 }));
