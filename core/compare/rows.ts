@@ -107,7 +107,7 @@ function checkTrends(a: RunTask[], b: RunTask[], policy: GatePolicy): CheckTrend
         const entry = map.get(check.check) ?? { passes: 0, n: 0, detail: null };
         entry.n++;
         if (check.pass) entry.passes++;
-        else entry.detail ??= check.detail;
+        else entry.detail ??= check.reason ?? check.detail;
         map.set(check.check, entry);
       }
     }
