@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Db } from '../store/database.js';
 import { TaskStore, type StoredTask, type TaskRowView } from '../store/tasks.js';
 import { ArtifactStore } from '../store/artifacts.js';
+import { RunAttemptStore, type EarlierAttempt } from '../store/run-attempts.js';
 import type { Artifact } from './artifact.js';
 import { HubError } from '../errors.js';
 import { storageError } from '../store/storage-error.js';
@@ -69,6 +70,7 @@ export class TaskQueue {
   private readonly workers = new WorkerRegistry();
   private readonly store: TaskStore;
   private readonly artifacts: ArtifactStore;
+  private readonly attempts: RunAttemptStore;
   /**
    * No lease ends before this time (a lower bound; -Infinity = unknown). While `now` is below it a
    * lease skips the queries for expired and exhausted leases, which are most of a busy hub's leases.
@@ -87,6 +89,7 @@ export class TaskQueue {
   ) {
     this.store = new TaskStore(db);
     this.artifacts = new ArtifactStore(db);
+    this.attempts = new RunAttemptStore(db);
     this.runInTransaction = db.transaction((fn: () => unknown) => fn());
   }
 
@@ -393,17 +396,40 @@ export class TaskQueue {
   retryFailed(taskId?: number): { retried: number } {
     const ids = this.tx(() => {
       const now = this.now();
-      if (taskId === undefined) return this.store.requeueAllFailed(now);
+      if (taskId === undefined) {
+        this.keepRecordedAttempts(this.attempts.failedRunTaskIds());
+        return this.store.requeueAllFailed(now);
+      }
       const task = this.mustGet(taskId);
       if (task.status !== 'failed' && task.status !== 'cancelled') {
         throw new HubError('conflict', `task ${taskId} is ${task.status}; only failed or cancelled tasks can be retried`);
       }
+      this.keepRecordedAttempts([task]);
       this.store.requeue(task, now);
       return [taskId];
     });
     this.events.retried(ids);
     if (ids.length > 0) this.wakeWaiters();
     return { retried: ids.length };
+  }
+
+  /**
+   * A finished run's record does not change: before tasks of a run that has ended are queued again,
+   * the attempt the run recorded is kept (see RunAttemptStore), and the retry is a new attempt.
+   */
+  private keepRecordedAttempts(tasks: { task_id: number; run_id: string | null }[]): void {
+    const ended = new Map<string, boolean>();
+    for (const { task_id: id, run_id: runId } of tasks) {
+      if (runId === null) continue;
+      if (!ended.has(runId)) ended.set(runId, this.attempts.hasEnded(runId));
+      if (ended.get(runId)) this.attempts.keep(publicTask(this.mustGet(id)), this.artifacts.get(id) ?? null);
+    }
+  }
+
+  /** Attempts of a task before its current one, kept because its run had ended when it was retried. */
+  earlierAttempts(taskId: number): EarlierAttempt[] {
+    this.mustGet(taskId);
+    return this.attempts.ofTask(taskId);
   }
 
   /** Compact rows for the Tasks table (see TaskStore.rows). */

@@ -7,6 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { Db } from '../store/database.js';
 import { RunStore, type StoredRun } from '../store/runs.js';
+import { RunAttemptStore } from '../store/run-attempts.js';
 import { HubError } from '../errors.js';
 import type { TaskQueue } from '../queue/queue.js';
 import type { PackEntry } from '../pack.js';
@@ -118,12 +119,14 @@ export class RunService {
   private readonly store: RunStore;
   /** Runs being imported in pieces (run_import_begin ... run_import_commit). */
   readonly staging = new ImportStaging();
+  private readonly attempts: RunAttemptStore;
 
   constructor(
     db: Db,
     private readonly queue: TaskQueue,
   ) {
     this.store = new RunStore(db);
+    this.attempts = new RunAttemptStore(db);
   }
 
   create(input: RunCreateInput): { run_id: string; task_ids: number[] } {
@@ -185,7 +188,13 @@ export class RunService {
 
   get(runId: string): RunRecord {
     const stored = this.mustGet(runId);
-    const rows = this.store.tasks(runId);
+    // A task retried after the run ended counts as the run recorded it; the retry is a later attempt.
+    const recorded = this.attempts.recordedOfRun(runId);
+    const retried = this.attempts.retriedOfRun(runId);
+    const rows = this.store.tasks(runId).map((row) => {
+      const kept = recorded.get(row.task.task_id);
+      return kept ? { task: { ...kept.task, lease_token: null }, artifact: kept.artifact, now: row.task.status } : { ...row, now: null };
+    });
     // Check tasks (command, judge) are part of the run but not answers of it: they are listed apart
     // and give their verdict to the task they check (the newest check task wins after a retry).
     const checkRows = new Map<string, StoredTask>();
@@ -200,11 +209,15 @@ export class RunService {
       checkRows.set(`${meta.check_of}:${meta.check}`, row.task);
       checkTasks.push({ ...runTask(row.task, row.artifact, []), check_of: meta.check_of, check_kind: meta.check });
     }
-    const tasks: RunTask[] = answerRows.map(({ task, artifact }) => runTask(task, artifact, checksOf(task, artifact, (kind) => checkRows.get(`${task.task_id}:${kind}`))));
+    const tasks: RunTask[] = answerRows.map(({ task, artifact, now }) => ({
+      ...runTask(task, artifact, checksOf(task, artifact, (kind) => checkRows.get(`${task.task_id}:${kind}`))),
+      ...(now !== null ? { retried_after_run: { attempts: retried.get(task.task_id) ?? 1, status: now } } : {}),
+    }));
     const terminal = rows.every(({ task }) => task.status === 'done' || task.status === 'failed' || task.status === 'cancelled');
     const ends = rows.map(({ task }) => task.finished_at ?? task.cancelled_at ?? 0);
     const { imported_from: _imported, ...info } = stored;
-    const run: RunInfo = { ...info, finished_at: terminal && tasks.length > 0 ? Math.max(...ends) : null };
+    const frozenEnd = this.attempts.runEnd(runId);
+    const run: RunInfo = { ...info, finished_at: frozenEnd ?? (terminal && tasks.length > 0 ? Math.max(...ends) : null) };
     return checkTasks.length > 0 ? { run, tasks, check_tasks: checkTasks } : { run, tasks };
   }
 

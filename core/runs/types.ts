@@ -52,6 +52,11 @@ export interface RunTask {
   checks: CheckResult[];
   /** All checks pass (true when there are none) and the task is done. */
   pass: boolean;
+  /**
+   * Set when the task was retried after the run ended: the fields above are what the run recorded
+   * (they never change); `attempts` retries were made since, the latest is now `status`.
+   */
+  retried_after_run?: { attempts: number; status: TaskStatus };
 }
 
 /** Why a task did not pass, in words. */

@@ -90,6 +90,21 @@ export const MIGRATIONS: readonly string[] = [
     report     TEXT    NOT NULL
   );
   `,
+  // 5: a finished run's record is immutable. When a task of a finished run is retried, the attempt
+  // the run recorded is kept here (task row and artifact as JSON) before the task is queued again,
+  // and the run's end is written down, so the run's counts, latency and duration stay as they were.
+  `
+  ALTER TABLE runs ADD COLUMN finished_at REAL;
+  CREATE TABLE run_attempts (
+    task_id  INTEGER NOT NULL REFERENCES tasks(task_id) ON DELETE CASCADE,
+    attempt  INTEGER NOT NULL,
+    run_id   TEXT    NOT NULL,
+    task     TEXT    NOT NULL,
+    artifact TEXT,
+    PRIMARY KEY (task_id, attempt)
+  );
+  CREATE INDEX run_attempts_run ON run_attempts(run_id, task_id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -188,7 +188,11 @@ const handlers: { [M in MethodName]: Handler<M> } = {
   stats: (ctx) => ({ stats: ctx.queue.stats() }),
   list_rows: (ctx, p) => ({ rows: ctx.queue.rows(p), stats: ctx.queue.stats() }),
   retry_failed: (ctx, p) => ctx.queue.retryFailed(p.task_id),
-  get: (ctx, p) => ({ task: ctx.queue.get(p.task_id) }),
+  get: (ctx, p) => {
+    // Additive: only a task retried after its run ended has earlier attempts to show.
+    const earlier = ctx.queue.earlierAttempts(p.task_id);
+    return { task: ctx.queue.get(p.task_id), ...(earlier.length > 0 ? { earlier_attempts: earlier } : {}) };
+  },
   cancel: (ctx, p) => ctx.queue.cancel(p.task_id),
   extend: (ctx, p) => ctx.queue.extend(p.task_id, p.lease_token, p.lease_seconds),
   release: (ctx, p) => ctx.queue.release(p.task_id, p.lease_token),
