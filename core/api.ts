@@ -14,6 +14,7 @@ import type { HistoryPoint, RowDetail } from './compare/row-detail.js';
 import type { DriftReport } from './lock/check.js';
 import type { RecordResult } from './lock/record.js';
 import type { Artifact } from './queue/artifact.js';
+import type { EarlierAttempt } from './store/run-attempts.js';
 import type { HubEvent, Stats, Task } from './queue/types.js';
 import { TASK_STATUSES } from './queue/types.js';
 import type { WorkerInfo } from './queue/workers.js';
@@ -68,6 +69,26 @@ export interface BackendView {
   local_agent: { running: boolean; concurrency: number } | null;
 }
 
+/** Why a queued task waits: no agent serves its backend right now (and whether the app can start one). */
+export interface WaitHint {
+  backend: string | null;
+  /** The app can start a local agent for this backend (a driver or folder backend has its name). */
+  can_start: boolean;
+  message: string;
+}
+
+/** A task in full for its detail panel. */
+export interface TaskDetail {
+  task: Task;
+  artifact: Artifact | null;
+  /** Attempts before the current one, kept because the task's run had ended when it was retried. */
+  earlier_attempts: EarlierAttempt[];
+  /** Set while the task is queued and no agent serves its backend. */
+  waiting: WaitHint | null;
+  /** The task's check results in words, when it belongs to a run and has checks. */
+  checks?: CheckResult[];
+}
+
 export interface PackInfo {
   name: string;
   path: string;
@@ -88,7 +109,7 @@ export const API_CALLS = {
     }),
     result: null as unknown as { rows: TaskRow[]; stats: Stats },
   },
-  'tasks.get': { input: z.object({ task_id: taskId }), result: null as unknown as { task: Task; artifact: Artifact | null; checks?: CheckResult[] } },
+  'tasks.get': { input: z.object({ task_id: taskId }), result: null as unknown as TaskDetail },
   'tasks.enqueue': {
     input: z.object({
       prompt: z.string().refine((s) => s.trim() !== '', 'must not be blank'),

@@ -19,6 +19,10 @@ import { HUB_VERSION } from '../wire/methods.js';
 import { BackendsView, knownBackend } from './backends-view.js';
 import { compareDefault, compareRowOf, historyOf } from './compare-default.js';
 import { toApiError } from './errors.js';
+import { waitHint } from './wait-hint.js';
+import type { Task } from '../queue/types.js';
+import type { WorkerInfo } from '../queue/workers.js';
+import type { EarlierAttempt } from '../store/run-attempts.js';
 import { DEFAULT_AGENT_CONCURRENCY } from './local-agents.js';
 import type { Orchestrator } from './orchestrator.js';
 
@@ -83,17 +87,19 @@ export function createHandlers(app: Orchestrator, backends = new BackendsView(ap
       return { rows: queue.rows({ ...input, ...(backend ? { backend } : {}) }), stats: queue.stats() };
     },
     'tasks.get': async ({ task_id }) => {
-      const [{ task }, { artifact }] = await Promise.all([
-        app.call<ApiResult<'tasks.get'>>('get', { task_id }),
+      const [{ task, earlier_attempts }, { artifact }] = await Promise.all([
+        app.call<{ task: Task; earlier_attempts?: EarlierAttempt[] }>('get', { task_id }),
         app.call<Pick<ApiResult<'tasks.get'>, 'artifact'>>('artifact', { task_id }),
       ]);
-      if (task.run_id === null || task.metadata.expect === undefined) return { task, artifact };
+      const waiting = task.status === 'queued' ? waitHint(task, (await app.call<{ workers: WorkerInfo[] }>('workers')).workers) : null;
+      const detail = { task, artifact, earlier_attempts: earlier_attempts ?? [], waiting };
+      if (task.run_id === null || task.metadata.expect === undefined) return detail;
       // A hub from before check results per task answers without them: the detail then shows none.
       const checks = await app.call<{ checks: CheckResult[] }>('run_task_checks', { task_id }).then(
         (answer) => answer.checks,
         () => undefined,
       );
-      return checks ? { task, artifact, checks } : { task, artifact };
+      return checks ? { ...detail, checks } : detail;
     },
     'tasks.enqueue': async (input) => {
       const { task_id } = await app.call<{ task_id: number }>('enqueue', { ...input });

@@ -9,19 +9,20 @@ import { StatusBadge } from '../../components/StatusBadge.js';
 import { formatTime } from '../../lib/format.js';
 import { ArtifactView } from './ArtifactView.js';
 import { LiveOutput } from './LiveOutput.js';
+import { EarlierAttempts, WaitNotice } from './TaskNotices.js';
 import { canCancel, canRetry, type TaskActions } from './useTaskActions.js';
 import { CheckList, checksVerdict } from '../common/Checks.js';
 
 export interface TaskDetailProps {
   taskId: number;
   actions: TaskActions;
-  /** Esc: back to the table, the task stays selected. */
-  onBack: () => void;
-  /** The Close button: deselect. */
+  /** Esc and the Close button: deselect, back to the table. */
   onClose: () => void;
+  /** The run's label (or null) by run id, for the runs the page knows. */
+  runLabel: (runId: string) => string | null;
 }
 
-export const TaskDetail = forwardRef<HTMLElement, TaskDetailProps>(function TaskDetail({ taskId, actions, onBack, onClose }, ref) {
+export const TaskDetail = forwardRef<HTMLElement, TaskDetailProps>(function TaskDetail({ taskId, actions, onClose, runLabel }, ref) {
   const { data, error, isPending, refetch } = useTask(taskId);
   const pendingAction = actions.retry.isPending || actions.cancel.isPending;
   const actionError = (actions.retry.variables === taskId ? actions.retry.error : null) ?? (actions.cancel.variables === taskId ? actions.cancel.error : null);
@@ -33,7 +34,7 @@ export const TaskDetail = forwardRef<HTMLElement, TaskDetailProps>(function Task
       aria-labelledby="task-detail-title"
       data-testid="task-detail"
       onKeyDown={(e) => {
-        if (e.key === 'Escape') (e.preventDefault(), onBack());
+        if (e.key === 'Escape') (e.preventDefault(), onClose());
       }}
     >
       <div className="task-detail__head">
@@ -51,7 +52,7 @@ export const TaskDetail = forwardRef<HTMLElement, TaskDetailProps>(function Task
             <dd><StatusBadge status={data.task.status} /> {data.checks && checksVerdict(data.checks) && <span className={`status ${data.checks.some((c) => !c.pass && !c.pending) ? 'status--failed' : 'status--leased'}`} data-testid="checks-verdict">{checksVerdict(data.checks)}</span>} {data.task.attempts > 0 && <span className="muted">attempt {data.task.attempts}{data.task.max_attempts ? ` of ${data.task.max_attempts}` : ''}</span>}</dd>
             <dt>Backend</dt>
             <dd>{data.task.backend ?? 'any agent'}</dd>
-            {data.task.run_id && (<><dt>Run</dt><dd><code>{data.task.run_id}</code></dd></>)}
+            {data.task.run_id && (<><dt>Run</dt><dd>{runLabel(data.task.run_id) ?? ''} <code>{data.task.run_id}</code></dd></>)}
             <dt>Priority</dt>
             <dd>{data.task.priority}</dd>
             {data.task.worker_id && (<><dt>Worker</dt><dd>{data.task.worker_id}</dd></>)}
@@ -68,15 +69,18 @@ export const TaskDetail = forwardRef<HTMLElement, TaskDetailProps>(function Task
             </button>
           </div>
           {actionError && <ErrorNotice title="That did not work" error={actionError} />}
+          {data.waiting && <WaitNotice taskId={taskId} hint={data.waiting} />}
+          <EarlierAttempts attempts={data.earlier_attempts} currentStatus={data.task.status} />
           <section aria-labelledby="prompt-title">
             <h3 id="prompt-title">Prompt</h3>
             <pre className="pre-block">{data.task.prompt}</pre>
           </section>
           {data.task.status === 'leased' && <LiveOutput taskId={taskId} />}
-          {data.task.result !== null && (
+          {/* A failed task's empty result is no result: no heading over nothing. */}
+          {data.task.result !== null && (data.task.result !== '' || data.task.status === 'done') && (
             <section aria-labelledby="result-title">
               <h3 id="result-title">Result</h3>
-              <pre className="pre-block" data-testid="task-result">{data.task.result}</pre>
+              {data.task.result === '' ? <p className="muted">The answer was empty.</p> : <pre className="pre-block" data-testid="task-result">{data.task.result}</pre>}
             </section>
           )}
           {data.checks && data.checks.length > 0 && (

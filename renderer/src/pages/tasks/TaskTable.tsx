@@ -17,6 +17,8 @@ export interface TaskTableProps {
   onSelect: (taskId: number) => void;
   onOpen: (taskId: number) => void;
   label: string;
+  /** Run labels by run id: the Run column shows a run's label when it has one. */
+  runLabels?: ReadonlyMap<string, string | null>;
 }
 
 const clock = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
@@ -29,8 +31,9 @@ function created(seconds: number, today: number): string {
   return ms >= today ? clock.format(ms) : day.format(ms);
 }
 
-const Row = memo(function Row({ row, index, selected, top, today, onSelect, onOpen }: {
+const Row = memo(function Row({ row, runLabel, index, selected, top, today, onSelect, onOpen }: {
   row: TaskRow;
+  runLabel: string | null;
   today: number;
   index: number;
   selected: boolean;
@@ -52,7 +55,7 @@ const Row = memo(function Row({ row, index, selected, top, today, onSelect, onOp
       <span role="gridcell" className="num">{row.task_id}</span>
       <span role="gridcell"><StatusBadge status={row.status} /></span>
       <span role="gridcell" className="ellipsis">{row.backend ?? <span className="muted">any</span>}</span>
-      <span role="gridcell" className="ellipsis" title={row.run_id ?? undefined}>{row.run_id ?? ''}</span>
+      <span role="gridcell" className="ellipsis" title={row.run_id ?? undefined}>{runLabel ?? row.run_id ?? ''}</span>
       <span role="gridcell" className="num">{row.priority}</span>
       <span role="gridcell" className="ellipsis">{created(row.created_at, today)}</span>
       <span role="gridcell" className="ellipsis" title={row.prompt_preview}>{row.prompt_preview}</span>
@@ -60,7 +63,7 @@ const Row = memo(function Row({ row, index, selected, top, today, onSelect, onOp
   );
 });
 
-export function TaskTable({ rows, selectedId, onSelect, onOpen, label }: TaskTableProps) {
+export function TaskTable({ rows, selectedId, onSelect, onOpen, label, runLabels }: TaskTableProps) {
   const scroller = useRef<HTMLDivElement>(null);
   // Stable handlers, so a selection change re-renders two memoized rows, not every visible one.
   const handlers = useRef({ onSelect, onOpen });
@@ -133,7 +136,7 @@ export function TaskTable({ rows, selectedId, onSelect, onOpen, label }: TaskTab
         {virtualizer.getVirtualItems().map((item) => {
           const row = rows[item.index];
           return row ? (
-            <Row key={item.key} row={row} index={item.index} top={item.start} today={today} selected={row.task_id === selectedId} onSelect={select} onOpen={open} />
+            <Row key={item.key} row={row} runLabel={row.run_id === null ? null : (runLabels?.get(row.run_id) ?? null)} index={item.index} top={item.start} today={today} selected={row.task_id === selectedId} onSelect={select} onOpen={open} />
           ) : null;
         })}
       </div>

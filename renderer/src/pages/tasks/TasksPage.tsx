@@ -90,6 +90,12 @@ export default function TasksPage() {
   };
   const select = (taskId: number | null) => setParams({ task: taskId });
   const focusTable = () => tableRef.current?.querySelector<HTMLElement>('[role="grid"]')?.focus();
+  const closeDetail = () => {
+    select(null);
+    focusTable();
+  };
+  const runLabels = useMemo(() => new Map((runs.data?.runs ?? []).map(({ run }) => [run.run_id, run.label])), [runs.data]);
+  const runLabel = (runId: string) => runLabels.get(runId) ?? null;
   // The settled search goes into the URL too, so a reload or a shared link keeps it.
   useEffect(() => {
     if ((params.get('q') ?? '') !== search) setParams({ q: search });
@@ -113,6 +119,9 @@ export default function TasksPage() {
     c: () => {
       const status = selectedStatus();
       if (selectedId !== null && status && canCancel(status)) actions.askCancel(selectedId);
+    },
+    Escape: () => {
+      if (selectedId !== null) closeDetail();
     },
   });
 
@@ -154,6 +163,7 @@ export default function TasksPage() {
                 requestAnimationFrame(() => detailRef.current?.focus());
               }}
               label="Tasks, newest first"
+              runLabels={runLabels}
             />
           )}
         </div>
@@ -162,11 +172,8 @@ export default function TasksPage() {
             ref={detailRef}
             taskId={detailId ?? selectedId}
             actions={actions}
-            onBack={focusTable}
-            onClose={() => {
-              select(null);
-              focusTable();
-            }}
+            runLabel={runLabel}
+            onClose={closeDetail}
           />
         )}
       </div>

@@ -1,0 +1,41 @@
+/**
+ * Why a queued task waits: without an agent serving its backend it would wait forever with no
+ * word, so the task detail says so and offers to start a local agent when the app can.
+ */
+import type { WaitHint } from '../api.js';
+import type { Task } from '../queue/types.js';
+import type { WorkerInfo } from '../queue/workers.js';
+import { knownBackend } from './backends-view.js';
+
+/** Agents that take work now: in a long-poll lease or running a task (as `mittelo run` judges it). */
+function activeWorkers(workers: WorkerInfo[]): WorkerInfo[] {
+  return workers.filter((w) => w.waiting || w.running.length > 0);
+}
+
+function startable(backend: string): boolean {
+  try {
+    knownBackend(backend);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function waitHint(task: Pick<Task, 'status' | 'backend'>, workers: WorkerInfo[]): WaitHint | null {
+  if (task.status !== 'queued') return null;
+  const active = activeWorkers(workers);
+  const backend = task.backend;
+  if (backend === null) {
+    if (active.length > 0) return null;
+    return { backend: null, can_start: false, message: 'No agent is connected, so this task waits. Any agent takes it: start one on the Backends page or with `mittelo agent`.' };
+  }
+  if (active.some((w) => w.backends.includes(backend))) return null;
+  const can = startable(backend);
+  return {
+    backend,
+    can_start: can,
+    message: can
+      ? `No agent serves ${backend}, so this task waits in the queue. Start an agent for ${backend} here, or run \`mittelo agent --backend ${backend}\` on any machine.`
+      : `No agent serves ${backend}, and this app knows no backend named ${backend} (no driver, no folder backend), so it cannot start one. Run \`mittelo agent --backend ${backend}\` where that backend exists, or cancel the task.`,
+  };
+}
