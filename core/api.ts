@@ -67,6 +67,8 @@ export interface BackendView {
   };
   /** The in-process agent of this app serving it, if started. */
   local_agent: { running: boolean; concurrency: number } | null;
+  /** Options it cannot run without (the shell backend's command line...), with their saved values. */
+  required_options: { key: string; description: string; value: string | null }[];
 }
 
 /** Why a queued task waits: no agent serves its backend right now (and whether the app can start one). */
@@ -87,6 +89,8 @@ export interface TaskDetail {
   waiting: WaitHint | null;
   /** The task's check results in words, when it belongs to a run and has checks. */
   checks?: CheckResult[];
+  /** How to fix what failed it, when that is known (its CLI is not installed: the install command). */
+  failure_hint: string | null;
 }
 
 export interface PackInfo {
@@ -171,6 +175,8 @@ export const API_CALLS = {
       binary_path: z.string().max(4096).nullable().optional(),
       /** Setting a path makes the app run that program: the UI asks first and sends `true` (docs/SECURITY.md). */
       confirm_binary_path: z.literal(true).optional(),
+      /** Driver options (shell_cmd, acp_cmd, tmux_session); null or blank removes one. */
+      options: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'an option name: lower-case letters, digits, _'), z.string().max(4096).nullable()).optional(),
     }),
     result: null as unknown as { ok: true },
   },

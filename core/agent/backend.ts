@@ -218,7 +218,7 @@ async function checkConfiguredCommand(driver: Driver, spec: BackendSpec, env: No
 }
 
 /** Options a built-in driver cannot run without, with how to give them. */
-function requiredOptions(driver: Driver): Record<string, string> {
+export function requiredOptions(driver: Driver): Record<string, string> {
   switch (driver.name) {
     case 'shell':
       return { shell_cmd: 'a command line (--shell-cmd "...")' };

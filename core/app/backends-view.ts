@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { BackendView } from '../api.js';
 import { HubError, errorMessage } from '../errors.js';
 import { allBackendNames, checkBackend, mapLimit, type BackendReport } from '../agent/backend-check.js';
-import { BackendError, driverFor } from '../agent/backend.js';
+import { BackendError, driverFor, requiredOptions } from '../agent/backend.js';
 import { CONFIG_FILE, specFromSettings, workspaceConfigSchema, type BackendSettings } from '../agent/config.js';
 import type { ToolPolicy } from '../../drivers/types.js';
 import { DEFAULT_AGENT_CONCURRENCY } from './local-agents.js';
@@ -24,6 +24,7 @@ export interface BackendSettingsPatch {
   model?: string | null;
   tool_policy?: ToolPolicy;
   binary_path?: string | null;
+  options?: Record<string, string | null>;
 }
 
 export class BackendsView {
@@ -74,6 +75,7 @@ export class BackendsView {
             binary_path: settings?.binary_path ?? null,
           },
           local_agent: agent ? { running: agent.running, concurrency: agent.concurrency } : null,
+          required_options: requiredOptionsOf(name).map(([key, description]) => ({ key, description, value: settings?.options?.[key] ?? null })),
         },
       ];
     });
@@ -98,6 +100,14 @@ export function knownBackend(name: string): void {
   } catch (err) {
     if (err instanceof BackendError) throw new HubError('bad_request', err.message);
     throw err;
+  }
+}
+
+function requiredOptionsOf(name: string): [string, string][] {
+  try {
+    return Object.entries(requiredOptions(driverFor(name)));
+  } catch {
+    return [];
   }
 }
 
@@ -140,6 +150,15 @@ export function writeBackendSettings(workspace: string, patch: BackendSettingsPa
   else if (patch.model !== undefined) entry.model = patch.model.trim();
   if (patch.binary_path === null || (typeof patch.binary_path === 'string' && patch.binary_path.trim() === '')) delete entry.binary_path;
   else if (patch.binary_path !== undefined) entry.binary_path = checkBinaryPath(patch.binary_path);
+  if (patch.options !== undefined) {
+    const options: Record<string, string> = { ...((entry.options as Record<string, string> | undefined) ?? {}) };
+    for (const [key, value] of Object.entries(patch.options)) {
+      if (value === null || value.trim() === '') delete options[key];
+      else options[key] = value.trim();
+    }
+    if (Object.keys(options).length > 0) entry.options = options;
+    else delete entry.options;
+  }
   const next = { ...raw, backends: { ...backends, [patch.name]: entry as BackendSettings } };
   const parsed = workspaceConfigSchema.safeParse(next);
   if (!parsed.success) {

@@ -19,7 +19,7 @@ import { HUB_VERSION } from '../wire/methods.js';
 import { BackendsView, knownBackend } from './backends-view.js';
 import { compareDefault, compareRowOf, historyOf } from './compare-default.js';
 import { toApiError } from './errors.js';
-import { waitHint } from './wait-hint.js';
+import { failureHint, waitHint } from './task-hints.js';
 import type { Task } from '../queue/types.js';
 import type { WorkerInfo } from '../queue/workers.js';
 import type { EarlierAttempt } from '../store/run-attempts.js';
@@ -92,7 +92,7 @@ export function createHandlers(app: Orchestrator, backends = new BackendsView(ap
         app.call<Pick<ApiResult<'tasks.get'>, 'artifact'>>('artifact', { task_id }),
       ]);
       const waiting = task.status === 'queued' ? waitHint(task, (await app.call<{ workers: WorkerInfo[] }>('workers')).workers) : null;
-      const detail = { task, artifact, earlier_attempts: earlier_attempts ?? [], waiting };
+      const detail = { task, artifact, earlier_attempts: earlier_attempts ?? [], waiting, failure_hint: failureHint(task, artifact) };
       if (task.run_id === null || task.metadata.expect === undefined) return detail;
       // A hub from before check results per task answers without them: the detail then shows none.
       const checks = await app.call<{ checks: CheckResult[] }>('run_task_checks', { task_id }).then(

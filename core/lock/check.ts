@@ -51,6 +51,16 @@ function versionStatus(locked: string, installed: string | null): 'ok' | 'older'
 
 const VERSION_WORDS = { older: 'older than', newer: 'newer than', different: 'not comparable with' } as const;
 
+/**
+ * How to get back to the lock. A CLI whose path was set by hand is not the one a global install
+ * would replace: say to put the locked version at that path (or point the path at one).
+ */
+function fixHint(entry: LockEntry, observed: Observed): string {
+  const usual = reinstallHint(entry);
+  if (observed.binary?.source !== 'configured') return usual;
+  return `its path was set by hand (${observed.binary.path}): install ${entry.version} there, or set the path to a ${entry.version} install (Backends page, Settings, Path to the CLI). Clearing the path uses the usual install instead: ${usual}`;
+}
+
 /** Compares one lock entry with what was observed; pure, so doctor can reuse it on its own probes. */
 export function driftOf(entry: LockEntry, observed: Observed): DriftEntry {
   const base = {
@@ -60,7 +70,7 @@ export function driftOf(entry: LockEntry, observed: Observed): DriftEntry {
     binary_path: observed.binary?.path ?? null,
     missing_flags: [] as string[],
   };
-  const fix = reinstallHint(entry);
+  const fix = fixHint(entry, observed);
   if (!observed.binary) {
     return { ...base, status: 'missing', message: `not installed (${observed.not_found ?? 'binary not found'}); locked at ${entry.version}`, fix };
   }

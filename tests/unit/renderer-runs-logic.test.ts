@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BackendView } from '../../core/api.js';
 import { rollups } from '../../core/runs/rollup.js';
-import { checkStart, defaultPack, isActive, passFail, progressOf, readyBackends, splitRollups } from '../../renderer/src/pages/runs/runs-logic.js';
+import { checkStart, defaultPack, notReadyChosen, parseRemembered, preselectedBackends, isActive, passFail, progressOf, readyBackends, splitRollups } from '../../renderer/src/pages/runs/runs-logic.js';
 import { hasPoints, latencySeries, toAligned } from '../../renderer/src/pages/runs/latency-series.js';
 import { formatCost, formatMs, formatTokens } from '../../renderer/src/pages/common/format.js';
 import { record, task } from '../fixtures/run-records.js';
@@ -13,10 +13,29 @@ function backend(name: string, status: 'ok' | 'warn' | 'fail'): BackendView {
     preflight: { backend: name, status, driver: name, binary: null, version: null, problems: [], auth: { env_present: [], files_present: [], hint: null }, required_flags: [], engine: null },
     settings: { concurrency: 1, model: null, tool_policy: 'none', binary_path: null },
     local_agent: null,
+    required_options: [],
   };
 }
 
 describe('the start dialog', () => {
+  it('preselects the last choice of backends (an unticked echo stays unticked), else the ready ones', () => {
+    const views = [backend('echo', 'ok'), backend('slow', 'ok'), backend('claude_code', 'fail')];
+    expect(preselectedBackends(views, null)).toEqual(['echo', 'slow']);
+    expect(preselectedBackends(views, ['slow'])).toEqual(['slow']);
+    expect(preselectedBackends(views, ['slow', 'gone_backend'])).toEqual(['slow']);
+    expect(preselectedBackends(views, [])).toEqual([]);
+    expect(parseRemembered('["slow"]')).toEqual(['slow']);
+    expect(parseRemembered('{"slow":1}')).toBeNull();
+    expect(parseRemembered('not json')).toBeNull();
+    expect(parseRemembered(null)).toBeNull();
+  });
+
+  it('names each chosen backend that is not ready with its first reason', () => {
+    const claude = { ...backend('claude_code', 'fail'), preflight: { ...backend('claude_code', 'fail').preflight, problems: ['claude not found on PATH (install: npm install -g @anthropic-ai/claude-code)', 'second'] } };
+    expect(notReadyChosen([backend('echo', 'ok'), claude], ['echo', 'claude_code'])).toEqual([{ name: 'claude_code', reason: 'claude not found on PATH (install: npm install -g @anthropic-ai/claude-code)' }]);
+    expect(notReadyChosen([backend('echo', 'ok'), claude], ['echo'])).toEqual([]);
+  });
+
   it('preselects the smoke pack when there is one, else the first pack', () => {
     expect(defaultPack([{ name: 'hello', path: '', prompts: 1 }, { name: 'smoke', path: '', prompts: 4 }])).toBe('smoke');
     expect(defaultPack([{ name: 'hello', path: '', prompts: 1 }])).toBe('hello');

@@ -11,7 +11,7 @@ import { Badge, TechDetail } from '../common/bits.js';
 import { DASH } from '../common/format.js';
 import { useBackendAction } from '../common/queries.js';
 import { TOOL_POLICY_ORDER } from '../common/types.js';
-import { checkSettings, hasOwnCli, preflightDetail, problemLines, settingsForm, STATUS_INFO, TOOL_POLICY_WORDS, whereFound, type SettingsForm } from './backends-logic.js';
+import { checkSettings, hasOwnCli, OPTION_LABELS, preflightDetail, problemLines, settingsForm, STATUS_INFO, TOOL_POLICY_WORDS, whereFound, type SettingsForm } from './backends-logic.js';
 
 function LocalAgent({ view }: { view: BackendView }) {
   const action = useBackendAction();
@@ -101,6 +101,21 @@ export function BackendCard({ view }: { view: BackendView }) {
           {view.settings.binary_path ? ' · CLI path set' : ''}
         </summary>
         <form onSubmit={submit} className="stack" aria-label={`Settings of ${view.name}`} noValidate>
+          {view.required_options.map((option) => (
+            <label key={option.key}>
+              {OPTION_LABELS[option.key] ?? option.key}
+              <input
+                value={form.options[option.key] ?? ''}
+                onChange={(e) => edit({ options: { ...form.options, [option.key]: e.target.value } })}
+                placeholder={option.description}
+                spellCheck={false}
+                aria-describedby={`${id}-${option.key}-help`}
+              />
+              <span className="muted" id={`${id}-${option.key}-help`}>
+                Needed: {option.description}.
+              </span>
+            </label>
+          ))}
           {hasOwnCli(view) && (
             <label>
               Path to the CLI (empty: search the usual places)

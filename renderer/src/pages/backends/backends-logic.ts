@@ -86,18 +86,28 @@ export interface SettingsForm {
   model: string;
   tool_policy: ToolPolicy;
   concurrency: string;
+  /** The driver options the backend needs (shell_cmd...), by key. */
+  options: Record<string, string>;
 }
+
+/** What to call a driver option in a form; the core's description says how it is used. */
+export const OPTION_LABELS: Record<string, string> = {
+  shell_cmd: 'Command line (gets the prompt on stdin, prints the answer)',
+  acp_cmd: 'ACP agent command line',
+  tmux_session: 'tmux session name',
+};
 
 export function settingsForm(view: BackendView): SettingsForm {
   const s = view.settings;
-  return { binary_path: s.binary_path ?? '', model: s.model ?? '', tool_policy: s.tool_policy, concurrency: String(s.concurrency) };
+  const options = Object.fromEntries(view.required_options.map((o) => [o.key, o.value ?? '']));
+  return { binary_path: s.binary_path ?? '', model: s.model ?? '', tool_policy: s.tool_policy, concurrency: String(s.concurrency), options };
 }
 
 /** The fields that differ from the saved settings, as one backends.configure input; null when nothing changed. */
 export function checkSettings(view: BackendView, form: SettingsForm): ConfigureCheck | null {
   const saved = settingsForm(view);
   let input: ApiInput<'backends.configure'> = { name: view.name };
-  const steps: [keyof SettingsForm, () => ConfigureCheck][] = [
+  const steps: [Exclude<keyof SettingsForm, 'options'>, () => ConfigureCheck][] = [
     ['binary_path', () => checkBinaryPath(view.name, form.binary_path)],
     ['model', () => checkModel(view.name, form.model)],
     ['concurrency', () => checkConcurrency(view.name, form.concurrency)],
@@ -109,6 +119,13 @@ export function checkSettings(view: BackendView, form: SettingsForm): ConfigureC
     input = { ...input, ...result.input };
   }
   if (form.tool_policy !== saved.tool_policy) input = { ...input, tool_policy: form.tool_policy };
+  const options: Record<string, string | null> = {};
+  for (const [key, value] of Object.entries(form.options)) {
+    if (value.trim() === (saved.options[key] ?? '').trim()) continue;
+    if (value.length > 4096) return { ok: false, error: `${OPTION_LABELS[key] ?? key} is too long.` };
+    options[key] = value.trim() === '' ? null : value.trim();
+  }
+  if (Object.keys(options).length > 0) input = { ...input, options };
   return Object.keys(input).length > 1 ? { ok: true, input } : null;
 }
 

@@ -10,7 +10,7 @@ import { Badge } from '../common/bits.js';
 import { DASH } from '../common/format.js';
 import { useLockCheck, useWriteLock } from '../common/queries.js';
 import type { DriftReport } from '../common/types.js';
-import { DRIFT_INFO, driftSummary, flagText, isDrift, sortEntries } from './lock-logic.js';
+import { DRIFT_INFO, driftSummary, flagText, isDrift, sortEntries, writtenSummary } from './lock-logic.js';
 
 function DriftTable({ report }: { report: DriftReport }) {
   const summary = driftSummary(report);
@@ -72,12 +72,22 @@ export default function LockPage() {
   const write = useWriteLock();
   const [confirm, setConfirm] = useState(false);
   const report = check.data?.report;
+  const written = write.data ? writtenSummary(write.data.lock.clis.length) : null;
+  // The banner says what writing did; once a check finds drift it is no longer the news.
+  const showWritten = written !== null && !(report && driftSummary(report).tone === 'bad');
   return (
     <section className="page">
       <div className="page-head">
         <h1>Version lock</h1>
         <span className="page-head__spacer" />
-        <button type="button" onClick={() => void check.refetch()} disabled={check.isFetching}>
+        <button
+          type="button"
+          onClick={() => {
+            write.reset();
+            void check.refetch();
+          }}
+          disabled={check.isFetching}
+        >
           {check.isFetching ? 'Checking…' : 'Check again'}
         </button>
         <button type="button" className="danger" onClick={() => setConfirm(true)}>
@@ -89,9 +99,9 @@ export default function LockPage() {
       {check.isPending && <p className="muted">Checking the installed CLIs…</p>}
       {check.data && !report && <p className="callout tone-neutral">This workspace has no lock file yet. Write one from this machine to pin the versions installed here.</p>}
       {write.error && <ErrorNotice title="The lock was not written" error={write.error} />}
-      {write.data && (
-        <div className="callout tone-good" role="status">
-          Lock written with {write.data.lock.clis.length} CLI{write.data.lock.clis.length === 1 ? '' : 's'}.
+      {write.data && written && showWritten && (
+        <div className={`callout tone-${written.tone}`} role="status" data-testid="lock-written">
+          {written.text}
           {write.data.left_out.length > 0 && (
             <ul>
               {write.data.left_out.map((l) => (
@@ -106,14 +116,18 @@ export default function LockPage() {
       {report && <DriftTable report={report} />}
       <ConfirmDialog
         open={confirm}
-        title="Replace the version lock?"
+        title={report ? 'Replace the version lock?' : 'Write the version lock?'}
         confirmLabel="Write the lock"
         danger
         busy={write.isPending}
         onCancel={() => setConfirm(false)}
         onConfirm={() => write.mutate(undefined, { onSettled: () => setConfirm(false) })}
       >
-        <p>This records the CLI versions and flags installed on this machine as the ones that work, replacing the current pins{report ? ` in ${report.lock_file}` : ''}.</p>
+        <p>
+          {report
+            ? `This records the CLI versions and flags installed on this machine as the ones that work, replacing the current pins in ${report.lock_file}.`
+            : 'This records the CLI versions and flags installed on this machine as the ones that work, in a new lock file of this workspace (mittelo.lock.json).'}
+        </p>
         <p>Teammates whose versions differ will see drift until they match it. Do this after checking that runs on this machine are good.</p>
       </ConfirmDialog>
     </section>

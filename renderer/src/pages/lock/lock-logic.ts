@@ -23,10 +23,20 @@ export function sortEntries(entries: DriftEntry[]): DriftEntry[] {
   return [...entries].sort((x, y) => rank(x) - rank(y) || x.cli.localeCompare(y.cli));
 }
 
-export function driftSummary(report: DriftReport): { tone: 'good' | 'bad'; text: string } {
+export function driftSummary(report: DriftReport): { tone: 'good' | 'bad' | 'warn'; text: string } {
   const drifted = report.entries.filter((e) => isDrift(e.status)).length;
+  // Nothing pinned is nothing checked: never a green "every CLI matches".
+  if (report.entries.every((e) => e.status === 'unlocked')) {
+    return { tone: 'warn', text: 'The lock pins no CLI, so nothing is checked. Install the CLIs your team uses, then write the lock again.' };
+  }
   if (drifted === 0) return { tone: 'good', text: 'Every locked CLI matches the lock on this machine.' };
   return { tone: 'bad', text: `${drifted} CLI${drifted === 1 ? ' has' : 's have'} drifted from the lock. Runs on this machine may not match the team’s.` };
+}
+
+/** The banner after writing the lock: how many CLIs it pins; none pinned is a warning, not a success. */
+export function writtenSummary(clis: number): { tone: 'good' | 'warn'; text: string } {
+  if (clis === 0) return { tone: 'warn', text: 'Lock written, but it pins no CLI: none of the CLIs it covers is installed on this machine.' };
+  return { tone: 'good', text: `Lock written with ${clis} CLI${clis === 1 ? '' : 's'}.` };
 }
 
 /** The flag column: "all present", or the missing ones. */

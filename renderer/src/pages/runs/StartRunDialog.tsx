@@ -8,7 +8,7 @@ import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { Badge } from '../common/bits.js';
 import { useBackends, usePacks, useStartRun } from '../common/queries.js';
 import { STATUS_INFO } from '../backends/backends-logic.js';
-import { checkStart, defaultPack, readyBackends, type StartForm } from './runs-logic.js';
+import { checkStart, defaultPack, notReadyChosen, parseRemembered, preselectedBackends, type StartForm } from './runs-logic.js';
 
 export interface StartRunDialogProps {
   open: boolean;
@@ -17,6 +17,24 @@ export interface StartRunDialogProps {
 }
 
 const EMPTY: StartForm = { pack: '', backends: [], label: '', repeat: '1' };
+/** The backends chosen last time (this browser or window): a backend unticked stays unticked. */
+const REMEMBERED_KEY = 'mittelo.startRun.backends';
+
+function remembered(): string[] | null {
+  try {
+    return parseRemembered(window.localStorage.getItem(REMEMBERED_KEY));
+  } catch {
+    return null;
+  }
+}
+
+function remember(backends: string[]): void {
+  try {
+    window.localStorage.setItem(REMEMBERED_KEY, JSON.stringify(backends));
+  } catch {
+    // Storage may be off (private windows): the dialog then preselects the ready backends.
+  }
+}
 
 export function StartRunDialog({ open, onClose, onStarted }: StartRunDialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
@@ -28,6 +46,8 @@ export function StartRunDialog({ open, onClose, onStarted }: StartRunDialogProps
   const [form, setForm] = useState<StartForm>(EMPTY);
   const [problem, setProblem] = useState<string | null>(null);
   const [touched, setTouched] = useState(false);
+  /** Not-ready backends the user was warned about and chose to run anyway. */
+  const [warned, setWarned] = useState<string | null>(null);
 
   useEffect(() => {
     const dialog = ref.current;
@@ -35,10 +55,13 @@ export function StartRunDialog({ open, onClose, onStarted }: StartRunDialogProps
     if (open && !dialog.open) {
       dialog.showModal();
       firstField.current?.focus();
+      // A pack added to the folder since the last look is listed without a reload.
+      void packs.refetch();
     } else if (!open && dialog.open) dialog.close();
     if (!open) {
       setTouched(false);
       setProblem(null);
+      setWarned(null);
       start.reset();
     }
   }, [open]);
@@ -49,15 +72,18 @@ export function StartRunDialog({ open, onClose, onStarted }: StartRunDialogProps
     setForm((f) => ({
       ...f,
       pack: f.pack || (packs.data ? (defaultPack(packs.data.packs) ?? '') : ''),
-      backends: backends.data ? readyBackends(backends.data.backends) : f.backends,
+      backends: backends.data ? preselectedBackends(backends.data.backends, remembered()) : f.backends,
     }));
   }, [open, touched, packs.data, backends.data]);
 
   const edit = (patch: Partial<StartForm>) => {
     setTouched(true);
     setProblem(null);
+    setWarned(null);
     setForm((f) => ({ ...f, ...patch }));
   };
+  const notReady = notReadyChosen(backends.data?.backends ?? [], form.backends);
+  const notReadyKey = notReady.map((b) => b.name).join(',');
 
   const toggle = (name: string, on: boolean) => edit({ backends: on ? [...form.backends, name] : form.backends.filter((b) => b !== name) });
 
@@ -65,6 +91,9 @@ export function StartRunDialog({ open, onClose, onStarted }: StartRunDialogProps
     event.preventDefault();
     const checked = checkStart(form);
     if (!checked.ok) return setProblem(checked.error);
+    // A backend that cannot run here fails every task: say so once, then run it if asked again.
+    if (notReady.length > 0 && warned !== notReadyKey) return setWarned(notReadyKey);
+    remember(form.backends);
     start.mutate(checked.input, {
       onSuccess: (result) => {
         onStarted(result.run_id);
@@ -97,14 +126,22 @@ export function StartRunDialog({ open, onClose, onStarted }: StartRunDialogProps
           {backends.error && <ErrorNotice title="Could not check the backends" error={backends.error} onRetry={() => void backends.refetch()} />}
           {backends.data?.backends.map((b) => {
             const info = STATUS_INFO[b.preflight.status];
+            const reason = b.preflight.status === 'fail' ? (b.preflight.problems[0] ?? info.summary) : null;
             return (
-              <label key={b.name} className="check-row">
-                <input type="checkbox" checked={form.backends.includes(b.name)} onChange={(e) => toggle(b.name, e.target.checked)} />
-                <span>{b.name}</span>
-                <Badge tone={info.tone} title={b.preflight.problems.join('\n') || info.summary}>
-                  {info.label}
-                </Badge>
-              </label>
+              <div key={b.name} className="check-item">
+                <label className="check-row">
+                  <input type="checkbox" checked={form.backends.includes(b.name)} onChange={(e) => toggle(b.name, e.target.checked)} aria-describedby={reason ? `${titleId}-${b.name}-why` : undefined} />
+                  <span>{b.name}</span>
+                  <Badge tone={info.tone} title={b.preflight.problems.join('\n') || info.summary}>
+                    {info.label}
+                  </Badge>
+                </label>
+                {reason && (
+                  <p className="check-item__why muted" id={`${titleId}-${b.name}-why`}>
+                    {reason}
+                  </p>
+                )}
+              </div>
             );
           })}
         </fieldset>
@@ -123,13 +160,26 @@ export function StartRunDialog({ open, onClose, onStarted }: StartRunDialogProps
             {problem}
           </p>
         )}
+        {warned !== null && notReady.length > 0 && (
+          <div className="callout tone-warn" role="alert" data-testid="not-ready-warning">
+            {notReady.length === 1 ? `${notReady[0]?.name} is not ready here, so its tasks will fail:` : 'These backends are not ready here, so their tasks will fail:'}
+            <ul>
+              {notReady.map((b) => (
+                <li key={b.name}>
+                  {b.name}: {b.reason}
+                </li>
+              ))}
+            </ul>
+            Untick {notReady.length === 1 ? 'it' : 'them'}, or press “Start anyway” to record the failures.
+          </div>
+        )}
         {start.error && <ErrorNotice title="The run did not start" error={start.error} />}
         <div className="dialog__actions">
           <button type="button" onClick={onClose}>
             Cancel
           </button>
           <button type="submit" className="primary" disabled={start.isPending}>
-            {start.isPending ? 'Starting…' : 'Start run'}
+            {start.isPending ? 'Starting…' : warned !== null && notReady.length > 0 ? 'Start anyway' : 'Start run'}
           </button>
         </div>
       </form>

@@ -16,6 +16,34 @@ export function readyBackends(backends: BackendView[]): string[] {
   return backends.filter((b) => b.preflight.status === 'ok' || b.preflight.status === 'warn').map((b) => b.name);
 }
 
+/**
+ * The backends to preselect: the user's last choice (those that still exist), so a backend they
+ * unticked stays unticked; the ready ones when they have not chosen yet.
+ */
+export function preselectedBackends(backends: BackendView[], remembered: readonly string[] | null): string[] {
+  if (remembered === null) return readyBackends(backends);
+  const names = new Set(backends.map((b) => b.name));
+  return remembered.filter((name) => names.has(name));
+}
+
+/** The last choice of backends as kept in storage: a list of names, or null when there is none (or it is not one). */
+export function parseRemembered(text: string | null): string[] | null {
+  if (text === null) return null;
+  try {
+    const value: unknown = JSON.parse(text);
+    return Array.isArray(value) && value.every((v) => typeof v === 'string') ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The chosen backends that cannot run here now, each with its first reason. */
+export function notReadyChosen(backends: BackendView[], chosen: readonly string[]): { name: string; reason: string }[] {
+  return backends
+    .filter((b) => chosen.includes(b.name) && b.preflight.status === 'fail')
+    .map((b) => ({ name: b.name, reason: b.preflight.problems[0] ?? 'its check failed' }));
+}
+
 export interface StartForm {
   pack: string;
   backends: string[];

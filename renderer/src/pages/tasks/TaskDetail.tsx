@@ -93,6 +93,7 @@ export const TaskDetail = forwardRef<HTMLElement, TaskDetailProps>(function Task
             <section aria-labelledby="error-title">
               <h3 id="error-title">Error</h3>
               <pre className="pre-block pre-block--error">{data.task.error}</pre>
+              {data.failure_hint && <p className="task-notice" data-testid="failure-hint">{data.failure_hint}</p>}
             </section>
           )}
           {data.artifact && <ArtifactView artifact={data.artifact} />}
