@@ -86,6 +86,11 @@ export class HubLink {
     }
   }
 
+  /** Connected right now (nothing is started to find out). */
+  get live(): boolean {
+    return !this.closed && this.client !== undefined && !this.client.closed;
+  }
+
   /**
    * Runs `fn` once on the live connection, or fails at once when there is none: for what is only
    * worth sending now (live output), never queued up while the hub is away.

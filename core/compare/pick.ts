@@ -72,13 +72,16 @@ function candidate(task: RunTask, picked: number | null): PickCandidate {
 /** The ok candidate with the smallest reported value (first in order on a tie). */
 function least(candidates: PickCandidate[], value: (c: PickCandidate) => number | null): number | null {
   let best: PickCandidate | null = null;
+  // A tie for the lowest value names nobody: "fastest" on a tie would be a coin toss shown as fact.
+  let tied = false;
   for (const c of candidates) {
     const v = value(c);
     if (!c.ok || v === null) continue;
     const current = best === null ? null : value(best);
-    if (current === null || v < current) best = c;
+    if (current === null || v < current) (best = c), (tied = false);
+    else if (v === current) tied = true;
   }
-  return best?.task_id ?? null;
+  return tied ? null : (best?.task_id ?? null);
 }
 
 /** The answers of one prompt side by side; null when the run has no task for that prompt id. */

@@ -218,7 +218,7 @@ export class TaskQueue {
     this.workers.waiting(request.worker_id, 1);
     return this.waiters.wait(routes, request.wait_seconds, () => this.leaseNow(request, routes), signal).finally(() => {
       this.workers.waiting(request.worker_id, -1);
-      this.workers.seen(request.worker_id, request.backends ?? [], this.now());
+      this.workers.touch(request.worker_id, request.backends ?? [], this.now());
     });
   }
 
@@ -368,6 +368,11 @@ export class TaskQueue {
   /** Deletes the tasks of a run and their artifacts (retention). */
   deleteRunTasks(runId: string): number {
     return this.tx(() => this.store.deleteRun(runId));
+  }
+
+  /** An agent that stops says so (`bye`); one that vanishes stays listed until it is forgotten. */
+  workerLeft(workerId: string): { ok: true; known: boolean } {
+    return { ok: true, known: this.workers.left(workerId) };
   }
 
   /** The agents seen recently and what they run (the Overview's agents, and runs' choice of in-process agents). */

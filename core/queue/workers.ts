@@ -24,6 +24,16 @@ export class WorkerRegistry {
     this.workers.set(workerId, { backends, last_seen: now, waiting: known?.waiting ?? 0 });
   }
 
+  /** A sign of life from a worker already known (the end of its long poll): never brings back one that left. */
+  touch(workerId: string, backends: string[], now: number): void {
+    if (this.workers.has(workerId)) this.seen(workerId, backends, now);
+  }
+
+  /** The worker said it stops (`bye`): it is no longer listed, so a finished agent is not taken for a lost one. */
+  left(workerId: string): boolean {
+    return this.workers.delete(workerId);
+  }
+
   waiting(workerId: string, delta: 1 | -1): void {
     const known = this.workers.get(workerId);
     if (known) known.waiting = Math.max(0, known.waiting + delta);

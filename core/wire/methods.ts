@@ -123,6 +123,7 @@ export const paramSchemas = {
   extend: z.object({ task_id: taskId, lease_token: z.string().min(1), lease_seconds: leaseSeconds.optional() }),
   hello: z.object({}),
   workers: z.object({}),
+  bye: z.object({ worker_id: z.string().min(1).max(200) }),
   run_create: z.object({
     run_id: z.string().regex(/^[A-Za-z0-9_.:-]{1,120}$/, 'letters, digits and _ . : - only').optional(),
     label: z.string().max(200).nullish(),
@@ -172,7 +173,7 @@ export const EXTENSIONS = [
   'priority', 'routing', 'max_attempts', 'lease_token', 'idempotency_key', 'wait_seconds',
   'labels', 'metadata', 'run_id', 'list_filters', 'retry_one',
   'release', 'output', 'artifact', 'subscribe_types', 'workers', 'runs', 'list_rows',
-  'run_import_pieces',
+  'run_import_pieces', 'bye',
 ];
 
 type Handler<M extends MethodName> = (ctx: MethodContext, params: MethodParams<M>, signal?: AbortSignal) => unknown;
@@ -204,6 +205,7 @@ const handlers: { [M in MethodName]: Handler<M> } = {
   },
   hello: (ctx) => ({ server: 'mittelo', version: HUB_VERSION, extensions: EXTENSIONS, ...(ctx.maxLineBytes ? { max_line_bytes: ctx.maxLineBytes } : {}) }),
   workers: (ctx) => ({ workers: ctx.queue.listWorkers() }),
+  bye: (ctx, p) => ctx.queue.workerLeft(p.worker_id),
   run_create: (ctx, p) =>
     ctx.runs.create({ ...p, lock_state: (p.lock_state ?? null) as Parameters<RunService['create']>[0]['lock_state'] }),
   run_get: (ctx, p) => ctx.runs.get(p.run_id),

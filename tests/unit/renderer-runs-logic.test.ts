@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { BackendView } from '../../core/api.js';
 import { rollups } from '../../core/runs/rollup.js';
 import { checkStart, defaultPack, notReadyChosen, parseRemembered, preselectedBackends, isActive, passFail, progressOf, readyBackends, splitRollups } from '../../renderer/src/pages/runs/runs-logic.js';
-import { hasPoints, latencySeries, toAligned } from '../../renderer/src/pages/runs/latency-series.js';
+import { hasPoints, latencySeries, ofPack, packsByRecency, toAligned } from '../../renderer/src/pages/runs/latency-series.js';
 import { formatCost, formatMs, formatTokens } from '../../renderer/src/pages/common/format.js';
 import { record, task } from '../fixtures/run-records.js';
 
@@ -105,6 +105,17 @@ describe('progress and history', () => {
     ]);
     expect(toAligned(series)).toEqual([[0, 1], [200, null], [null, 50]]);
     expect(hasPoints(series)).toBe(true);
+  });
+
+  it('plots one pack at a time, the newest run’s pack first', () => {
+    const smoke = record({ run_id: 's1', pack_name: 'smoke', created_at: 100 }, [task({ backend: 'echo', artifact: { latency_ms: 10 } })]);
+    const big = record({ run_id: 'b1', pack_name: 'big', created_at: 200 }, [task({ backend: 'echo', artifact: { latency_ms: 9000 } })]);
+    const smoke2 = record({ run_id: 's2', pack_name: 'smoke', created_at: 300 }, [task({ backend: 'echo', artifact: { latency_ms: 12 } })]);
+    const history = [smoke, big, smoke2].map((r) => ({ run: r.run, rollups: rollups(r.tasks, r.run.backends) }));
+    expect(packsByRecency(history)).toEqual(['smoke', 'big']);
+    const series = latencySeries(ofPack(history, 'smoke'));
+    expect(series.runs.map((r) => r.run_id)).toEqual(['s1', 's2']);
+    expect(series.values).toEqual([[10, 12]]);
   });
 });
 

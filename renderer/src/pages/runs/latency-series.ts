@@ -28,6 +28,17 @@ export function latencySeries(history: { run: RunInfo; rollups: RunRollup[] }[],
   };
 }
 
+/** The packs that have runs, the newest run's pack first: latency is only comparable within a pack. */
+export function packsByRecency(history: { run: RunInfo }[]): string[] {
+  const ordered = [...history].sort((x, y) => y.run.created_at - x.run.created_at);
+  return [...new Set(ordered.map(({ run }) => run.pack_name))];
+}
+
+/** The runs of one pack only. */
+export function ofPack<T extends { run: RunInfo }>(history: readonly T[], pack: string): T[] {
+  return history.filter(({ run }) => run.pack_name === pack);
+}
+
 /** True when there is at least one point to draw. */
 export function hasPoints(series: LatencySeries): boolean {
   return series.values.some((row) => row.some((v) => v !== null));
