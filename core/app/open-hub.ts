@@ -4,11 +4,13 @@
  * port, said in words, when a default port is taken by something else.
  */
 import net from 'node:net';
+import path from 'node:path';
 import type { ClientAddress } from '../config.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../config.js';
 import { HubError, errorMessage } from '../errors.js';
 import { startHub, type RunningHub } from '../hub.js';
 import { hubLockOwner } from '../store/db-lock.js';
+import { runningHubOf } from './workspace-token.js';
 import { HubClient } from '../wire/client.js';
 
 /** The REST adapter's port next to the JSONL one (README: `--rest-port 8766`). */
@@ -58,7 +60,9 @@ async function answersAsHub(address: ClientAddress): Promise<boolean> {
 }
 
 async function useRunningHub(options: OpenHubOptions, owner: number): Promise<OpenedHub> {
-  const address: ClientAddress = { host: options.host ?? DEFAULT_HOST, port: options.port || DEFAULT_PORT, ...(options.token ? { token: options.token } : {}) };
+  // The app running that hub recorded where it listens (it may have moved off a taken default port).
+  const recorded = options.port ? null : runningHubOf(path.dirname(path.dirname(path.resolve(options.dbPath))));
+  const address: ClientAddress = { host: options.host ?? recorded?.host ?? DEFAULT_HOST, port: options.port || (recorded?.port ?? DEFAULT_PORT), ...(options.token ? { token: options.token } : {}) };
   if (!(await answersAsHub(address))) {
     throw new HubError(
       'database',
