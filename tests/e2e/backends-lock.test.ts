@@ -116,7 +116,8 @@ describe('the Version lock page', () => {
     await page.goto(`${server.url.replace(/\/?$/, '/')}#/lock`);
     await expect.poll(() => page.locator('main').textContent(), { timeout: 30_000 }).toContain('no lock file yet');
     await page.getByRole('button', { name: 'Write lock from this machine' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Replace the version lock?' });
+    // There is no lock yet: nothing to replace.
+    const dialog = page.getByRole('dialog', { name: 'Write the version lock?' });
     await dialog.waitFor();
     // "Go back" has the focus: Enter here would not write anything.
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Go back');
@@ -127,6 +128,13 @@ describe('the Version lock page', () => {
     await dialog.getByRole('button', { name: 'Write the lock' }).click();
     await expect.poll(() => fs.existsSync(machine.lockFile), { timeout: 30_000 }).toBe(true);
     await expect.poll(() => page.getByTestId('drift-summary').textContent(), { timeout: 30_000 }).toContain('matches the lock');
+    // claude and gemini are installed here: the lock pins them, said as a success.
+    expect(await page.getByTestId('lock-written').textContent()).toMatch(/^Lock written with 2 CLIs\./);
+    expect(await page.getByTestId('lock-written').getAttribute('class')).toContain('tone-good');
+    // Now a lock exists: writing again replaces it.
+    await page.getByRole('button', { name: 'Write lock from this machine' }).click();
+    await page.getByRole('dialog', { name: 'Replace the version lock?' }).waitFor();
+    await page.keyboard.press('Escape');
   });
 
   it('highlights a CLI whose installed version differs from an edited lock', async () => {
@@ -137,6 +145,8 @@ describe('the Version lock page', () => {
     fs.writeFileSync(machine.lockFile, JSON.stringify(lock, null, 2));
     await page.getByRole('button', { name: 'Check again' }).click();
     await expect.poll(() => page.getByTestId('drift-summary').textContent(), { timeout: 30_000 }).toContain('1 CLI has drifted');
+    // The green "written" banner is old news once drift is found.
+    expect(await page.getByTestId('lock-written').count()).toBe(0);
     const row = page.locator('[data-testid="lock-row"][data-status="newer"]');
     expect(await row.textContent()).toContain('claude_code');
     expect(await row.textContent()).toContain('Drift: Newer than locked');

@@ -7,7 +7,7 @@ import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { Badge } from '../common/bits.js';
 import { useBackends, usePacks, useStartRun } from '../common/queries.js';
-import { STATUS_INFO } from '../backends/backends-logic.js';
+import { readyFirst, STATUS_INFO } from '../backends/backends-logic.js';
 import { checkStart, defaultPack, notReadyChosen, parseRemembered, preselectedBackends, type StartForm } from './runs-logic.js';
 
 export interface StartRunDialogProps {
@@ -124,7 +124,8 @@ export function StartRunDialog({ open, onClose, onStarted }: StartRunDialogProps
           <legend>Backends</legend>
           {backends.isPending && <p className="muted">Checking which backends are ready… (this starts each CLI once)</p>}
           {backends.error && <ErrorNotice title="Could not check the backends" error={backends.error} onRetry={() => void backends.refetch()} />}
-          {backends.data?.backends.map((b) => {
+          {/* Ready ones first: the not-ready ones, with their reasons, below. */}
+          {backends.data && readyFirst(backends.data.backends).map((b) => {
             const info = STATUS_INFO[b.preflight.status];
             const reason = b.preflight.status === 'fail' ? (b.preflight.problems[0] ?? info.summary) : null;
             return (
