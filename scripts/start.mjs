@@ -4,7 +4,8 @@
  * downloaded, no display, it crashes at launch) say why in one line and serve the same app in the
  * browser instead (`mittelo serve`), printing its address. Installs nothing. Arguments after `--`
  * go to `mittelo serve` (e.g. `npm start -- --port 9000`). MITTELO_BROWSER_MODE=1 skips Electron;
- * MITTELO_SKIP_BUILD=1 skips the build (already built).
+ * MITTELO_SKIP_BUILD=1 skips the build (already built). In browser mode the address is opened in
+ * the default browser (or $BROWSER); MITTELO_NO_BROWSER=1 only prints it.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -61,9 +62,41 @@ function stopWithParent(child) {
   child.on('exit', () => clearInterval(timer));
 }
 
+/** The opener of the user's browser: $BROWSER, else the platform's; null when there is no display to open one on. */
+function browserCommand(url) {
+  const custom = process.env.BROWSER?.trim();
+  if (custom) return { command: custom, args: [url] };
+  if (process.platform === 'darwin') return { command: 'open', args: [url] };
+  if (process.platform === 'win32') return { command: 'cmd', args: ['/c', 'start', '""', url] };
+  if (!process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) return null;
+  return { command: 'xdg-open', args: [url] };
+}
+
+function openBrowser(url) {
+  if (process.env.MITTELO_NO_BROWSER === '1') return;
+  const opener = browserCommand(url);
+  if (!opener) return process.stderr.write('No display to open a browser on: open the address above in a browser yourself.\n');
+  const child = spawn(opener.command, opener.args, { stdio: 'ignore', detached: true });
+  child.on('error', (err) => process.stderr.write(`Could not open a browser (${opener.command}: ${err.message}); open the address above yourself.\n`));
+  child.unref();
+}
+
 function serve(reason) {
-  process.stderr.write(`Electron cannot start here: ${reason}. Opening the app in browser mode instead; open the address below in a browser.\n`);
-  const child = spawn(process.execPath, [path.join(root, 'dist', 'core', 'cli', 'main.js'), 'serve', ...serveArgs], { cwd: root, stdio: 'inherit' });
+  process.stderr.write(`Electron cannot start here: ${reason}. Opening the app in browser mode instead, at the address below.\n`);
+  const child = spawn(process.execPath, [path.join(root, 'dist', 'core', 'cli', 'main.js'), 'serve', ...serveArgs], { cwd: root, stdio: ['inherit', 'pipe', 'inherit'] });
+  // Passed through as it comes; the first address printed is opened in the browser.
+  let printed = '';
+  let opened = false;
+  child.stdout.on('data', (chunk) => {
+    process.stdout.write(chunk);
+    if (opened) return;
+    printed = (printed + chunk.toString()).slice(-4096);
+    const found = /Mittelo Control Center: (http:\/\/\S+)/.exec(printed);
+    if (found) {
+      opened = true;
+      openBrowser(found[1]);
+    }
+  });
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
   stopWithParent(child);
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -28,7 +28,7 @@ afterEach(() => {
 });
 
 /** Starts `command` (which runs start.mjs) in a scratch home and workspace with no Electron binary. */
-function launch(command: string, args: string[]): { child: ChildProcess; output: () => string; url: Promise<string> } {
+function launch(command: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): { child: ChildProcess; output: () => string; url: Promise<string> } {
   const home = tempDir('mittelo-start-');
   const noElectron = tempDir('mittelo-no-electron-');
   const env: NodeJS.ProcessEnv = {
@@ -37,6 +37,9 @@ function launch(command: string, args: string[]): { child: ChildProcess; output:
     MITTELO_SKIP_BUILD: '1',
     // Wherever Electron's path.txt says the binary is, it is not in an empty folder.
     ELECTRON_OVERRIDE_DIST_PATH: noElectron,
+    // Never a real browser from a test; the test of the opener names its own.
+    MITTELO_NO_BROWSER: '1',
+    ...extraEnv,
   };
   delete env.MITTELO_BROWSER_MODE;
   const child = spawn(command, args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -67,7 +70,7 @@ it('says in one line why Electron cannot start, serves the app in the browser, a
   const url = await started.url;
   const explanation = started.output().split('\n').filter((line) => line.startsWith('Electron cannot start here:'));
   expect(explanation).toEqual([
-    "Electron cannot start here: Electron's binary is not installed (npm run setup:desktop downloads it). Opening the app in browser mode instead; open the address below in a browser.",
+    "Electron cannot start here: Electron's binary is not installed (npm run setup:desktop downloads it). Opening the app in browser mode instead, at the address below.",
   ]);
   // The printed address carries the workspace token once (docs/SECURITY.md); a script sends it as a bearer.
   const token = new URL(url).searchParams.get('token') ?? '';
@@ -100,4 +103,22 @@ it('stops the app when the process that ran it goes away without passing a signa
 
   started.child.kill('SIGKILL');
   expect(await waitGone([serve ?? 0, script ?? 0], 15_000), 'start.mjs and mittelo serve stopped after their parent died').toBe(true);
+}, 60_000);
+
+it('opens the address in the browser by itself in browser mode ($BROWSER here, a stand-in that records it)', async () => {
+  const workspace = tempDir('mittelo-start-ws-');
+  const scratch = tempDir('mittelo-start-browser-');
+  cleanups.push(() => {
+    fs.rmSync(workspace, { recursive: true, force: true });
+    fs.rmSync(scratch, { recursive: true, force: true });
+  });
+  const opened = path.join(scratch, 'opened.txt');
+  const browser = path.join(scratch, 'browser');
+  fs.writeFileSync(browser, `#!/bin/sh\nprintf '%s' "$1" > '${opened}'\n`, { mode: 0o755 });
+  const started = launch(process.execPath, [startScript, ...serveArgs(workspace)], { MITTELO_NO_BROWSER: '', BROWSER: browser });
+  const url = await started.url;
+  await expect.poll(() => (fs.existsSync(opened) ? fs.readFileSync(opened, 'utf8') : ''), { timeout: 15_000 }).toBe(url);
+  const exited = new Promise<number | null>((resolve) => started.child.once('exit', resolve));
+  started.child.kill('SIGTERM');
+  expect(await exited).toBe(0);
 }, 60_000);
