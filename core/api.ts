@@ -21,6 +21,7 @@ import type { WorkerInfo } from './queue/workers.js';
 import type { RunFailure, RunInfo, RunRecord, RunRollup } from './runs/types.js';
 import type { CheckResult } from './runs/expect.js';
 import { RUN_PRESETS } from './runs/types.js';
+import type { RunGridView } from './runs/grid.js';
 import type { Preflight } from './agent/backend.js';
 import { TOOL_POLICIES } from '../drivers/types.js';
 
@@ -142,6 +143,12 @@ export const API_CALLS = {
     }),
     result: null as unknown as { run_id: string; tasks: number },
   },
+  /** Deletes a finished run with its tasks (the UI asks first); a run still going is refused. */
+  'runs.delete': { input: z.object({ run_id: runId, confirm: z.literal(true) }), result: null as unknown as { deleted: string; tasks: number } },
+  /** The run as one self-contained HTML page (prompts × backends with every answer), to save. */
+  /** The run's prompts × backends grid with every answer (the run page). */
+  'runs.grid': { input: z.object({ run_id: runId }), result: null as unknown as RunGridView },
+  'runs.exportHtml': { input: z.object({ run_id: runId }), result: null as unknown as { filename: string; html: string } },
   'runs.baseline': { input: z.object({ run_id: runId }), result: null as unknown as { ok: true; pack_name: string } },
   'runs.pick': {
     input: z.object({ run_id: runId, prompt_id: z.string().min(1).max(200), task_id: taskId }),

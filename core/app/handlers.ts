@@ -15,6 +15,8 @@ import { readLock, writeLock } from '../lock/file.js';
 import { recordLock } from '../lock/record.js';
 import type { RunRecord } from '../runs/types.js';
 import type { CheckResult } from '../runs/expect.js';
+import { renderRunHtml } from '../runs/render-run-html.js';
+import { runGridView } from '../runs/grid.js';
 import { HUB_VERSION } from '../wire/methods.js';
 import { BackendsView, knownBackend } from './backends-view.js';
 import { compareDefault, compareRowOf, historyOf } from './compare-default.js';
@@ -144,6 +146,9 @@ export function createHandlers(app: Orchestrator, backends = new BackendsView(ap
       });
     },
     'runs.baseline': ({ run_id }) => app.call('run_baseline', { run_id }),
+    'runs.delete': ({ run_id }) => app.call('run_delete', { run_id }),
+    'runs.grid': async ({ run_id }) => runGridView(await runGet(run_id)),
+    'runs.exportHtml': async ({ run_id }) => ({ filename: `${run_id.replace(/[^A-Za-z0-9_.-]/g, '_')}.html`, html: renderRunHtml(await runGet(run_id)) }),
     'runs.pick': (input) => app.call('run_pick', { ...input }),
     'runs.prompts': async ({ run_id }) => ({ prompts: listPrompts(await runGet(run_id)) }),
     'runs.sideBySide': async ({ run_id, prompt_id }) => sideBySide(await runGet(run_id), prompt_id),

@@ -321,6 +321,19 @@ export class RunService {
     return { cancelled: open.length };
   }
 
+  /** Deletes one run with its tasks and artifacts; a run still going must be cancelled first. */
+  delete(runId: string): { deleted: string; tasks: number } {
+    this.mustGet(runId);
+    if (this.store.tasks(runId).some(({ task }) => task.status === 'queued' || task.status === 'leased')) {
+      throw new HubError('conflict', `run ${runId} is still going (tasks queued or running); cancel it first, then delete it`);
+    }
+    return this.queue.batch(() => {
+      const tasks = this.queue.deleteRunTasks(runId);
+      this.store.delete(runId);
+      return { deleted: runId, tasks };
+    });
+  }
+
   /**
    * Keeps the newest `keep` runs (and every baseline, and every run still in progress: its agents
    * are working on it); deletes the rest with their tasks.

@@ -151,6 +151,7 @@ export const paramSchemas = {
   run_import_abort: z.object({ import_id: z.string().min(1) }),
   run_prune: z.object({ keep: z.number().int().min(0) }),
   run_cancel: z.object({ run_id: z.string().min(1) }),
+  run_delete: z.object({ run_id: z.string().min(1) }),
   shutdown: z.object({}),
 };
 
@@ -224,6 +225,7 @@ const handlers: { [M in MethodName]: Handler<M> } = {
   run_import_abort: (ctx, p) => ctx.runs.staging.abort(p.import_id),
   run_prune: (ctx, p) => ctx.runs.prune(p.keep),
   run_cancel: (ctx, p) => ctx.runs.cancel(p.run_id),
+  run_delete: (ctx, p) => ctx.runs.delete(p.run_id),
   shutdown: (ctx) => {
     ctx.requestShutdown();
     return { ok: true };

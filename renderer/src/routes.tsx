@@ -43,7 +43,7 @@ export const ROUTES: readonly RouteDef[] = [
       { keys: 'PageUp PageDown', description: 'Move the selection by a screen' },
       { keys: 'Home End', description: 'First or last task' },
       { keys: 'Enter', description: 'Open the selected task’s details' },
-      { keys: 'Esc', description: 'Back to the table from the details' },
+      { keys: 'Esc', description: 'Close the task’s details' },
       { keys: 'r', description: 'Retry the selected task (failed or cancelled)' },
       { keys: 'c', description: 'Cancel the selected task (asks first)' },
     ],

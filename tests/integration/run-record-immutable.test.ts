@@ -131,3 +131,21 @@ describe('a finished run keeps its record', () => {
     expect((got.task as Task).status).toBe('queued');
   });
 });
+
+describe('deleting a run', () => {
+  it('refuses a run still going, then deletes a finished one with its tasks and baseline mark', async () => {
+    const { run_id: runId, task_ids: taskIds } = await client.call<{ run_id: string; task_ids: number[] }>('run_create', {
+      pack_name: 'doomed',
+      backends: ['doomed_b'],
+      entries: [{ id: 'a', prompt: 'a' }, { id: 'b', prompt: 'b' }],
+    });
+    await expect(client.call('run_delete', { run_id: runId })).rejects.toThrow(/still going .*cancel it first/);
+    await client.call('run_cancel', { run_id: runId });
+    await client.call('run_baseline', { run_id: runId });
+    expect(await client.call('run_delete', { run_id: runId })).toEqual({ deleted: runId, tasks: 2 });
+    await expect(client.call('run_get', { run_id: runId })).rejects.toThrow(`run ${runId} not found`);
+    await expect(client.call('get', { task_id: taskIds[0] })).rejects.toThrow('not found');
+    expect(await client.call('run_baseline_of', { pack_name: 'doomed' })).toEqual({ run_id: null });
+    await expect(client.call('run_delete', { run_id: runId })).rejects.toThrow('not found');
+  });
+});

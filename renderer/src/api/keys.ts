@@ -32,6 +32,7 @@ export const runKeys = {
   all: ['runs'] as const,
   list: (input: ApiInput<'runs.list'> = {}) => ['runs', 'list', input] as const,
   detail: (runId: string) => ['runs', 'detail', runId] as const,
+  grid: (runId: string) => ['runs', 'grid', runId] as const,
   prompts: (runId: string) => ['runs', 'prompts', runId] as const,
   sideBySide: (runId: string, promptId: string) => ['runs', 'sideBySide', runId, promptId] as const,
 };

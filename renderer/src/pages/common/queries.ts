@@ -79,6 +79,22 @@ export function useMarkBaseline() {
   });
 }
 
+export function useRunGrid(runId: string) {
+  return useQuery({ queryKey: runKeys.grid(runId), queryFn: () => call('runs.grid', { run_id: runId }) });
+}
+
+export function useDeleteRun() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (runId: string) => call('runs.delete', { run_id: runId, confirm: true }),
+    onSuccess: (_result, runId) => {
+      qc.removeQueries({ queryKey: runKeys.detail(runId) });
+      qc.removeQueries({ queryKey: runKeys.grid(runId) });
+      return Promise.all([qc.invalidateQueries({ queryKey: runKeys.all }), qc.invalidateQueries({ queryKey: compareKeys.all })]);
+    },
+  });
+}
+
 export function usePick() {
   const qc = useQueryClient();
   return useMutation({

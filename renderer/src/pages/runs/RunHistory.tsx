@@ -78,7 +78,9 @@ export function RunHistory({ runs }: { runs: RunSummary[] }) {
               <Fragment key={run.run_id}>
                 <tr data-testid="run-row" data-run-id={run.run_id}>
                   <td>
-                    <strong>{runName(run)}</strong>
+                    <strong>
+                      <a href={hrefFor('/runs', { run: run.run_id })}>{runName(run)}</a>
+                    </strong>
                     <div className="muted">
                       {run.pack_name} · {formatWhen(run.created_at)}
                     </div>

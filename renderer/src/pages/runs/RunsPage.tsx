@@ -5,16 +5,29 @@
 import { useState } from 'react';
 import { useRuns } from '../../api/queries.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
-import { hrefFor } from '../../lib/router.js';
+import { hrefFor, useLocation } from '../../lib/router.js';
 import { useShortcut } from '../../lib/shortcuts.js';
 import '../common/pages.css';
 import { LatencyChart } from './LatencyChart.js';
+import { RunDetail } from './RunDetail.js';
 import { RunHistory } from './RunHistory.js';
 import { RunProgress } from './RunProgress.js';
 import { StartRunDialog } from './StartRunDialog.js';
 import { isActive, splitRollups } from './runs-logic.js';
 
 export default function RunsPage() {
+  const { params } = useLocation();
+  const runId = params.get('run');
+  return runId ? (
+    <section className="page">
+      <RunDetail runId={runId} />
+    </section>
+  ) : (
+    <RunList />
+  );
+}
+
+function RunList() {
   const runs = useRuns({ limit: 50 });
   const [dialog, setDialog] = useState(false);
   const [started, setStarted] = useState<string | null>(null);
