@@ -172,6 +172,17 @@ export const API_CALLS = {
     result: null as unknown as { points: HistoryPoint[] },
   },
   'packs.list': { input: z.object({}), result: null as unknown as { packs: PackInfo[] } },
+  'packs.read': { input: z.object({ name: z.string().min(1).max(64) }), result: null as unknown as { name: string; text: string } },
+  /** Checked as a whole (errors with line numbers) before it is written; `create` never replaces a pack. */
+  'packs.save': {
+    input: z.object({ name: z.string().min(1).max(64), text: z.string().max(1024 * 1024), create: z.boolean().default(false) }),
+    result: null as unknown as { name: string; prompts: number },
+  },
+  /** A folder backend: `<backends folder>/<name>/run` from a script body (prompt on stdin, answer on stdout). */
+  'backends.createFolder': {
+    input: z.object({ name: backendName, script: z.string().min(1).max(256 * 1024) }),
+    result: null as unknown as { name: string; path: string },
+  },
   'backends.list': { input: z.object({}), result: null as unknown as { backends: BackendView[] } },
   'backends.configure': {
     input: z.object({

@@ -22,6 +22,7 @@ import { BackendsView, knownBackend } from './backends-view.js';
 import { compareDefault, compareRowOf, historyOf } from './compare-default.js';
 import { toApiError } from './errors.js';
 import { failureHint, waitHint } from './task-hints.js';
+import { backendsFolder, createFolderBackend, readPackText, savePack } from './workspace-files.js';
 import type { Task } from '../queue/types.js';
 import type { WorkerInfo } from '../queue/workers.js';
 import type { EarlierAttempt } from '../store/run-attempts.js';
@@ -156,6 +157,13 @@ export function createHandlers(app: Orchestrator, backends = new BackendsView(ap
     'compare.row': (input) => compareRowOf(app, input),
     'compare.history': (input) => historyOf(app, input),
     'packs.list': async () => ({ packs: listPacks(app) }),
+    'packs.read': async ({ name }) => readPackText(app.workspace.packsDir, name),
+    'packs.save': async (input) => savePack(app.workspace.packsDir, input),
+    'backends.createFolder': async (input) => {
+      const created = createFolderBackend(backendsFolder(app.workspace.backendsDir), input);
+      backends.invalidate();
+      return created;
+    },
     'backends.list': async () => ({ backends: await backends.list() }),
     'backends.configure': async ({ confirm_binary_path, ...input }) => {
       if (typeof input.binary_path === 'string' && input.binary_path.trim() !== '' && confirm_binary_path !== true) {

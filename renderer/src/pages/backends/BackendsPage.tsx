@@ -5,6 +5,7 @@ import { ErrorNotice } from '../../components/ErrorNotice.js';
 import '../common/pages.css';
 import { useBackends } from '../common/queries.js';
 import { BackendCard } from './BackendCard.js';
+import { NewFolderBackend } from './NewFolderBackend.js';
 import { readyFirst } from './backends-logic.js';
 
 export default function BackendsPage() {
@@ -17,6 +18,7 @@ export default function BackendsPage() {
       <div className="page-head">
         <h1>Backends</h1>
         <span className="page-head__spacer" />
+        <NewFolderBackend />
         <button type="button" onClick={() => void qc.invalidateQueries({ queryKey: backendKeys.all })} disabled={backends.isFetching}>
           {backends.isFetching ? 'Refreshing…' : 'Refresh'}
         </button>

@@ -10,6 +10,7 @@ import { useShortcut } from '../../lib/shortcuts.js';
 import '../common/pages.css';
 import { LatencyChart } from './LatencyChart.js';
 import { RunDetail } from './RunDetail.js';
+import { Packs } from './PackEditor.js';
 import { RunHistory } from './RunHistory.js';
 import { RunProgress } from './RunProgress.js';
 import { StartRunDialog } from './StartRunDialog.js';
@@ -59,6 +60,10 @@ function RunList() {
           <section className="section" aria-labelledby="latency-heading">
             <h2 id="latency-heading">Latency per backend across runs</h2>
             <LatencyChart runs={list} />
+          </section>
+          <section className="section" aria-labelledby="packs-heading">
+            <h2 id="packs-heading">Packs</h2>
+            <Packs />
           </section>
           <section className="section" aria-labelledby="history-heading">
             <h2 id="history-heading">History</h2>
