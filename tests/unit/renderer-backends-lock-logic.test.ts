@@ -60,7 +60,7 @@ describe('the Version lock page', () => {
 
   it('does not suggest a global npm install for a CLI whose path was set by hand', () => {
     const locked = { name: 'claude_code', source: { type: 'npm' as const, package: '@anthropic-ai/claude-code' }, version: '2.0.0', flags: [] };
-    const observed = { driver: lockableDriver('claude_code'), not_found: null, version: '1.0.0', version_output: '1.0.0', flags: null };
+    const observed = { driver: lockableDriver('claude_code'), not_found: null, version: '1.0.0', version_output: '1.0.0', flags: null, engine: null, engine_problem: null };
     const viaPath = driftOf(locked, { ...observed, binary: { path: '/usr/bin/claude', source: 'path' } });
     expect(viaPath.fix).toBe('npm install -g @anthropic-ai/claude-code@2.0.0');
     const byHand = driftOf(locked, { ...observed, binary: { path: '/opt/tools/claude', source: 'configured' } });
