@@ -89,7 +89,7 @@ describe('backends and failures', () => {
     await shell.getByText(/^Settings:/).click();
     await shell.getByLabel(/^Command line/).fill('tr a-z A-Z');
     await shell.getByRole('button', { name: 'Save settings' }).click();
-    await expect.poll(() => shell.locator('h2').textContent(), { timeout: 30_000 }).toContain('Ready');
+    await expect.poll(() => shell.locator('h2').first().textContent(), { timeout: 30_000 }).toContain('Ready');
     expect(await shell.getByLabel(/^Command line/).inputValue()).toBe('tr a-z A-Z');
     const { task_id } = await api<{ task_id: number }>(server.url, 'tasks.enqueue', { prompt: 'shout', backend: 'shell' });
     await api(server.url, 'agents.start', { backend: 'shell' });

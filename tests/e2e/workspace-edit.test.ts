@@ -66,7 +66,7 @@ describe('folder backends from the app', () => {
     await dialog.getByRole('button', { name: 'Create backend' }).click();
     await dialog.waitFor({ state: 'hidden' });
     const card = page.locator('[data-testid="backend"][data-backend="shouter"]');
-    await expect.poll(() => card.locator('h2').textContent(), { timeout: 30_000 }).toContain('Ready');
+    await expect.poll(() => card.locator('h2').first().textContent(), { timeout: 30_000 }).toContain('Ready');
     expect(fs.statSync(path.join(machine.backendsDir, 'shouter', 'run')).mode & 0o111).not.toBe(0);
     const runId = await runToEnd(server.url, { pack: 'greetings', backends: ['shouter'] });
     const record = await api<{ tasks: { result: string | null }[] }>(server.url, 'runs.get', { run_id: runId });
