@@ -35,6 +35,9 @@ export type DispatchResult<N extends ApiName = ApiName> = { ok: true; result: Ap
 
 export type Dispatch = (name: string, rawInput: unknown) => Promise<DispatchResult>;
 
+/** Driver options that name a program the app will run. */
+const COMMAND_OPTIONS = new Set(['shell_cmd', 'acp_cmd']);
+
 const PACK_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 function packFile(app: Orchestrator, name: string): { name: string; file: string } {
@@ -171,6 +174,11 @@ export function createHandlers(app: Orchestrator, backends = new BackendsView(ap
           'bad_request',
           `binary path: the app will run ${input.binary_path.trim()} for every ${input.name} prompt; confirm it first (send confirm_binary_path: true)`,
         );
+      }
+      // A command line (shell_cmd, acp_cmd) changes what the app runs just as a CLI path does.
+      const command = Object.entries(input.options ?? {}).find(([key, value]) => COMMAND_OPTIONS.has(key) && typeof value === 'string' && value.trim() !== '');
+      if (command && confirm_binary_path !== true) {
+        throw new HubError('bad_request', `${command[0]}: the app will run \`${command[1]?.trim()}\` for every ${input.name} prompt; confirm it first (send confirm_binary_path: true)`);
       }
       await backends.configure(input);
       return { ok: true };

@@ -89,6 +89,11 @@ describe('backends and failures', () => {
     await shell.getByText(/^Settings:/).click();
     await shell.getByLabel(/^Command line/).fill('tr a-z A-Z');
     await shell.getByRole('button', { name: 'Save settings' }).click();
+    // A command line is a program the app will run: asked first, as a CLI path is.
+    const confirm = page.getByRole('dialog', { name: 'Run this program for shell?' });
+    await confirm.waitFor();
+    expect(await confirm.textContent()).toContain('tr a-z A-Z');
+    await confirm.getByRole('button', { name: 'Use this program' }).click();
     await expect.poll(() => shell.locator('h2').first().textContent(), { timeout: 30_000 }).toContain('Ready');
     expect(await shell.getByLabel(/^Command line/).inputValue()).toBe('tr a-z A-Z');
     const { task_id } = await api<{ task_id: number }>(server.url, 'tasks.enqueue', { prompt: 'shout', backend: 'shell' });

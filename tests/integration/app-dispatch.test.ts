@@ -146,6 +146,22 @@ describe('calls', () => {
     expect(codex?.settings.binary_path).toBe(process.execPath);
   });
 
+  it('backends: the shell backend’s command line is a required option, saved after a confirmation, and removed with null', async () => {
+    const file = path.join(app.workspace, 'mittelo.config.json');
+    const before = (await app.ok('backends.list', {})).backends.find((b) => b.name === 'shell');
+    expect(before?.required_options).toEqual([{ key: 'shell_cmd', description: expect.stringContaining('command line'), value: null }]);
+    expect(before?.preflight.status).toBe('fail');
+    const unconfirmed = await app.dispatch('backends.configure', { name: 'shell', options: { shell_cmd: 'cat' } });
+    expect(unconfirmed).toMatchObject({ ok: false, error: { code: 'bad_request', message: expect.stringMatching(/will run `cat` for every shell prompt; confirm it first/) } });
+    await app.ok('backends.configure', { name: 'shell', options: { shell_cmd: ' cat ' }, confirm_binary_path: true });
+    expect(JSON.parse(fs.readFileSync(file, 'utf8')).backends.shell).toEqual({ options: { shell_cmd: 'cat' } });
+    const after = (await app.ok('backends.list', {})).backends.find((b) => b.name === 'shell');
+    expect(after?.required_options[0]?.value).toBe('cat');
+    expect(after?.preflight.status).toBe('ok');
+    await app.ok('backends.configure', { name: 'shell', options: { shell_cmd: null } });
+    expect(JSON.parse(fs.readFileSync(file, 'utf8')).backends.shell).toEqual({});
+  });
+
   it('lock: no lock file means no report; writing needs confirm and then records this machine', async () => {
     expect(await app.ok('lock.check', {})).toEqual({ report: null });
     const written = await app.ok('lock.write', { confirm: true });

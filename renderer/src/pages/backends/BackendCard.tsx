@@ -61,6 +61,9 @@ export function BackendCard({ view }: { view: BackendView }) {
     if (!checked) return;
     if (!checked.ok) return setProblem(checked.error);
     if (typeof checked.input.binary_path === 'string') return setPathToConfirm(checked.input.binary_path);
+    // A command line is a program the app will run too: the same question.
+    const command = Object.entries(checked.input.options ?? {}).find(([key, value]) => (key === 'shell_cmd' || key === 'acp_cmd') && value);
+    if (command?.[1]) return setPathToConfirm(command[1]);
     save.mutate({ kind: 'configure', input: checked.input });
   };
   const confirmPath = () => {
