@@ -78,8 +78,10 @@ function least(candidates: PickCandidate[], value: (c: PickCandidate) => number 
     const v = value(c);
     if (!c.ok || v === null) continue;
     const current = best === null ? null : value(best);
-    if (current === null || v < current) (best = c), (tied = false);
-    else if (v === current) tied = true;
+    if (current === null || v < current) {
+      best = c;
+      tied = false;
+    } else if (v === current) tied = true;
   }
   return tied ? null : (best?.task_id ?? null);
 }

@@ -43,6 +43,8 @@ export function StartRunDialog({ open, onClose, onStarted }: StartRunDialogProps
   const packs = usePacks();
   const backends = useBackends();
   const start = useStartRun();
+  const { refetch: refetchPacks } = packs;
+  const { reset: resetStart } = start;
   const [form, setForm] = useState<StartForm>(EMPTY);
   const [problem, setProblem] = useState<string | null>(null);
   const [touched, setTouched] = useState(false);
@@ -56,15 +58,15 @@ export function StartRunDialog({ open, onClose, onStarted }: StartRunDialogProps
       dialog.showModal();
       firstField.current?.focus();
       // A pack added to the folder since the last look is listed without a reload.
-      void packs.refetch();
+      void refetchPacks();
     } else if (!open && dialog.open) dialog.close();
     if (!open) {
       setTouched(false);
       setProblem(null);
       setWarned(null);
-      start.reset();
+      resetStart();
     }
-  }, [open]);
+  }, [open, refetchPacks, resetStart]);
 
   // Defaults arrive with the data; the user's own choices are never overwritten.
   useEffect(() => {

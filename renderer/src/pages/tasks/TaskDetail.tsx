@@ -34,7 +34,9 @@ export const TaskDetail = forwardRef<HTMLElement, TaskDetailProps>(function Task
       aria-labelledby="task-detail-title"
       data-testid="task-detail"
       onKeyDown={(e) => {
-        if (e.key === 'Escape') (e.preventDefault(), onClose());
+        if (e.key !== 'Escape') return;
+        e.preventDefault();
+        onClose();
       }}
     >
       <div className="task-detail__head">
