@@ -112,6 +112,20 @@ describe('backends and failures', () => {
     await checkBothThemes(page, 'task-failed-not-installed');
   });
 
+  it('never shows a lock that pins no CLI as green', async () => {
+    // No vendor CLI is installed on this machine: the lock written here pins nothing.
+    await page.goto(`${base()}#/lock`);
+    await expect.poll(() => page.locator('main').textContent(), { timeout: 30_000 }).toContain('no lock file yet');
+    await page.getByRole('button', { name: 'Write lock from this machine' }).click();
+    await page.getByRole('dialog', { name: 'Write the version lock?' }).getByRole('button', { name: 'Write the lock' }).click();
+    const written = page.getByTestId('lock-written');
+    await expect.poll(() => written.textContent(), { timeout: 30_000 }).toContain('pins no CLI');
+    expect(await written.getAttribute('class')).toContain('tone-warn');
+    await expect.poll(() => page.getByTestId('drift-summary').textContent(), { timeout: 30_000 }).toContain('The lock pins no CLI, so nothing is checked');
+    expect(await page.locator('main').textContent()).not.toContain('Every locked CLI matches');
+    await checkBothThemes(page, 'lock-pins-nothing');
+  });
+
   it('does not list a finished run’s agent on the Overview', async () => {
     await page.goto(`${base()}#/`);
     await page.getByRole('heading', { name: 'Agents' }).waitFor();
