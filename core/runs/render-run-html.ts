@@ -31,7 +31,7 @@ function cell(tasks: RunTask[]): string {
     return [
       tasks.length > 1 ? `<div class="meta">repeat ${task.repeat_index + 1}</div>` : '',
       `<div class="${verdict.tone}">${html(verdict.text)}</div>`,
-      failed.length ? `<ul>${failed.map((c) => `<li>${html(c.detail ? `${c.check}: ${c.detail}` : c.check)}</li>`).join('')}</ul>` : '',
+      failed.length ? `<ul>${failed.map((c) => `<li>${html(c.reason ?? (c.detail ? `${c.check}: ${c.detail}` : c.check))}</li>`).join('')}</ul>` : '',
       task.result !== null && task.result !== '' ? `<pre>${html(task.result)}</pre>` : '',
       task.error ? `<pre class="bad">${html(task.error)}</pre>` : '',
       `<div class="meta">task ${task.task_id}${typeof latency === 'number' ? ` · ${Math.round(latency)} ms` : ''}${task.retried_after_run ? ` · retried after the run: now ${html(task.retried_after_run.status)}` : ''}</div>`,

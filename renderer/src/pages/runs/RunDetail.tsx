@@ -29,7 +29,7 @@ function Cell({ tasks, backend, prompt }: { tasks: GridTask[]; backend: string; 
             {failed.length > 0 && (
               <ul className="grid-cell__checks">
                 {failed.map((c) => (
-                  <li key={c.check}>{c.detail ? `${c.check}: ${c.detail}` : c.check}</li>
+                  <li key={c.check}>{c.reason ?? (c.detail ? `${c.check}: ${c.detail}` : c.check)}</li>
                 ))}
               </ul>
             )}
