@@ -165,8 +165,9 @@ export class Agent {
       await Promise.all(this.givingBack);
     } finally {
       for (const link of this.leaseLinks) link.close();
-      // Said once if connected, so the hub lists it as gone rather than lost; an older hub (no `bye`) refuses, harmlessly.
-      if (this.work.live) await this.work.callNow((client) => client.call('bye', { worker_id: this.options.workerId })).catch(() => undefined);
+      // Said once if connected, so the hub lists it as gone rather than lost; never to a hub that does
+      // not offer it (the original mittelo, an older hub of ours), which would log an unknown method.
+      if (this.work.live && this.has('bye')) await this.work.callNow((client) => client.call('bye', { worker_id: this.options.workerId })).catch(() => undefined);
       this.work.close();
       await reaping;
     }
