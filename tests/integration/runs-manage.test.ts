@@ -91,7 +91,7 @@ describe('runs prune and pick', () => {
     expect(otherRun.code).not.toBe(0);
     expect(otherRun.stderr).toContain(`task 1 is not part of run ${r.runId}`);
     expect((await ws.show(r.runId)).run.picks).toEqual({ q1: shoutQ1?.task_id });
-  });
+  }, 60_000); // two runs and six CLI calls: 5 s alone, over 30 s with the machine 10x oversubscribed
 });
 
 it('a run records the version lock as it stood (locked CLIs with their status, other installed ones unlocked)', async () => {
