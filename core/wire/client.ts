@@ -7,7 +7,7 @@ import type { ClientAddress } from '../config.js';
 import { HubError, errorMessage, type HubErrorCode } from '../errors.js';
 import type { EnqueueInput, HubEvent, HubEventType, LeasedTask, ListFilter, Stats, Task, TaskStatus } from '../queue/types.js';
 import type { Artifact, ArtifactInput } from '../queue/artifact.js';
-import { LineSplitter } from './line-splitter.js';
+import { LineSplitter } from '../../drivers/run/line-splitter.js';
 
 interface Pending {
   resolve: (value: unknown) => void;

@@ -10,7 +10,7 @@ import type { EventBus } from '../queue/events.js';
 import { tokenMatches } from './auth.js';
 import { HTTP_REFUSAL, looksLikeHttp } from './http-sniff.js';
 import { cutWhenStalled, type Subscriber, type SubscriberBudget } from './subscriber-budget.js';
-import { LineSplitter, LineTooLongError } from './line-splitter.js';
+import { LineSplitter, LineTooLongError } from '../../drivers/run/line-splitter.js';
 import { callMethod, parseParams, type MethodContext } from './methods.js';
 import { JsonTooDeepError, parseJsonInput } from '../json-input.js';
 import { isStorageFailure, storageError } from '../store/storage-error.js';

@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
-import { LineSplitter, LineTooLongError } from '../../core/wire/line-splitter.js';
+import { LineSplitter, LineTooLongError } from '../run/line-splitter.js';
 import { OutputCapture } from '../run/capture.js';
 import { openContainment, TAG_VARIABLE, type Containment, type ContainmentMode } from '../run/containment.js';
 import { killProcessGroup, runKillLadder, track, untrack, type KillTarget } from '../run/kill.js';

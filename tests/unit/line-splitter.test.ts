@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LineSplitter, LineTooLongError } from '../../core/wire/line-splitter.js';
+import { LineSplitter, LineTooLongError } from '../../drivers/run/line-splitter.js';
 
 describe('LineSplitter', () => {
   it('returns several lines from one chunk and keeps the partial tail', () => {

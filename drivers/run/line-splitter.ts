@@ -1,6 +1,8 @@
 /**
  * JSONL framing: bytes in, complete lines out. Handles several lines per chunk and lines split across
  * chunks, and refuses to buffer a partial line beyond `maxLineBytes` so memory stays bounded.
+ * It lives in the lower layer because both sides read JSONL: the hub's wire (core/wire) and the ACP
+ * driver's agent process (drivers/acp), and drivers never import core.
  */
 const NEWLINE = 0x0a;
 
