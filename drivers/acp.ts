@@ -6,25 +6,27 @@
  * `session/update` notifications and its permission requests answered by the task's tool policy.
  * Timeout or cancel send `session/cancel`, wait one grace period for the agent to stop, then end its
  * whole process group. RunResult.stdout is the agent's raw JSON-RPC output (the transcript).
+ * The conversation runs on the official ACP SDK (@agentclientprotocol/sdk: connection, types, method
+ * names) over our own stream of the agent's stdio (drivers/acp/stream.ts says why).
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import {
+  methods,
+  PROTOCOL_VERSION,
+  RequestError,
+  type AgentRequestMethod,
+  type AgentRequestParamsByMethod,
+  type ClientConnection,
+  type InitializeRequest,
+} from '@agentclientprotocol/sdk';
 import type { z } from 'zod';
 import { refused, tail } from './builtin-result.js';
 import { CommandLineError, splitCommandLine } from './command-line.js';
 import { classifyMessage } from './failure.js';
 import { AgentProcess } from './acp/process.js';
-import {
-  ACP_ERROR,
-  ACP_PROTOCOL_VERSION,
-  initializeResultSchema,
-  newSessionResultSchema,
-  promptResultSchema,
-  type InitializeParams,
-  type NewSessionParams,
-  type PromptParams,
-} from './acp/protocol.js';
-import { JsonRpcPeer, PeerClosedError, RpcError } from './acp/rpc.js';
+import { initializeResultSchema, newSessionResultSchema, promptResultSchema } from './acp/protocol.js';
+import { AgentMessageStream } from './acp/stream.js';
 import { AcpTurn } from './acp/turn.js';
 import { prepareChild, type ChildSetup } from './run/env.js';
 import { containmentMode, type ContainmentMode } from './run/containment.js';
@@ -37,37 +39,53 @@ export const ACP_CMD_OPTION = 'acp_cmd';
 
 const CLIENT_INFO = { name: 'mittelo', title: 'Mittelo Control Center', version: '0.1.0' };
 
+/** ACP's code for "authentication required" (RequestError.authRequired). */
+const AUTH_REQUIRED = -32000;
+
 /** The agent answered, but not in the shape the protocol promises. */
 class ProtocolError extends Error {}
 
-async function call<S extends z.ZodType>(peer: JsonRpcPeer, method: string, params: unknown, schema: S): Promise<z.infer<S>> {
-  const result = await peer.request(method, params);
-  const parsed = schema.safeParse(result);
-  if (!parsed.success) throw new ProtocolError(`${method}: unexpected answer ${JSON.stringify(result).slice(0, 300)} (${parsed.error.message})`);
-  return parsed.data;
-}
-
-/** Failure class of an agent's own error answer: its code first, then its words (the vendor drivers' patterns). */
-function classifyRpcError(err: RpcError, text: string): FailureClass {
-  if (err.code === ACP_ERROR.authRequired) return 'auth_required';
-  return classifyMessage(text) ?? 'crashed';
-}
-
-function rpcErrorText(err: RpcError): string {
-  const data = err.data === undefined ? '' : typeof err.data === 'string' ? ` ${err.data}` : ` ${JSON.stringify(err.data).slice(0, 500)}`;
-  return `${err.method} failed: ${err.message}${data} (code ${err.code})`;
-}
+/** The conversation ended (process exit, timeout, cancel) before the answer came. */
+class ConversationEnded extends Error {}
 
 interface RunState {
   stopping: 'timeout' | 'cancelled' | null;
   error: unknown;
+  /** The request we are waiting for (named in failure messages). */
+  calling: AgentRequestMethod;
   stopReason: string | null;
   sessionId: string | null;
   /** The ways to log in the agent offered in its initialize answer (names), for an auth failure. */
   authMethods: string[];
 }
 
-function outcomeOf(state: RunState, turn: AcpTurn, peer: JsonRpcPeer, proc: AgentProcess, stderr: string, agent: string, timeoutMs: number): DriverOutcome {
+/** Sends one request and checks the fields we read of its answer (the SDK types answers but does not check them). */
+async function call<M extends AgentRequestMethod, S extends z.ZodType>(
+  connection: ClientConnection,
+  state: RunState,
+  method: M,
+  params: AgentRequestParamsByMethod[M],
+  schema: S,
+): Promise<z.infer<S>> {
+  state.calling = method;
+  const answer: unknown = await connection.agent.request(method, params);
+  const parsed = schema.safeParse(answer);
+  if (!parsed.success) throw new ProtocolError(`${method}: unexpected answer ${JSON.stringify(answer).slice(0, 300)} (${parsed.error.message})`);
+  return parsed.data;
+}
+
+/** Failure class of an agent's own error answer: its code first, then its words (the vendor drivers' patterns). */
+function classifyRequestError(err: RequestError, text: string): FailureClass {
+  if (err.code === AUTH_REQUIRED) return 'auth_required';
+  return classifyMessage(text) ?? 'crashed';
+}
+
+function requestErrorText(method: string, err: RequestError): string {
+  const data = err.data === undefined ? '' : typeof err.data === 'string' ? ` ${err.data}` : ` ${JSON.stringify(err.data).slice(0, 500)}`;
+  return `${method} failed: ${err.message}${data} (code ${err.code})`;
+}
+
+function outcomeOf(state: RunState, turn: AcpTurn, messages: AgentMessageStream, proc: AgentProcess, stderr: string, agent: string, timeoutMs: number): DriverOutcome {
   const output: ParsedOutput = { answer: turn.answer };
   const tools = turn.toolCalls;
   if (tools.length > 0) output.tool_calls = tools;
@@ -86,19 +104,19 @@ function outcomeOf(state: RunState, turn: AcpTurn, peer: JsonRpcPeer, proc: Agen
   }
   if (state.stopping === 'cancelled') return { ok: false, failure: 'cancelled', message: `${agent}: cancelled`, output };
   const err = state.error;
-  if (err instanceof RpcError) {
-    const text = rpcErrorText(err);
-    const failure = classifyRpcError(err, text);
+  if (err instanceof RequestError) {
+    const text = requestErrorText(state.calling, err);
+    const failure = classifyRequestError(err, text);
     const logIn = failure === 'auth_required' && state.authMethods.length > 0 ? `; it offers to log in with: ${state.authMethods.join(', ')}` : '';
     return { ok: false, failure, message: withStderr(`${agent} ${text}${logIn}`), output };
   }
   if (err instanceof ProtocolError) return { ok: false, failure: 'bad_output', message: withStderr(`${agent} ${err.message}`), output };
-  if (err instanceof PeerClosedError) {
-    if (peer.strayCount > 0 && !peer.answered) {
-      const lines = peer.strayLines.map((l) => JSON.stringify(l)).join(', ');
-      return { ok: false, failure: 'bad_output', message: withStderr(`${agent} wrote ${peer.strayCount} non-JSON-RPC line(s) and never answered: ${lines}`), output };
+  if (err instanceof ConversationEnded) {
+    if (messages.strayCount > 0 && !messages.answered) {
+      const lines = messages.strayLines.map((l) => JSON.stringify(l)).join(', ');
+      return { ok: false, failure: 'bad_output', message: withStderr(`${agent} wrote ${messages.strayCount} non-JSON-RPC line(s) and never answered: ${lines}`), output };
     }
-    return { ok: false, failure: 'crashed', message: withStderr(`${agent} ${err.message} before answering ${err.method}`), output };
+    return { ok: false, failure: 'crashed', message: withStderr(`${agent} ${err.message} before answering ${state.calling}`), output };
   }
   if (err !== null) throw err;
   if (state.stopReason === 'cancelled') return { ok: false, failure: 'cancelled', message: `${agent} ended its turn as cancelled`, output };
@@ -174,24 +192,29 @@ async function execute(ctx: ExecuteContext): Promise<{ outcome: DriverOutcome; r
   });
 
   const turn = new AcpTurn(ctx.call.toolPolicy);
-  const peer = new JsonRpcPeer((text) => proc.write(text), turn.handlers);
-  proc.onLine((text) => peer.receive(text));
+  const messages = new AgentMessageStream(
+    (text) => proc.write(text),
+    (params) => turn.onSessionUpdate(params),
+  );
+  proc.onLine((text) => messages.receive(text));
+  const connection = turn.client().connect(messages.stream);
+  const end = (reason: string): void => connection.close(new ConversationEnded(reason));
   void proc.finished.then((exit) => {
-    const how = proc.spawnError ? 'could not start' : exit.exitCode !== null ? `exited with code ${exit.exitCode}` : `was killed by ${exit.signal ?? 'a signal'}`;
-    peer.close(how);
+    end(proc.spawnError ? 'could not start' : exit.exitCode !== null ? `exited with code ${exit.exitCode}` : `was killed by ${exit.signal ?? 'a signal'}`);
+    messages.end();
   });
 
-  const state: RunState = { stopping: null, error: null, stopReason: null, sessionId: null, authMethods: [] };
+  const state: RunState = { stopping: null, error: null, calling: methods.agent.initialize, stopReason: null, sessionId: null, authMethods: [] };
   let graceTimer: NodeJS.Timeout | undefined;
   const interrupt = (why: 'timeout' | 'cancelled'): void => {
     if (state.stopping) return;
     state.stopping = why;
     turn.cancelling = true;
     const reason = why === 'timeout' ? `timed out after ${timeoutMs} ms` : 'was cancelled';
-    if (!state.sessionId) return peer.close(reason);
+    if (!state.sessionId) return end(reason);
     // Ask the agent to stop; if it has not answered the prompt within a grace period, stop listening.
-    peer.notify('session/cancel', { sessionId: state.sessionId });
-    graceTimer = setTimeout(() => peer.close(reason), graceMs);
+    void connection.agent.notify(methods.agent.session.cancel, { sessionId: state.sessionId }).catch(() => undefined);
+    graceTimer = setTimeout(() => end(reason), graceMs);
   };
   const timer = setTimeout(() => interrupt('timeout'), timeoutMs);
   const onAbort = (): void => interrupt('cancelled');
@@ -199,20 +222,20 @@ async function execute(ctx: ExecuteContext): Promise<{ outcome: DriverOutcome; r
   if (run.signal?.aborted) interrupt('cancelled');
 
   try {
-    const initialize: InitializeParams = {
-      protocolVersion: ACP_PROTOCOL_VERSION,
+    const initialize: InitializeRequest = {
+      protocolVersion: PROTOCOL_VERSION,
       clientCapabilities: { fs: { readTextFile: false, writeTextFile: false }, terminal: false },
       clientInfo: CLIENT_INFO,
     };
-    const init = await call(peer, 'initialize', initialize, initializeResultSchema);
+    const init = await call(connection, state, methods.agent.initialize, initialize, initializeResultSchema);
     state.authMethods = (init.authMethods ?? []).map((method) => method.name ?? method.id);
-    if (init.protocolVersion !== ACP_PROTOCOL_VERSION) {
-      throw new ProtocolError(`speaks ACP protocol version ${init.protocolVersion}; this client speaks ${ACP_PROTOCOL_VERSION}`);
+    if (init.protocolVersion !== PROTOCOL_VERSION) {
+      throw new ProtocolError(`speaks ACP protocol version ${init.protocolVersion}; this client speaks ${PROTOCOL_VERSION}`);
     }
-    const sessionParams: NewSessionParams = { cwd: setup.cwd, mcpServers: [] };
-    state.sessionId = (await call(peer, 'session/new', sessionParams, newSessionResultSchema)).sessionId;
-    const prompt: PromptParams = { sessionId: state.sessionId, prompt: [{ type: 'text', text: ctx.call.prompt }] };
-    state.stopReason = (await call(peer, 'session/prompt', prompt, promptResultSchema)).stopReason;
+    const session = await call(connection, state, methods.agent.session.new, { cwd: setup.cwd, mcpServers: [] }, newSessionResultSchema);
+    state.sessionId = session.sessionId;
+    const prompt = { sessionId: session.sessionId, prompt: [{ type: 'text' as const, text: ctx.call.prompt }] };
+    state.stopReason = (await call(connection, state, methods.agent.session.prompt, prompt, promptResultSchema)).stopReason;
   } catch (err) {
     state.error = err;
   } finally {
@@ -224,7 +247,8 @@ async function execute(ctx: ExecuteContext): Promise<{ outcome: DriverOutcome; r
   // An agent that answered the prompt (even as cancelled) gets the polite exit: EOF, then a grace period.
   const exit = await proc.stop({ graceful: state.stopping === null || state.stopReason !== null });
   const captured = proc.output();
-  const outcome = redactOutcome(outcomeOf(state, turn, peer, proc, captured.stderr, agent, timeoutMs), redactor);
+  connection.close();
+  const outcome = redactOutcome(outcomeOf(state, turn, messages, proc, captured.stderr, agent, timeoutMs), redactor);
   const finishedAt = Date.now();
   return {
     outcome,

@@ -1,64 +1,15 @@
 /**
- * The part of the Agent Client Protocol (ACP, protocol version 1, agentclientprotocol.com) a
- * one-shot client needs: what we send, and zod schemas for what agents send back. Schemas are loose
- * (unknown fields pass) because agents add `_meta` and newer optional fields freely.
+ * What this client checks of the agent's messages on top of the ACP SDK (@agentclientprotocol/sdk,
+ * stable v1), which gives the JSON-RPC connection, the protocol's types and its method names:
+ * - the SDK types the answers to our requests but does not check them at run time, so the few fields
+ *   we read are checked here (a wrong shape is a `bad_output` failure naming the answer);
+ * - `session/update` is read loosely: the SDK's client refuses update kinds newer than itself and
+ *   updates missing a field the spec requires, and logs each refusal on our stderr; here unknown
+ *   kinds are skipped quietly and a missing field is left out of the tool record.
+ * Unknown fields pass everywhere, because agents add `_meta` and newer optional fields freely.
  */
+import type { SessionUpdate as SdkSessionUpdate } from '@agentclientprotocol/sdk';
 import { z } from 'zod';
-
-export const ACP_PROTOCOL_VERSION = 1;
-
-/** JSON-RPC error codes ACP uses besides the standard ones. */
-export const ACP_ERROR = {
-  methodNotFound: -32601,
-  invalidParams: -32602,
-  internal: -32603,
-  authRequired: -32000,
-} as const;
-
-// ---- Client -> agent -------------------------------------------------------------------------
-
-export interface InitializeParams {
-  protocolVersion: number;
-  clientCapabilities: { fs: { readTextFile: boolean; writeTextFile: boolean }; terminal: boolean };
-  clientInfo: { name: string; title: string; version: string };
-}
-
-export interface NewSessionParams {
-  /** Absolute path; the agent works there whatever its own cwd is. */
-  cwd: string;
-  mcpServers: never[];
-}
-
-export interface PromptParams {
-  sessionId: string;
-  prompt: { type: 'text'; text: string }[];
-}
-
-export interface CancelParams {
-  sessionId: string;
-}
-
-export type PermissionOutcome = { outcome: 'selected'; optionId: string } | { outcome: 'cancelled' };
-
-// ---- Agent -> client -------------------------------------------------------------------------
-
-const id = z.union([z.number(), z.string()]);
-
-export const rpcErrorSchema = z.looseObject({
-  code: z.number(),
-  message: z.string(),
-  data: z.unknown().optional(),
-});
-
-/** Any JSON-RPC 2.0 message; which kind it is follows from the presence of `method` and `id`. */
-export const rpcMessageSchema = z.looseObject({
-  jsonrpc: z.literal('2.0'),
-  id: z.union([id, z.null()]).optional(),
-  method: z.string().optional(),
-  params: z.unknown().optional(),
-  result: z.unknown().optional(),
-  error: rpcErrorSchema.optional(),
-});
 
 export const initializeResultSchema = z.looseObject({
   protocolVersion: z.number().int(),
@@ -82,6 +33,7 @@ const toolCallFields = {
   status: z.string().nullish(),
 };
 
+/** The update kinds this client reads; any other kind is not ours to interpret. */
 export const sessionUpdateSchema = z.discriminatedUnion('sessionUpdate', [
   z.looseObject({ sessionUpdate: z.literal('agent_message_chunk'), content: contentBlockSchema }),
   z.looseObject({ sessionUpdate: z.literal('agent_thought_chunk'), content: contentBlockSchema }),
@@ -90,17 +42,21 @@ export const sessionUpdateSchema = z.discriminatedUnion('sessionUpdate', [
 ]);
 export type SessionUpdate = z.infer<typeof sessionUpdateSchema>;
 
-/** `session/update` params; `update` is checked separately so unknown update kinds are skipped, not errors. */
-export const sessionNotificationSchema = z.looseObject({
-  sessionId: z.string(),
-  update: z.looseObject({ sessionUpdate: z.string() }),
-});
+/**
+ * Compile-time check that the loose reading is looser than the SDK: every update of those kinds that
+ * the SDK's types allow fits our schema, so an SDK upgrade that changes them fails to compile here.
+ */
+type ReadKinds = Extract<SdkSessionUpdate, { sessionUpdate: SessionUpdate['sessionUpdate'] }>;
+type Holds<T extends true> = T;
+type _SdkUpdatesFit = Holds<ReadKinds extends z.input<typeof sessionUpdateSchema> ? true : false>;
 
-export const PERMISSION_OPTION_KINDS = ['allow_once', 'allow_always', 'reject_once', 'reject_always'] as const;
-
-export const requestPermissionSchema = z.looseObject({
-  sessionId: z.string(),
-  toolCall: z.looseObject(toolCallFields),
-  options: z.array(z.looseObject({ optionId: z.string(), name: z.string().optional(), kind: z.string() })),
-});
-export type RequestPermission = z.infer<typeof requestPermissionSchema>;
+/**
+ * `session/update` params, or null for params this client cannot read (never an error: a
+ * notification has no answer to carry one).
+ */
+export function readSessionUpdate(params: unknown): SessionUpdate | null {
+  const notification = z.looseObject({ sessionId: z.string(), update: z.unknown() }).safeParse(params);
+  if (!notification.success) return null;
+  const update = sessionUpdateSchema.safeParse(notification.data.update);
+  return update.success ? update.data : null;
+}

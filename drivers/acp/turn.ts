@@ -1,17 +1,21 @@
 /**
  * One ACP prompt turn as seen by the client: the answer assembled from `agent_message_chunk`s, the
  * tool calls from `tool_call`/`tool_call_update`, and permission requests answered by tool policy.
+ * `client()` is the ACP SDK client app that answers the agent's requests; `onSessionUpdate` takes
+ * the `session/update` notifications (straight from drivers/acp/stream.ts, which says why).
  */
-import type { ToolCallRecord, ToolPolicy } from '../types.js';
 import {
-  ACP_ERROR,
-  requestPermissionSchema,
-  sessionNotificationSchema,
-  sessionUpdateSchema,
-  type PermissionOutcome,
-  type RequestPermission,
-} from './protocol.js';
-import { RpcError, type PeerHandlers } from './rpc.js';
+  client,
+  methods,
+  RequestError,
+  type ClientApp,
+  type PermissionOption,
+  type RequestPermissionOutcome,
+  type RequestPermissionRequest,
+  type RequestPermissionResponse,
+} from '@agentclientprotocol/sdk';
+import type { ToolCallRecord, ToolPolicy } from '../types.js';
+import { readSessionUpdate, type SessionUpdate } from './protocol.js';
 
 /** Tool kinds that only look: allowed under `read-only`. Anything else (edit, delete, move, execute, fetch, switch_mode, other, unknown) may change something. */
 const READ_ONLY_KINDS = new Set(['read', 'search', 'think']);
@@ -27,8 +31,8 @@ const READ_ONLY_KINDS = new Set(['read', 'search', 'think']);
 export function decidePermission(
   policy: ToolPolicy,
   kind: string | null | undefined,
-  options: RequestPermission['options'],
-): { outcome: PermissionOutcome; decision: 'allowed' | 'denied' | 'cancelled' } {
+  options: Pick<PermissionOption, 'optionId' | 'kind'>[],
+): { outcome: RequestPermissionOutcome; decision: 'allowed' | 'denied' | 'cancelled' } {
   const allow = policy === 'workspace-write' || (policy === 'read-only' && kind != null && READ_ONLY_KINDS.has(kind));
   const preferred = allow ? ['allow_once', 'allow_always'] : ['reject_once', 'reject_always'];
   for (const optionKind of preferred) {
@@ -37,6 +41,8 @@ export function decidePermission(
   }
   return { outcome: { outcome: 'cancelled' }, decision: 'cancelled' };
 }
+
+type ToolFields = { toolCallId: string; title?: string | null; kind?: string | null; status?: string | null };
 
 export class AcpTurn {
   private answerParts: string[] = [];
@@ -54,24 +60,26 @@ export class AcpTurn {
     return [...this.tools.values()];
   }
 
-  readonly handlers: PeerHandlers = {
-    request: async (method, params) => {
-      if (method === 'session/request_permission') return this.permission(params);
-      // We advertise neither fs nor terminal, so a well-behaved agent never calls them.
-      throw new RpcError(method, ACP_ERROR.methodNotFound, `${method} is not supported by this client (fs and terminal capabilities are off)`);
-    },
-    notification: (method, params) => {
-      if (method === 'session/update') this.update(params);
-    },
-  };
+  /** The client side of the conversation: what the agent may ask of us and tell us. */
+  client(): ClientApp {
+    return (
+      client({ name: 'mittelo' })
+        // The SDK checks these params against the protocol's schema (a malformed request gets -32602).
+        .onRequest(methods.client.session.requestPermission, ({ params }) => this.permission(params))
+        // We advertise neither fs nor terminal, so a well-behaved agent never calls them.
+        .onRequest('*', ({ method }) => {
+          throw new RequestError(-32601, `${method} is not supported by this client (fs and terminal capabilities are off)`, { method });
+        })
+    );
+  }
 
-  private update(params: unknown): void {
-    const notification = sessionNotificationSchema.safeParse(params);
-    if (!notification.success) return;
-    // Unknown update kinds (plan, available_commands_update, newer ones) are not ours to interpret.
-    const parsed = sessionUpdateSchema.safeParse(notification.data.update);
-    if (!parsed.success) return;
-    const update = parsed.data;
+  /** One `session/update`'s params, read loosely (drivers/acp/protocol.ts): what we cannot read is skipped. */
+  onSessionUpdate(params: unknown): void {
+    const update = readSessionUpdate(params);
+    if (update) this.update(update);
+  }
+
+  private update(update: SessionUpdate): void {
     switch (update.sessionUpdate) {
       case 'agent_message_chunk':
         if (update.content.type === 'text' && update.content.text !== undefined) this.answerParts.push(update.content.text);
@@ -85,7 +93,7 @@ export class AcpTurn {
     }
   }
 
-  private mergeTool(fields: { toolCallId: string; title?: string | null; kind?: string | null; status?: string | null }): ToolCallRecord {
+  private mergeTool(fields: ToolFields): ToolCallRecord {
     const record = this.tools.get(fields.toolCallId) ?? { id: fields.toolCallId };
     // In updates, omitted and null both mean "unchanged".
     if (fields.title != null) record.title = fields.title;
@@ -95,17 +103,13 @@ export class AcpTurn {
     return record;
   }
 
-  private permission(params: unknown): { outcome: PermissionOutcome } {
-    const parsed = requestPermissionSchema.safeParse(params);
-    if (!parsed.success) {
-      throw new RpcError('session/request_permission', ACP_ERROR.invalidParams, `invalid session/request_permission params: ${parsed.error.message}`);
-    }
-    const record = this.mergeTool(parsed.data.toolCall);
+  private permission(params: RequestPermissionRequest): RequestPermissionResponse {
+    const record = this.mergeTool(params.toolCall);
     if (this.cancelling) {
       record.permission = 'cancelled';
       return { outcome: { outcome: 'cancelled' } };
     }
-    const { outcome, decision } = decidePermission(this.policy, record.kind, parsed.data.options);
+    const { outcome, decision } = decidePermission(this.policy, record.kind, params.options);
     record.permission = decision;
     return { outcome };
   }

@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { acpDriver } from '../../drivers/acp.js';
 import { echoDriver } from '../../drivers/echo.js';
 import { FolderBackendError, folderDriver, listFolderBackends } from '../../drivers/folder.js';
@@ -222,6 +222,40 @@ describe('acp (fake agent over stdio)', () => {
     expect(!garbage.outcome.ok && garbage.outcome.message).toContain('this is not JSON at all');
     const missing = await exec(acpDriver, 'x', { options: { acp_cmd: 'no-such-acp-agent --acp' } });
     expect(missing.outcome).toMatchObject({ ok: false, failure: 'not_installed' });
+  });
+
+  it('takes what a strict client trips on in its stride: stray answers, newer update kinds, untitled tools, fs requests', async () => {
+    const logged = vi.spyOn(console, 'error');
+    try {
+      const { outcome, result } = await acp('loose', 'x', { toolPolicy: 'workspace-write' });
+      // The fs request (fs is not advertised) got -32601 with our words; the turn went on.
+      expect(outcome).toEqual({
+        ok: true,
+        output: {
+          answer: '-32601: fs/read_text_file is not supported by this client (fs and terminal capabilities are off)',
+          tool_calls: [{ id: 'call_untitled', kind: 'execute', status: 'failed' }],
+          session_id: 'sess_fake_0001',
+          stop_reason: 'end_turn',
+        },
+      });
+      expect(result.stdout).toContain('"sessionUpdate":"future_update_kind"');
+      // Nothing of it is an error worth printing on the hub's stderr.
+      expect(logged).not.toHaveBeenCalled();
+    } finally {
+      logged.mockRestore();
+    }
+  });
+
+  it('a protocol line longer than the bound is dropped without ending the conversation', async () => {
+    const { outcome, result } = await acp('success', 'long', { run: { env: { FAKE_ACP_LONG_LINE: String(17 * 1024 * 1024) }, maxOutputBytes: 1024 * 1024 } });
+    expect(outcome).toMatchObject({ ok: true, output: { answer: 'Hello, you said: long', stop_reason: 'end_turn' } });
+    expect(result.stdoutTruncated).toBe(true);
+  });
+
+  it('an answer with neither result nor error is bad_output naming the request', async () => {
+    const { outcome } = await acp('noresult', 'x');
+    expect(outcome).toMatchObject({ ok: false, failure: 'bad_output' });
+    expect(!outcome.ok && outcome.message).toMatch(/session\/new: unexpected answer null/);
   });
 
   it('an agent that exits before answering is a crash with its exit code and stderr', async () => {
