@@ -100,7 +100,7 @@ const nodeVersions = new Map<string, string | null>();
 
 function nodeVersion(nodePath: string): string | null {
   if (!nodeVersions.has(nodePath)) {
-    let version: string | null = null;
+    let version: string | null;
     try {
       version = execFileSync(nodePath, ['--version'], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] }).trim() || null;
     } catch {

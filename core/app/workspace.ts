@@ -83,7 +83,7 @@ export function prepareWorkspace(dir: string, seedFrom: string | null = bundledP
   try {
     fs.mkdirSync(path.dirname(paths.dbPath), { recursive: true });
   } catch (err) {
-    throw new Error(`cannot create the workspace ${paths.dir}: ${errorMessage(err)}`);
+    throw new Error(`cannot create the workspace ${paths.dir}: ${errorMessage(err)}`, { cause: err });
   }
   const seeded: string[] = [];
   if (!fs.existsSync(paths.packsDir)) {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadWorkspaceConfig } from '../agent/config.js';
-import { clientAddressFromEnv, defaultDbPath } from '../config.js';
+import { defaultDbPath } from '../config.js';
 import { checkLock, type DriftReport } from '../lock/check.js';
 import { lockPath, writeLock } from '../lock/file.js';
 import { formatDriftReport, formatRecordResult } from '../lock/format.js';

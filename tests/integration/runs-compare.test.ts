@@ -79,7 +79,7 @@ describe('mittelo compare', () => {
 
     const text = await ws.cli(['compare', runA, runB]);
     expect(text.code).toBe(1);
-    expect(text.stdout).toContain('GATE FAILED: 2 reasons\n  ✗ check on filed: passed 1/1 (100%) in A, 0/1 (0%) in B; one try a side, so any failure counts (repeat the run to judge noise); check contains "yes" passed 1/1 in A, 0/1 in B (expected the answer to contain \"yes\")\n  ✗ breaks on filed: passed 1/1 (100%) in A, 0/1 (0%) in B');
+    expect(text.stdout).toContain('GATE FAILED: 2 reasons\n  ✗ check on filed: passed 1/1 (100%) in A, 0/1 (0%) in B; one try a side, so any failure counts (repeat the run to judge noise); check contains "yes" passed 1/1 in A, 0/1 in B (expected the answer to contain "yes")\n  ✗ breaks on filed: passed 1/1 (100%) in A, 0/1 (0%) in B');
     expect(text.stdout).toContain('  ! 1 prompt(s) of A did not run in B on filed: gone');
     expect(c.gate.failures.map((f) => f.kind)).toEqual(['regressed', 'regressed']);
   });

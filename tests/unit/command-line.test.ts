@@ -1,3 +1,4 @@
+import type { PermissionOption } from '@agentclientprotocol/sdk';
 import { describe, expect, it } from 'vitest';
 import { CommandLineError, splitCommandLine } from '../../drivers/command-line.js';
 import { decidePermission } from '../../drivers/acp/turn.js';
@@ -42,7 +43,7 @@ describe('splitCommandLine', () => {
 });
 
 describe('ACP permission decisions by tool policy', () => {
-  const options = [
+  const options: Pick<PermissionOption, 'optionId' | 'kind'>[] = [
     { optionId: 'a1', kind: 'allow_once' },
     { optionId: 'a2', kind: 'allow_always' },
     { optionId: 'r1', kind: 'reject_once' },

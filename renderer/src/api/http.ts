@@ -97,7 +97,7 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Mittelo
       } catch (err) {
         throw toApiCallError(err, name);
       }
-      let body: unknown = null;
+      let body: unknown;
       try {
         body = await response.json();
       } catch {

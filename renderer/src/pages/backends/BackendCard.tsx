@@ -3,7 +3,7 @@
  * away), its version and where its CLI was found, its settings (CLI path, model, tool policy,
  * concurrency cap) saved with backends.configure, and the app's local agent for it.
  */
-import { useEffect, useId, useState, type FormEvent } from 'react';
+import { useEffect, useEffectEvent, useId, useState, type FormEvent } from 'react';
 import type { BackendView } from '../../api/types.js';
 import { ConfirmDialog } from '../../components/ConfirmDialog.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
@@ -48,7 +48,8 @@ export function BackendCard({ view }: { view: BackendView }) {
   const [problem, setProblem] = useState<string | null>(null);
   // Saved settings that change (after a save, or elsewhere) replace the fields.
   const savedKey = JSON.stringify(view.settings);
-  useEffect(() => setForm(settingsForm(view)), [savedKey]);
+  const resetForm = useEffectEvent(() => setForm(settingsForm(view)));
+  useEffect(() => resetForm(), [savedKey]);
   const edit = (patch: Partial<SettingsForm>) => {
     setProblem(null);
     setForm((f) => ({ ...f, ...patch }));

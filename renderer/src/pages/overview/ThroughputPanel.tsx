@@ -35,6 +35,9 @@ export function ThroughputPanel() {
 
   const revision = useSyncExternalStore(throughput.subscribe, throughput.getRevision);
   const now = useNow(BUCKET_SECONDS * 1000);
+  // `revision` is the mutable store's version: the points change with it although the callback does
+  // not read it, which the rule cannot see.
+  // eslint-disable-next-line react-hooks/exhaustive-deps
   const points = useMemo(() => throughput.points(Math.max(now, Date.now() / 1000)), [throughput, revision, now]);
   const x = useMemo(() => points.map((p) => p.at), [points]);
   const series = useMemo<ChartSeries[]>(

@@ -3,7 +3,7 @@
  * server-side prompt search, the selected task's details, the enqueue form, retry and cancel.
  * Filters and the selection live in the URL (`#/tasks?status=failed&task=12`), so other pages link here.
  */
-import { lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react';
+import { lazy, Suspense, useEffect, useEffectEvent, useMemo, useRef, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { taskKeys, type RowsFilter } from '../../api/keys.js';
 import { useHubStatus, useRuns, useWorkers } from '../../api/queries.js';
@@ -97,9 +97,11 @@ export default function TasksPage() {
   const runLabels = useMemo(() => new Map((runs.data?.runs ?? []).map(({ run }) => [run.run_id, run.label])), [runs.data]);
   const runLabel = (runId: string) => runLabels.get(runId) ?? null;
   // The settled search goes into the URL too, so a reload or a shared link keeps it.
-  useEffect(() => {
-    if ((params.get('q') ?? '') !== search) setParams({ q: search });
-  }, [search]); // only when the settled search changes; the other params are read as they are
+  // Only when the settled search changes; the other params are read as they are then.
+  const searchIntoUrl = useEffectEvent((settled: string) => {
+    if ((params.get('q') ?? '') !== settled) setParams({ q: settled });
+  });
+  useEffect(() => searchIntoUrl(search), [search]);
   // The open task's details are fresher than its row (a mutation refreshes them at once).
   const queryClient = useQueryClient();
   const selectedStatus = (): TaskStatus | undefined => {
