@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'core', 'cli', 'main.js');
+/** MITTELO_BENCH_HUB_CLI runs another build's hub (an old dist, to compare before and after in the same conditions). */
+const cli = process.env.MITTELO_BENCH_HUB_CLI ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'core', 'cli', 'main.js');
 
 export interface BenchHub {
   child: ChildProcess;
