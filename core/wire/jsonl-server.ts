@@ -152,6 +152,11 @@ class Connection implements Subscriber {
     return out;
   }
 
+  /** True when lines wait to be answered now (not held behind a long-poll lease). */
+  hasQueued(): boolean {
+    return this.waiting === undefined && this.next < this.backlog.length;
+  }
+
   /** A long-poll answer: the lines behind it wait until it is sent, keeping request order. */
   private await(answer: Promise<string>): void {
     const generation = this.generation;
@@ -383,6 +388,12 @@ export class JsonlServer {
     this.flushScheduled = false;
     const connections = [...this.pending];
     this.pending.clear();
+    // A connection scheduled only to be read again (a long-poll answer just went out, nothing queued
+    // behind it) needs no transaction: an empty BEGIN/COMMIT per woken lease is pure overhead.
+    if (!connections.some((connection) => connection.hasQueued())) {
+      for (const connection of connections) connection.send('');
+      return;
+    }
     let committed = false;
     try {
       // Answers go out before the batch's events, so a client sees its own answer first.

@@ -263,9 +263,16 @@ function keysWhereNullMeansAbsent(method: MethodName): ReadonlySet<string> {
 
 function dropAbsentNulls(method: MethodName, params: object): object {
   const keys = keysWhereNullMeansAbsent(method);
-  const entries = Object.entries(params);
-  if (!entries.some(([key, value]) => value === null && keys.has(key))) return params;
-  return Object.fromEntries(entries.filter(([key, value]) => !(value === null && keys.has(key))));
+  // Checked without building entry arrays first: this runs for every request, and nulls are rare.
+  let anyAbsent = false;
+  for (const key in params) {
+    if (Object.hasOwn(params, key) && (params as Record<string, unknown>)[key] === null && keys.has(key)) {
+      anyAbsent = true;
+      break;
+    }
+  }
+  if (!anyAbsent) return params;
+  return Object.fromEntries(Object.entries(params).filter(([key, value]) => !(value === null && keys.has(key))));
 }
 
 export function parseParams<M extends MethodName>(method: M, raw: unknown): MethodParams<M> {
