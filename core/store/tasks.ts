@@ -1,6 +1,7 @@
 /** The tasks table: row mapping and prepared statements, created once per store. */
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
+import { LimitedStatement } from './limited-statement.js';
 import type { ListFilter, Stats, Task, TaskStatus } from '../queue/types.js';
 
 export interface TaskRow {
@@ -121,16 +122,16 @@ export class TaskStore {
       ),
       byId: db.prepare('SELECT * FROM tasks WHERE task_id = ?'),
       byIdempotencyKey: db.prepare('SELECT * FROM tasks WHERE idempotency_key = ?'),
-      queuedIdsFor: db
-        .prepare(
-          "SELECT task_id FROM tasks INDEXED BY tasks_queued_by_backend WHERE status = 'queued' AND backend IS ? ORDER BY priority DESC, task_id LIMIT ?",
-        )
-        .pluck(),
-      expiredIdsFor: db
-        .prepare(
-          "SELECT task_id FROM tasks INDEXED BY tasks_leased_by_backend WHERE status = 'leased' AND backend IS ? AND leased_until < ? ORDER BY priority DESC, task_id LIMIT ?",
-        )
-        .pluck(),
+      queuedIdsFor: new LimitedStatement(
+        db,
+        (limit) =>
+          `SELECT task_id FROM tasks INDEXED BY tasks_queued_by_backend WHERE status = 'queued' AND backend IS ? ORDER BY priority DESC, task_id LIMIT ${limit}`,
+      ),
+      expiredIdsFor: new LimitedStatement(
+        db,
+        (limit) =>
+          `SELECT task_id FROM tasks INDEXED BY tasks_leased_by_backend WHERE status = 'leased' AND backend IS ? AND leased_until < ? ORDER BY priority DESC, task_id LIMIT ${limit}`,
+      ),
       exhaustedLeases: db.prepare(
         "SELECT * FROM tasks INDEXED BY tasks_leased_by_backend WHERE status = 'leased' AND leased_until < ? AND max_attempts IS NOT NULL AND attempts >= max_attempts",
       ),
@@ -274,12 +275,12 @@ export class TaskStore {
 
   /** Queued tasks routed to `backend` (null = unrouted), best first. */
   queuedFor(backend: string | null, limit: number): StoredTask[] {
-    return this.getMany(this.stmt.queuedIdsFor.all(backend, limit) as number[]);
+    return this.getMany(this.stmt.queuedIdsFor.pluckAll([backend], limit) as number[]);
   }
 
   /** Leased tasks whose lease ran out before `now`, routed to `backend`, best first. */
   expiredFor(backend: string | null, now: number, limit: number): StoredTask[] {
-    return this.getMany(this.stmt.expiredIdsFor.all(backend, now, limit) as number[]);
+    return this.getMany(this.stmt.expiredIdsFor.pluckAll([backend, now], limit) as number[]);
   }
 
   /** Expired leases that have used up their attempts. */
