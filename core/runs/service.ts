@@ -17,6 +17,7 @@ import type { Task } from '../queue/types.js';
 import type { StoredTask } from '../store/tasks.js';
 import type { Artifact } from '../queue/artifact.js';
 import { ImportStaging } from './import-staging.js';
+import { RecordCache, type RecordBody } from './record-cache.js';
 import { failures, rollups } from './rollup.js';
 import type { LockEntryState, RunCheckTask, RunFailure, RunInfo, RunPreset, RunRecord, RunRollup, RunTask } from './types.js';
 
@@ -71,6 +72,10 @@ function importedEndTimes(tasks: RunTask[], runEnd: number): number[] {
   return ends;
 }
 
+function isEnded(status: Task['status']): boolean {
+  return status === 'done' || status === 'failed' || status === 'cancelled';
+}
+
 /** Every check of a task: those of its text and figures, then its check tasks' verdicts. */
 function checksOf(task: Task, artifact: Artifact | null, checkTask: (kind: CheckTaskKind) => Task | undefined): CheckResult[] {
   const expect = (task.metadata as TaskMetadata).expect ?? null;
@@ -120,6 +125,8 @@ export class RunService {
   /** Runs being imported in pieces (run_import_begin ... run_import_commit). */
   readonly staging = new ImportStaging();
   private readonly attempts: RunAttemptStore;
+  /** Settled runs' tasks as their records list them (reading a 30,000-task run takes seconds). */
+  private readonly records = new RecordCache();
 
   constructor(
     db: Db,
@@ -188,6 +195,25 @@ export class RunService {
 
   get(runId: string): RunRecord {
     const stored = this.mustGet(runId);
+    const body = this.body(runId);
+    const tasks = body.tasks as RunTask[];
+    const { imported_from: _imported, ...info } = stored;
+    const frozenEnd = this.attempts.runEnd(runId);
+    const run: RunInfo = { ...info, finished_at: frozenEnd ?? (body.terminal && tasks.length > 0 ? body.last_end : null) };
+    return body.check_tasks.length > 0 ? { run, tasks, check_tasks: body.check_tasks as RunCheckTask[] } : { run, tasks };
+  }
+
+  /** The tasks of a run as its record lists them: kept while the run is settled and unchanged (RecordCache). */
+  private body(runId: string): RecordBody {
+    const { active, version } = this.store.version(runId);
+    if (active > 0) {
+      this.records.drop(runId);
+      return this.buildBody(runId);
+    }
+    return this.records.get(runId, version) ?? this.records.set(runId, version, this.buildBody(runId));
+  }
+
+  private buildBody(runId: string): RecordBody {
     // A task retried after the run ended counts as the run recorded it; the retry is a later attempt.
     const recorded = this.attempts.recordedOfRun(runId);
     const retried = this.attempts.retriedOfRun(runId);
@@ -213,12 +239,10 @@ export class RunService {
       ...runTask(task, artifact, checksOf(task, artifact, (kind) => checkRows.get(`${task.task_id}:${kind}`))),
       ...(now !== null ? { retried_after_run: { attempts: retried.get(task.task_id) ?? 1, status: now } } : {}),
     }));
-    const terminal = rows.every(({ task }) => task.status === 'done' || task.status === 'failed' || task.status === 'cancelled');
-    const ends = rows.map(({ task }) => task.finished_at ?? task.cancelled_at ?? 0);
-    const { imported_from: _imported, ...info } = stored;
-    const frozenEnd = this.attempts.runEnd(runId);
-    const run: RunInfo = { ...info, finished_at: frozenEnd ?? (terminal && tasks.length > 0 ? Math.max(...ends) : null) };
-    return checkTasks.length > 0 ? { run, tasks, check_tasks: checkTasks } : { run, tasks };
+    let lastEnd = 0;
+    for (const { task } of rows) lastEnd = Math.max(lastEnd, task.finished_at ?? task.cancelled_at ?? 0);
+    const terminal = rows.every(({ task }) => isEnded(task.status));
+    return { tasks, check_tasks: checkTasks, last_end: lastEnd, terminal };
   }
 
   /** The checks of one task of a run (task detail); empty for a task outside runs or without checks. */

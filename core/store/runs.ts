@@ -64,6 +64,11 @@ export class RunStore {
       delete: db.prepare('DELETE FROM runs WHERE run_id = ?'),
       allIdsNewestFirst: db.prepare('SELECT run_id FROM runs ORDER BY created_at DESC, rowid DESC').pluck(),
       baselineIds: db.prepare('SELECT run_id FROM baselines').pluck(),
+      version: db.prepare(
+        `SELECT count(*) AS tasks, total(status IN ('queued', 'leased')) AS active, max(updated_at) AS updated, total(attempts) AS attempts, max(task_id) AS last_id,
+                (SELECT count(*) FROM run_attempts WHERE run_id = @run) AS kept
+         FROM tasks WHERE run_id = @run`,
+      ),
     };
   }
 
@@ -103,6 +108,16 @@ export class RunStore {
   /** The check tasks (command, judge) of one task of a run, oldest first. */
   checkTasksOf(runId: string, taskId: number): StoredTask[] {
     return (this.stmt.checkTasksOf.all(runId, taskId) as TaskRow[]).map(toTask);
+  }
+
+  /**
+   * What a run's tasks are at now, in one string that changes whenever a task of it is added,
+   * deleted, leased, finished, cancelled or retried (each sets updated_at; a retry after the run
+   * ended also keeps an attempt); `active`: tasks queued or running.
+   */
+  version(runId: string): { active: number; version: string } {
+    const row = this.stmt.version.get({ run: runId }) as { tasks: number; active: number; updated: number | null; attempts: number; last_id: number | null; kept: number };
+    return { active: row.active, version: `${row.tasks}/${row.last_id ?? 0}/${row.updated ?? 0}/${row.attempts}/${row.kept}` };
   }
 
   setBaseline(packName: string, runId: string): void {
