@@ -7,6 +7,7 @@ import type { ApiParsedInput, ApiResult } from '../api.js';
 import { compareRuns as compareWithoutPolicy } from '../compare/compare.js';
 import { policyForRun } from '../compare/policy.js';
 import { compareRow, passCounts, passRateHistory, type PassCounts } from '../compare/row-detail.js';
+import type { Comparison } from '../compare/types.js';
 import type { RunInfo, RunRecord, RunRollup } from '../runs/types.js';
 import type { Orchestrator } from './orchestrator.js';
 
@@ -21,16 +22,29 @@ async function runRecord(app: Orchestrator, runId: string): Promise<RunRecord> {
 }
 
 /**
- * The two runs of the app's latest comparison: opening a matrix cell (compareRowOf) reuses them
- * instead of fetching two runs of up to 30,000 tasks again. Every compare.runs call refetches.
+ * The app's latest comparison with its two runs: opening a matrix cell (compareRowOf) reuses the
+ * runs instead of fetching two runs of up to 30,000 tasks again, and comparing the same two runs
+ * again (the page reloaded, opened again) reuses the comparison while neither run changed. A
+ * settled run's record keeps its task list (RunService's RecordCache), so the same list means the
+ * same tasks; the runs' own fields (label, picks, baseline) and the policy are compared as values.
  */
-const lastCompared = new WeakMap<Orchestrator, { a: RunRecord; b: RunRecord }>();
+interface Compared {
+  a: RunRecord;
+  b: RunRecord;
+  key: string;
+  comparison: Comparison;
+}
+const lastCompared = new WeakMap<Orchestrator, Compared>();
 
 /** Compared with the gate policy of B's pack header (as `mittelo compare` does). */
-function compareWith(app: Orchestrator, a: RunRecord, b: RunRecord) {
-  lastCompared.set(app, { a, b });
+function compareWith(app: Orchestrator, a: RunRecord, b: RunRecord): Comparison {
   const { policy, source } = policyForRun(b);
-  return compareWithoutPolicy(a, b, { policy, policySource: source });
+  const key = JSON.stringify([a.run, b.run, policy, source]);
+  const last = lastCompared.get(app);
+  if (last && last.a.tasks === a.tasks && last.b.tasks === b.tasks && last.key === key) return last.comparison;
+  const comparison = compareWithoutPolicy(a, b, { policy, policySource: source });
+  lastCompared.set(app, { a, b, key, comparison });
+  return comparison;
 }
 
 /** How far back the default looks for a pair (newest first). */

@@ -17,23 +17,39 @@ export function tokenize(text: string): string[] {
   return tokens.length > MAX_TOKENS ? tokens.slice(0, MAX_TOKENS) : tokens;
 }
 
-/** Levenshtein distance on token lists divided by the longer length; 0 for two empty answers. */
+/**
+ * Levenshtein distance on token lists divided by the longer length; 0 for two empty answers. The
+ * common beginning and end are cut first (that leaves the distance as it is, and repeats that vary
+ * a word or two leave almost nothing to compare).
+ */
 export function tokenDistance(a: readonly string[], b: readonly string[]): number {
   if (a.length === 0 && b.length === 0) return 0;
   if (a.length === 0 || b.length === 0) return 1;
-  let prev = new Int32Array(b.length + 1);
-  let row = new Int32Array(b.length + 1);
-  for (let j = 0; j <= b.length; j++) prev[j] = j;
-  for (let i = 1; i <= a.length; i++) {
+  let start = 0;
+  while (start < a.length && start < b.length && a[start] === b[start]) start++;
+  let endA = a.length;
+  let endB = b.length;
+  while (endA > start && endB > start && a[endA - 1] === b[endB - 1]) {
+    endA--;
+    endB--;
+  }
+  const n = endA - start;
+  const m = endB - start;
+  const longer = Math.max(a.length, b.length);
+  if (n === 0 || m === 0) return Math.max(n, m) / longer;
+  let prev = new Int32Array(m + 1);
+  let row = new Int32Array(m + 1);
+  for (let j = 0; j <= m; j++) prev[j] = j;
+  for (let i = 1; i <= n; i++) {
     row[0] = i;
-    const token = a[i - 1];
-    for (let j = 1; j <= b.length; j++) {
-      const substitute = (prev[j - 1] ?? 0) + (token === b[j - 1] ? 0 : 1);
+    const token = a[start + i - 1];
+    for (let j = 1; j <= m; j++) {
+      const substitute = (prev[j - 1] ?? 0) + (token === b[start + j - 1] ? 0 : 1);
       row[j] = Math.min(substitute, (prev[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1);
     }
     [prev, row] = [row, prev];
   }
-  return (prev[b.length] ?? 0) / Math.max(a.length, b.length);
+  return (prev[m] ?? 0) / longer;
 }
 
 /** Distances computed once per distinct pair of answers (repeats often answer word for word the same). */

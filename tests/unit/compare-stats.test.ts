@@ -162,6 +162,28 @@ describe('answer similarity', () => {
     }
   });
 
+  it('equals the textbook edit distance over the whole lists (cutting the common ends changes nothing)', () => {
+    const textbook = (a: string[], b: string[]): number => {
+      const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+      for (let i = 1; i <= a.length; i++) {
+        for (let j = 1; j <= b.length; j++) {
+          const row = d[i] as number[];
+          const above = d[i - 1] as number[];
+          row[j] = Math.min((above[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1), (above[j] as number) + 1, (row[j - 1] as number) + 1);
+        }
+      }
+      return a.length === 0 && b.length === 0 ? 0 : ((d[a.length] as number[])[b.length] as number) / Math.max(a.length, b.length);
+    };
+    const random = mulberry32(11);
+    const words = ['a', 'b', 'c'];
+    for (let i = 0; i < 500; i++) {
+      const a = Array.from({ length: Math.floor(random() * 15) }, () => words[Math.floor(random() * words.length)] as string);
+      // Half the time B is A with a word or two changed, so the common ends are long.
+      const b = random() < 0.5 ? a.map((w) => (random() < 0.15 ? 'x' : w)) : Array.from({ length: Math.floor(random() * 15) }, () => words[Math.floor(random() * words.length)] as string);
+      expect(tokenDistance(a, b)).toBeCloseTo(textbook(a, b), 12);
+    }
+  });
+
   it("measures B's move beyond the spread of each side's own repeats", () => {
     const cache = new DistanceCache();
     // Each side varies one word in four among its repeats; B says the same things: no move beyond the floor.
