@@ -158,7 +158,13 @@ export const API_CALLS = {
   'runs.sideBySide': { input: z.object({ run_id: runId, prompt_id: z.string().min(1).max(200) }), result: null as unknown as SideBySide | null },
   /** Two runs compared; without ids: the latest run of the pack (or overall) against the one before it. */
   'compare.runs': {
-    input: z.object({ run_a: runId.optional(), run_b: runId.optional(), pack_name: z.string().min(1).optional() }),
+    input: z.object({
+      run_a: runId.optional(),
+      run_b: runId.optional(),
+      pack_name: z.string().min(1).optional(),
+      /** false: `pairs` left empty (a tenth of the size for 30,000 tasks), so the gate and matrix show first; ask again with true for them. */
+      pairs: z.boolean().default(true),
+    }),
     result: null as unknown as { comparison: Comparison | null; reason: string | null },
   },
   /** One prompt × backend row of two runs in full: each try side by side with its diff, the verdict. */

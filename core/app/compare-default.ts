@@ -53,6 +53,12 @@ const HISTORY = 200;
 type Listed = { run: RunInfo; rollups: RunRollup[] }[];
 
 export async function compareDefault(app: Orchestrator, input: ApiParsedInput<'compare.runs'>): Promise<ApiResult<'compare.runs'>> {
+  const result = await chosenComparison(app, input);
+  // Without the pairs: the comparison is kept whole (compareWith), only the answer is smaller.
+  return input.pairs || !result.comparison ? result : { ...result, comparison: { ...result.comparison, pairs: [] } };
+}
+
+async function chosenComparison(app: Orchestrator, input: ApiParsedInput<'compare.runs'>): Promise<ApiResult<'compare.runs'>> {
   const get = (runId: string) => runRecord(app, runId);
   const list = async (packName?: string) =>
     (await app.call<{ runs: Listed }>('run_list', { limit: HISTORY, ...(packName ? { pack_name: packName } : {}) })).runs.map((r) => r.run);

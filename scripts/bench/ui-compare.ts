@@ -1,7 +1,8 @@
 /**
  * The Compare page on two runs of 1,000 prompts × 3 backends × 10 repeats (30,000 tasks each), in
  * Chromium against browser mode (`mittelo serve`): how long until the gate and the matrix show
- * (the comparison is computed by the server on load), then the interactions on the shown matrix:
+ * (the comparison is computed by the server on load; the page asks for it without the pairs first,
+ * then with them for the list below the matrix), then the interactions on the shown matrix:
  * switching to all prompts, opening a cell until its tries are painted, and closing it.
  *
  *   npm run build && node dist/scripts/bench/ui-compare.js [--prompts 1000] [--repeats 10] [--runs 3] [--chromium /usr/bin/chromium]
@@ -67,8 +68,12 @@ async function allPromptsAt(page: Page): Promise<number> {
 interface Figures {
   gate_shown_ms: number;
   matrix_shown_ms: number;
+  /** The first compare.runs call (without the pairs: gate and matrix). */
   compare_request_ms: number;
   compare_response_kib: number;
+  /** The pair list (second compare.runs call, with the pairs) shown after navigation. */
+  pairs_shown_ms: number;
+  pairs_response_kib: number;
   all_prompts_ms: number;
   open_cell_ms: number;
   close_cell_ms: number;
@@ -78,10 +83,11 @@ async function measure(page: Page, url: string, a: string, b: string): Promise<F
   await page.goto(`${url}#/compare?a=${a}&b=${b}`, { waitUntil: 'commit' });
   const gate = await shownAt(page, '[data-testid="gate"]');
   const matrix = await shownAt(page, '[data-testid="matrix-cell"]');
-  const request = await page.evaluate(() => {
-    const entry = performance.getEntriesByType('resource').find((e) => e.name.endsWith('/api/call/compare.runs')) as PerformanceResourceTiming | undefined;
-    return entry ? { ms: entry.responseEnd - entry.startTime, kib: entry.encodedBodySize / 1024 } : { ms: NaN, kib: NaN };
-  });
+  const pairs = await shownAt(page, '#pairs-heading');
+  const [request, pairsRequest] = await page.evaluate(() =>
+    (performance.getEntriesByType('resource').filter((e) => e.name.endsWith('/api/call/compare.runs')) as PerformanceResourceTiming[]).map((entry) => ({ ms: entry.responseEnd - entry.startTime, kib: entry.encodedBodySize / 1024 })),
+  );
+  if (!request || !pairsRequest) throw new Error('expected two compare.runs calls (matrix first, then the pairs)');
   const clicked = Number(await page.evaluate(() => performance.now()));
   await page.click('button.chip:has-text("All prompts")');
   const allPrompts = (await allPromptsAt(page)) - clicked;
@@ -95,6 +101,8 @@ async function measure(page: Page, url: string, a: string, b: string): Promise<F
     matrix_shown_ms: round(matrix),
     compare_request_ms: round(request.ms),
     compare_response_kib: Math.round(request.kib),
+    pairs_shown_ms: round(pairs),
+    pairs_response_kib: Math.round(pairsRequest.kib),
     all_prompts_ms: round(allPrompts),
     open_cell_ms: round(open),
     close_cell_ms: round(closed - before),

@@ -37,6 +37,24 @@ export function useComparison(input: ApiInput<'compare.runs'>, runs: readonly Ru
   return useQuery({ queryKey: compareKeys.runs(input), queryFn: () => call('compare.runs', input), placeholderData: keepPreviousData, staleTime: 0 });
 }
 
+/**
+ * Two runs compared without their pairs (`pairs: false`: the gate and matrix, a tenth of the bytes
+ * for 30,000 tasks), then, once that is shown, with them (the hub kept the comparison: only the
+ * answer is bigger). `pairs` is null until the second answer is in.
+ */
+export function useComparisonInStages(input: ApiInput<'compare.runs'>, runs: readonly RunSummary[] | undefined) {
+  const first = useComparison({ ...input, pairs: false }, runs);
+  const shown = first.data?.comparison ?? null;
+  const full = useQuery({
+    queryKey: compareKeys.runs({ ...input, pairs: true }),
+    queryFn: () => call('compare.runs', { ...input, pairs: true }),
+    enabled: shown !== null && !first.isPlaceholderData,
+    staleTime: 0,
+  });
+  const pairs = full.data?.comparison && shown && full.data.comparison.a.run_id === shown.a.run_id && full.data.comparison.b.run_id === shown.b.run_id ? full.data.comparison : null;
+  return { ...first, pairs, pairsError: full.error, refetchPairs: full.refetch };
+}
+
 /** One matrix cell in full (every try of both runs with its diff); fetched when the cell is opened. */
 export function useCompareRow(input: ApiInput<'compare.row'> | null) {
   return useQuery({ queryKey: compareKeys.row(input ?? { run_a: '', run_b: '', prompt_id: '', backend: '' }), queryFn: () => call('compare.row', input as ApiInput<'compare.row'>), enabled: input !== null });

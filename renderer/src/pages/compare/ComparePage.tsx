@@ -10,7 +10,7 @@ import { hrefFor, navigate, useLocation } from '../../lib/router.js';
 import '../common/pages.css';
 import { Badge } from '../common/bits.js';
 import { runName } from '../common/format.js';
-import { useComparison } from '../common/queries.js';
+import { useComparisonInStages } from '../common/queries.js';
 import type { Comparison } from '../common/types.js';
 import { CATEGORY_ORDER, type CategoryFilter } from './compare-logic.js';
 import { CompareSummary } from './CompareSummary.js';
@@ -60,7 +60,7 @@ function TwoRuns() {
   // Only A chosen: against the latest run; only B: against the run of its pack before it; neither: the latest two.
   const latest = runs.data?.runs[0]?.run.run_id;
   const input = a && b ? { run_a: a, run_b: b } : b ? { run_b: b } : a && latest && latest !== a ? { run_a: a, run_b: latest } : a ? { run_b: a } : {};
-  const comparison = useComparison(input, runs.data?.runs);
+  const comparison = useComparisonInStages(input, runs.data?.runs);
   const set = (next: Record<string, string>) => navigate('/compare', { a, b, cat: filter === 'all' ? '' : filter, cell: cell ?? '', ...next }, { replace: true });
   const result = comparison.data;
   const c = result?.comparison ?? null;
@@ -87,7 +87,12 @@ function TwoRuns() {
             <RowDetail key={openRow.key} row={openRow} runA={c.a.run_id} runB={c.b.run_id} packName={c.b.pack_name} aName={nameOf(c.a)} bName={nameOf(c.b)} onClose={() => set({ cell: '' })} />
           )}
           <CompareSummary comparison={c} onFilter={(f) => set({ cat: f === 'all' ? '' : f })} />
-          <PairList key={`${c.a.run_id}:${c.b.run_id}`} comparison={c} filter={filter} onFilter={(f) => set({ cat: f === 'all' ? '' : f })} aName={nameOf(c.a)} bName={nameOf(c.b)} />
+          {comparison.pairsError && <ErrorNotice title="Could not list the tries one by one" error={comparison.pairsError} onRetry={() => void comparison.refetchPairs()} />}
+          {comparison.pairs ? (
+            <PairList key={`${c.a.run_id}:${c.b.run_id}`} comparison={comparison.pairs} filter={filter} onFilter={(f) => set({ cat: f === 'all' ? '' : f })} aName={nameOf(c.a)} bName={nameOf(c.b)} />
+          ) : (
+            !comparison.pairsError && <p className="muted" data-testid="pairs-loading">Listing the tries one by one…</p>
+          )}
         </>
       )}
     </>
