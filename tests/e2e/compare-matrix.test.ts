@@ -68,6 +68,22 @@ describe('Compare with repeats', () => {
     expect(order[1]).toBeLessThan(order[2] ?? 0);
   });
 
+  it('asks for the gate and matrix first without the pairs, then lists the pairs from a second answer', async () => {
+    await page.locator('#pairs-heading').waitFor({ timeout: 30_000 });
+    const asked = await page.evaluate(async ({ a, b }) => {
+      const call = async (pairs: boolean) => {
+        const res = await fetch('/api/call/compare.runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ run_a: a, run_b: b, pairs }) });
+        const body = (await res.json()) as { result: { comparison: { pairs: unknown[]; rows: unknown[]; summary: { pairs: number } } } };
+        return { pairs: body.result.comparison.pairs.length, rows: body.result.comparison.rows.length, counted: body.result.comparison.summary.pairs };
+      };
+      return { without: await call(false), with: await call(true) };
+    }, { a: runA, b: runB });
+    expect(asked.without).toEqual({ pairs: 0, rows: 6, counted: asked.with.counted });
+    expect(asked.with.pairs).toBe(asked.with.counted);
+    expect(asked.with.rows).toBe(6);
+    expect(await page.getByTestId('pairs-loading').count()).toBe(0);
+  });
+
   it('shows the matrix of pass rates with colour by verdict and a flaky badge', async () => {
     const cells = page.getByTestId('matrix-cell');
     // "Needs attention" first: the two prompts with a non-stable cell, on both backends.
