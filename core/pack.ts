@@ -1,9 +1,11 @@
 /** Prompt packs: JSONL files with one `{"prompt": ...}` object per line (optional id, backend, priority, expect), and an optional `{"pack": ...}` header (pack-header.ts). */
+import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_MAX_LINE_BYTES } from './config.js';
 import { HubError, errorMessage } from './errors.js';
 import { parseJsonInput } from './json-input.js';
-import { expectSchema } from './runs/expect.js';
+import { commandCheckSchema, expectSchema } from './runs/expect.js';
+import { fixtureSnapshotSchema, readFixture } from './runs/fixture.js';
 import { isHeaderLine, packHeader, parseHeaderLine, type PackHeader } from './pack-header.js';
 import { regexProblem } from './runs/safe-regex.js';
 import { readBoundedFile } from './read-bounded.js';
@@ -28,6 +30,15 @@ export const packEntrySchema = z.object({
       if (problem !== null) ctx.addIssue({ code: 'custom', path: ['regex'], message: problem });
     })
     .optional(),
+  /**
+   * System tests: a folder (relative to the pack) copied into the task's fresh workdir before the
+   * agent starts; readPackFile replaces the name by the folder's snapshot (see runs/fixture.ts).
+   */
+  fixture: z.union([z.string().min(1).max(4096), fixtureSnapshotSchema]).optional(),
+  /** A command run in the task's workdir after the agent ends (`npm test`); exit 0 passes. */
+  check: commandCheckSchema.optional(),
+  /** The agent's tool policy for this row (default: workspace-write with a fixture or check, else the backend's). */
+  tool_policy: z.enum(['none', 'read-only', 'workspace-write']).optional(),
 });
 
 export type PackEntry = z.output<typeof packEntrySchema>;
@@ -83,7 +94,7 @@ export function readPackFile(file: string): PackEntry[] {
 /** A pack's prompts and its header ({} without one), from one read (a pipe can be read once). */
 export function readPack(file: string): { entries: PackEntry[]; header: PackHeader } {
   const text = readBoundedFile(file, MAX_PACK_BYTES, { what: 'pack' });
-  return { entries: parsePack(text, file), header: packHeader(text, file) };
+  return { entries: loadFixtures(parsePack(text, file), file), header: packHeader(text, file) };
 }
 
 /** The header of the pack a run came from; null when the file is gone or unreadable (a run's pack may have moved since). */
@@ -95,4 +106,17 @@ export function readPackHeader(file: string): PackHeader | null {
     return null;
   }
   return packHeader(text, file);
+}
+
+/** Replaces each row's fixture folder name by its snapshot, read relative to the pack's folder. */
+export function loadFixtures(entries: PackEntry[], packFile: string): PackEntry[] {
+  const dir = path.dirname(path.resolve(packFile));
+  const cache = new Map<string, z.output<typeof fixtureSnapshotSchema>>();
+  return entries.map((entry, index) => {
+    if (typeof entry.fixture !== 'string') return entry;
+    const name = entry.fixture;
+    const snapshot = cache.get(name) ?? readFixture(name, dir, `${packFile}: prompt ${entry.id ?? index + 1}`);
+    cache.set(name, snapshot);
+    return { ...entry, fixture: snapshot };
+  });
 }

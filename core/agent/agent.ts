@@ -43,6 +43,8 @@ export interface AgentOptions {
   /** Called whenever the counts below change (swarm status lines, the UI). */
   onStatus?: (status: AgentStatus) => void;
   run?: TaskRunSettings['run'];
+  /** Workspace checks of system tests this agent runs (none when absent). */
+  allowedChecks?: TaskRunSettings['allowedChecks'];
   /**
    * Where task processes are noted while they run, so that the next agent reaps them should this
    * one die without ending them (default: the user's state folder, MITTELO_STATE_DIR; null: none).
@@ -323,6 +325,7 @@ export class Agent {
     const settings: TaskRunSettings = {
       workerId: this.options.workerId,
       signal: controller.signal,
+      ...(this.options.allowedChecks ? { allowedChecks: this.options.allowedChecks } : {}),
       ...(this.has('output') ? { onOutput: (stream: OutputStream, text: string) => pump.push(stream, text) } : {}),
       run: {
         ...this.options.run,

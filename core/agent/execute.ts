@@ -10,6 +10,8 @@ import { collectSecrets, createRedactor } from '../../drivers/run/redact.js';
 import type { OutputStream, RunRequest, RunResult } from '../../drivers/run/types.js';
 import type { ArtifactInput } from '../queue/artifact.js';
 import type { LeasedTask } from '../queue/types.js';
+import { finishSystemTest, startSystemTest, systemTestOf, type AllowedChecks, type SystemTest } from './system-test.js';
+import type { PreparedWorkdir } from './workdirs.js';
 
 export interface ReadyBackend {
   name: string;
@@ -30,6 +32,8 @@ export interface TaskRunSettings {
   onOutput?: (stream: OutputStream, text: string) => void;
   /** Runner settings shared by all tasks (caps, kill grace, sandbox). */
   run?: Partial<Omit<RunRequest, 'command' | 'args' | 'stdin' | 'signal' | 'onOutput'>>;
+  /** Workspace checks of system tests this agent runs (none when absent; see system-test.ts). */
+  allowedChecks?: AllowedChecks;
 }
 
 export interface TaskAck {
@@ -66,6 +70,26 @@ export function crashedAck(backend: Pick<ReadyBackend, 'name' | 'driver'>, worke
 }
 
 export async function executeTask(backend: ReadyBackend, task: LeasedTask, settings: TaskRunSettings): Promise<TaskAck> {
+  let test: SystemTest | null;
+  let prepared: PreparedWorkdir | null = null;
+  try {
+    test = systemTestOf(task.metadata);
+    if (test) prepared = await startSystemTest(test, task.run_id ?? null, task.task_id);
+  } catch (err) {
+    return crashedAck(backend, settings.workerId, 'preparing the system test failed', err instanceof Error ? err.message : String(err));
+  }
+  const ack = await executeInWorkdir(backend, task, settings, prepared?.workdir);
+  if (!test || !prepared) return ack;
+  try {
+    const workspace = await finishSystemTest(test, prepared, { allowed: settings.allowedChecks, run: { ...settings.run, signal: settings.signal, taskId: task.task_id, workerId: settings.workerId }, cancelled: settings.signal.aborted });
+    return { ...ack, artifact: { ...ack.artifact, workspace } };
+  } catch (err) {
+    const message = `the system test's workdir could not be read: ${err instanceof Error ? err.message : String(err)}`;
+    return { ...ack, artifact: { ...ack.artifact, workspace: { fixture: test.fixture?.name ?? null, workdir: prepared.workdir, files: [], diff: '', truncated: false, outside: [], check: test.check ? { command: '', exit_code: null, signal: null, stdout: '', stderr: '', timed_out: false, duration_ms: 0, pass: false, reason: message } : null } } };
+  }
+}
+
+async function executeInWorkdir(backend: ReadyBackend, task: LeasedTask, settings: TaskRunSettings, workdir: string | undefined): Promise<TaskAck> {
   const requestedPolicy = taskSetting(task, 'tool_policy');
   const call = {
     prompt: task.prompt,
@@ -81,6 +105,7 @@ export async function executeTask(backend: ReadyBackend, task: LeasedTask, setti
     workerId: settings.workerId,
     ...(backend.env ? { env: { ...settings.run?.env, ...backend.env } } : {}),
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    ...(workdir !== undefined ? { workdir } : {}),
     ...(settings.onOutput ? { onOutput: settings.onOutput } : {}),
   };
   const ctx = { call, run, binary: backend.binary };

@@ -16,6 +16,7 @@ const PARENT_GONE_EXIT_MS = 10_000;
 interface AgentFlags extends ClientFlags {
   backend: string[];
   once?: boolean;
+  allowWorkspaceChecks?: boolean;
   maxTasks?: number;
   concurrency?: number;
   workerId?: string;
@@ -93,6 +94,7 @@ export function registerAgentCommand(program: Command): void {
     .option('--shell-cmd <command>', 'command line for the shell backend (prompt on stdin)')
     .option('--acp-cmd <command>', 'command line of an ACP agent for the acp backend')
     .option('--tmux-session <name>', 'tmux session for the tmux backend')
+    .option('--allow-workspace-checks', "run system tests' `check` commands from any run's tasks (default: none; `mittelo run` runs its own pack's)")
     .option('--status-json', 'print a JSON status line on stdout at every change (for swarm)')
     .option('--quiet', 'no log lines on stderr')
     .addHelpText(
@@ -140,6 +142,7 @@ export function registerAgentCommand(program: Command): void {
         ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
         ...(flags.maxTasks !== undefined ? { maxTasks: flags.maxTasks } : {}),
         ...(flags.once ? { once: true } : {}),
+        ...(flags.allowWorkspaceChecks ? { allowedChecks: 'any' as const } : {}),
         log,
         onStatus: (status) => {
           if (flags.statusJson) process.stdout.write(`${JSON.stringify(status)}\n`);

@@ -11,6 +11,39 @@ export const MAX_TEXT = 16 * 1024 * 1024;
 const shortText = z.string().max(4096);
 const count = z.number().int().nonnegative();
 
+/** A system test's workdir after the agent: what changed against the fixture, and the check's run. */
+export const workspaceSchema = z.object({
+  /** The fixture folder as the pack named it (null: the task started from an empty workdir). */
+  fixture: z.string().max(4096).nullable(),
+  /** Where the workdir is kept for inspection on the agent's machine (null: removed). */
+  workdir: shortText.nullable(),
+  files: z
+    .array(z.object({ path: z.string().max(4096), change: z.enum(['added', 'changed', 'deleted']), binary: z.boolean().optional() }))
+    .max(20_000),
+  /** Unified diff of the workdir against the fixture (binary files named only). */
+  diff: z.string().max(MAX_TEXT),
+  /** The diff (or the file list) stopped at its cap. */
+  truncated: z.boolean(),
+  /** What left the workdir: writes next to it (through `..`), links pointing out. Contained, reported. */
+  outside: z.array(z.string().max(4096)).max(1000).default([]),
+  check: z
+    .object({
+      command: z.string().max(65536),
+      exit_code: z.number().int().nullable(),
+      signal: z.string().max(32).nullable(),
+      stdout: z.string().max(MAX_TEXT),
+      stderr: z.string().max(MAX_TEXT),
+      timed_out: z.boolean(),
+      duration_ms: z.number().nonnegative(),
+      pass: z.boolean(),
+      /** Why it passed or failed, in words. */
+      reason: z.string().max(4096),
+    })
+    .nullable(),
+});
+
+export type WorkspaceArtifact = z.output<typeof workspaceSchema>;
+
 export const artifactSchema = z.object({
   backend: z.string().min(1).max(64),
   driver: z.string().max(64).nullish(),
@@ -44,6 +77,8 @@ export const artifactSchema = z.object({
     .max(10_000)
     .refine((events) => jsonDepthWithin(events, MAX_FIELD_DEPTH), `must not nest deeper than ${MAX_FIELD_DEPTH} levels`)
     .optional(),
+  /** System tests (a pack row with `fixture` or `check`): the workdir's diff and the check. */
+  workspace: workspaceSchema.optional(),
 });
 
 export type Artifact = z.output<typeof artifactSchema>;

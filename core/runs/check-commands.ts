@@ -30,6 +30,11 @@ export function packCommands(entries: PackEntry[]): Set<string> {
   return lines;
 }
 
+/** The command lines of a pack's workspace `check`s (what an in-process agent of this pack may run). */
+export function packWorkspaceChecks(entries: PackEntry[]): Set<string> {
+  return new Set(entries.flatMap((entry) => (entry.check !== undefined ? [commandLine(entry.check)] : [])));
+}
+
 /** Why a check command did not accept the answer, in words: its exit code and the end of its stderr. */
 export function commandFailure(artifact: ArtifactInput, timeoutSeconds: number, fallback: string | null): string {
   const stderr = tail(artifact.stderr ?? '', 300);

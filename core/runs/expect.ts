@@ -24,7 +24,7 @@ export const MAX_CHECK_TIMEOUT_SECONDS = 3600;
 export const DEFAULT_COMMAND_TIMEOUT_SECONDS = 60;
 export const DEFAULT_JUDGE_TIMEOUT_SECONDS = 300;
 
-const commandCheckSchema = z.union([
+export const commandCheckSchema = z.union([
   z.string().refine((s) => s.trim().length > 0, 'must not be blank'),
   z
     .object({
@@ -93,6 +93,7 @@ export const CHECK_KINDS = [
   'max_tokens',
   'command',
   'judge',
+  'workspace_check',
 ] as const;
 export type CheckKind = (typeof CHECK_KINDS)[number];
 

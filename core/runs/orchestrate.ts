@@ -14,7 +14,7 @@ import { Agent, type ServedBackend } from '../agent/agent.js';
 import { servedBackend } from '../agent/served.js';
 import { driverFor, preflight, type BackendSpec } from '../agent/backend.js';
 import { RunFollower } from './follow.js';
-import { CheckCommandRunner, packCommands } from './check-commands.js';
+import { CheckCommandRunner, packCommands, packWorkspaceChecks } from './check-commands.js';
 import type { RunProgress } from './progress.js';
 import type { LockEntryState, RunPreset, RunRecord } from './types.js';
 
@@ -105,6 +105,8 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
       workerId: `${os.hostname()}-run-${process.pid}${agents.length > 0 ? `-${agents.length + 1}` : ''}`,
       leaseSeconds: 60,
       waitSeconds: 2,
+      // The workspace checks of the pack this process read, and no other (see core/agent/system-test.ts).
+      allowedChecks: packWorkspaceChecks(request.entries),
       log: (line) => request.log(`agent: ${line}`),
     });
     agents.push(agent);

@@ -11,7 +11,9 @@ import { RunAttemptStore } from '../store/run-attempts.js';
 import { HubError } from '../errors.js';
 import type { TaskQueue } from '../queue/queue.js';
 import type { PackEntry } from '../pack.js';
-import { checkTaskKinds, runChecks, type CheckResult, type Expect } from './expect.js';
+import { checkTaskKinds, runChecks, type CheckResult, type CommandCheck, type Expect } from './expect.js';
+import type { FixtureSnapshot } from './fixture.js';
+import { workspaceCheckResult } from './workspace-check.js';
 import { checkTaskMeta, checkTaskResult, type CheckTaskKind } from './check-tasks.js';
 import type { Task } from '../queue/types.js';
 import type { StoredTask } from '../store/tasks.js';
@@ -59,6 +61,10 @@ interface TaskMetadata {
   expect?: Expect;
   /** An imported run's `command` / `judge` results as they were decided where it ran (no check task here). */
   imported_checks?: CheckResult[];
+  /** System tests: read by the agent (core/agent/workspace.ts). */
+  fixture?: FixtureSnapshot;
+  check?: CommandCheck;
+  tool_policy?: string;
 }
 
 /**
@@ -78,6 +84,12 @@ function isEnded(status: Task['status']): boolean {
 
 /** Every check of a task: those of its text and figures, then its check tasks' verdicts. */
 function checksOf(task: Task, artifact: Artifact | null, checkTask: (kind: CheckTaskKind) => Task | undefined): CheckResult[] {
+  const workspace = workspaceCheckResult((task.metadata as TaskMetadata).check !== undefined, task.status, artifact);
+  const own = expectChecks(task, artifact, checkTask);
+  return workspace ? [...own, workspace] : own;
+}
+
+function expectChecks(task: Task, artifact: Artifact | null, checkTask: (kind: CheckTaskKind) => Task | undefined): CheckResult[] {
   const expect = (task.metadata as TaskMetadata).expect ?? null;
   if (!expect) return [];
   const answer = task.status === 'done' ? task.result : null;
@@ -151,6 +163,11 @@ export class RunService {
     if (plan.length > MAX_RUN_TASKS) {
       throw new HubError('bad_request', `a run of ${plan.length} tasks is too large (at most ${MAX_RUN_TASKS}); use fewer prompts, backends or repeats`);
     }
+    for (const [index, entry] of input.entries.entries()) {
+      if (typeof entry.fixture === 'string') {
+        throw new HubError('bad_request', `entries.${index}.fixture: ${JSON.stringify(entry.fixture)} is a folder name; the client that reads the pack sends the folder's snapshot (mittelo run, the app)`);
+      }
+    }
     if (plan.length === 0) {
       throw new HubError('bad_request', `no task to run: every prompt of the pack names a backend that is not among ${input.backends.join(', ')}`);
     }
@@ -173,6 +190,10 @@ export class RunService {
       const taskIds = plan.map(({ entry, backend, repeat }) => {
         const metadata: TaskMetadata = { prompt_id: promptId(entry), repeat_index: repeat };
         if (entry.expect) metadata.expect = entry.expect;
+        if (typeof entry.fixture === 'object') metadata.fixture = entry.fixture;
+        if (entry.check !== undefined) metadata.check = entry.check;
+        const policy = entry.tool_policy ?? (entry.fixture !== undefined || entry.check !== undefined ? 'workspace-write' : undefined);
+        if (policy) metadata.tool_policy = policy;
         return this.queue.enqueue({
           prompt: entry.prompt,
           backend,

@@ -38,7 +38,7 @@ export interface ChildSetup {
   workdir: string | null;
 }
 
-export type ChildSetupRequest = Pick<RunRequest, 'env' | 'cwd' | 'freshWorkdir' | 'sandboxHome' | 'taskId' | 'workerId'>;
+export type ChildSetupRequest = Pick<RunRequest, 'env' | 'cwd' | 'freshWorkdir' | 'workdir' | 'sandboxHome' | 'taskId' | 'workerId'>;
 
 /** The allowlisted part of the parent environment (names compared case-insensitively on Windows). */
 export function allowlistedEnv(parent: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): Record<string, string> {
@@ -78,7 +78,7 @@ async function sandboxEnv(home: string, platform: NodeJS.Platform): Promise<Reco
 /**
  * Builds the environment and working directory for one run, making folders as asked:
  * - sandboxHome: HOME/XDG_* at MITTELO_SUBPROCESS_HOME (parent env) if set, else a fresh temp folder;
- * - working directory: with freshWorkdir a new per-task folder (inside MITTELO_SUBPROCESS_WORKDIR if
+ * - working directory: the caller's prepared `workdir` when given; else with freshWorkdir a new per-task folder (inside MITTELO_SUBPROCESS_WORKDIR if
  *   set, else the temp dir); otherwise MITTELO_SUBPROCESS_WORKDIR (the operator's override), then
  *   the request's cwd, then the hub's own.
  */
@@ -102,7 +102,9 @@ export async function prepareChild(
   const workBase = parent.MITTELO_SUBPROCESS_WORKDIR ? path.resolve(parent.MITTELO_SUBPROCESS_WORKDIR) : null;
   let workdir: string | null = null;
   let cwd: string;
-  if (req.freshWorkdir) {
+  if (req.workdir) {
+    cwd = path.resolve(req.workdir);
+  } else if (req.freshWorkdir) {
     const base = workBase ?? os.tmpdir();
     await fs.mkdir(base, { recursive: true });
     workdir = await fs.mkdtemp(path.join(base, `mittelo-task-${folderTag(req.taskId)}-`));

@@ -15,6 +15,11 @@ export interface RunRequest {
   /** Working directory; with `freshWorkdir` a new per-task folder is made instead. */
   cwd?: string;
   freshWorkdir?: boolean;
+  /**
+   * A folder the caller prepared for this run (a system test's copy of its fixture): the working
+   * directory whatever `freshWorkdir`, `cwd` or MITTELO_SUBPROCESS_WORKDIR say; the caller removes it.
+   */
+  workdir?: string;
   /** Point HOME and XDG_* at a private folder (MITTELO_SUBPROCESS_HOME or a fresh temp one). */
   sandboxHome?: boolean;
   /** Default 10 minutes. */

@@ -1,0 +1,20 @@
+/**
+ * A system test's `check` (run by the agent in the task's workdir) as a check result of the task,
+ * so run summaries, failures and comparisons count it like any `expect` check.
+ */
+import type { Artifact } from '../queue/artifact.js';
+import type { TaskStatus } from '../queue/types.js';
+import type { CheckResult } from './expect.js';
+
+export function workspaceCheckResult(hasCheck: boolean, status: TaskStatus, artifact: Artifact | null): CheckResult | null {
+  const ran = artifact?.workspace?.check ?? null;
+  if (!hasCheck && !ran) return null;
+  const base = { check: `workspace check${ran?.command ? ` \`${ran.command}\`` : ''}`, kind: 'workspace_check' as const };
+  if (status === 'queued' || status === 'leased') return { ...base, pass: false, pending: true, detail: 'waiting for the agent', reason: 'the workspace check runs after the agent' };
+  if (!ran) {
+    return { ...base, pass: false, detail: 'not run', reason: status === 'cancelled' ? 'the task was cancelled, so its workspace was not checked' : 'the workspace check did not run (the task ended before it)' };
+  }
+  const detail = ran.timed_out ? 'timed out' : ran.exit_code !== null ? `exit ${ran.exit_code}` : ran.signal ? `killed by ${ran.signal}` : 'not run';
+  if (status !== 'done') return { ...base, pass: false, detail, reason: `the task failed; ${ran.reason}` };
+  return { ...base, pass: ran.pass, detail, reason: ran.reason };
+}
