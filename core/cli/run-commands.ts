@@ -8,6 +8,7 @@ import { loadWorkspaceConfig, specFromSettings } from '../agent/config.js';
 import type { BackendSpec } from '../agent/backend.js';
 import { HubError } from '../errors.js';
 import { readPack, type PackEntry } from '../pack.js';
+import { removeRunWorkdirs, workdirsBase } from '../agent/workdirs.js';
 import { exportRun, readExport } from '../runs/export.js';
 import { sendRun } from '../runs/import-client.js';
 import { executeRun } from '../runs/orchestrate.js';
@@ -257,6 +258,8 @@ export function registerRunCommands(program: Command): void {
     .requiredOption('--keep <n>', 'runs to keep', parseInteger('--keep', { min: 0 }))
     .action(async (flags: ClientFlags & LocalDbFlags & { keep: number }) => {
       const result = await withHubOrDatabase(flags, 'runs prune', (c) => c.call<{ deleted: string[]; kept_in_progress: string[] }>('run_prune', { keep: flags.keep }));
+      // System-test workdirs this machine kept for the deleted runs go with them.
+      await removeRunWorkdirs(workdirsBase(), result.deleted);
       const lines = [result.deleted.length ? `deleted ${result.deleted.length} run(s): ${result.deleted.join(', ')}` : 'nothing to delete'];
       if (result.kept_in_progress.length) lines.push(`kept ${result.kept_in_progress.length} run(s) still in progress: ${result.kept_in_progress.join(', ')}`);
       print(flags, result, lines.join('\n'));
