@@ -3,7 +3,7 @@
  * added, changed and deleted, binary files named but not inlined, links compared by target (never
  * followed), and the whole capped so a generated `node_modules` cannot fill the artifact.
  */
-import fs from 'node:fs/promises';
+import fs from 'node:fs';
 import path from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import type { FixtureSnapshot } from '../runs/fixture.js';
@@ -28,11 +28,12 @@ function fixtureEntries(fixture: FixtureSnapshot | null): Map<string, Entry> {
 }
 
 /** Every file and link under `root` (links not followed); stops past `limit` entries. */
-async function workdirEntries(root: string, limit: number, outside: string[]): Promise<{ entries: Map<string, Entry>; truncated: boolean }> {
+function workdirEntries(root: string, limit: number, outside: string[]): { entries: Map<string, Entry>; truncated: boolean } {
   const entries = new Map<string, Entry>();
   let truncated = false;
-  const walk = async (dir: string): Promise<void> => {
-    const children = await fs.readdir(dir, { withFileTypes: true });
+  // Synchronous: a thousand small reads cost a few ms this way, several times more through the thread pool.
+  const walk = (dir: string): void => {
+    const children = fs.readdirSync(dir, { withFileTypes: true });
     children.sort((a, b) => (a.name < b.name ? -1 : 1));
     for (const child of children) {
       if (entries.size >= limit) {
@@ -41,15 +42,15 @@ async function workdirEntries(root: string, limit: number, outside: string[]): P
       }
       const full = path.join(dir, child.name);
       const rel = path.relative(root, full).split(path.sep).join('/');
-      if (child.isDirectory()) await walk(full);
+      if (child.isDirectory()) walk(full);
       else if (child.isSymbolicLink()) {
-        const target = await fs.readlink(full);
+        const target = fs.readlinkSync(full);
         if (!linkStaysInside(root, full, target)) outside.push(`${rel} -> ${target} (a link pointing out of the workdir)`);
         entries.set(rel, { kind: 'link', target });
-      } else if (child.isFile()) entries.set(rel, { kind: 'file', data: await fs.readFile(full) });
+      } else if (child.isFile()) entries.set(rel, { kind: 'file', data: fs.readFileSync(full) });
     }
   };
-  await walk(root);
+  walk(root);
   return { entries, truncated };
 }
 
@@ -88,7 +89,7 @@ export async function diffWorkspace(fixture: FixtureSnapshot | null, workdir: st
   const maxBytes = limits.maxBytes ?? MAX_DIFF_BYTES;
   const outside: string[] = [];
   const before = fixtureEntries(fixture);
-  const scan = await workdirEntries(workdir, limits.maxFiles ?? MAX_DIFF_FILES, outside);
+  const scan = workdirEntries(workdir, limits.maxFiles ?? MAX_DIFF_FILES, outside);
   const after = scan.entries;
   const paths = [...new Set([...before.keys(), ...after.keys()])].sort();
   const files: WorkspaceDiff['files'] = [];
