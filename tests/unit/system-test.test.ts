@@ -122,7 +122,7 @@ describe('workspace checks', () => {
     const refused = await runWorkspaceCheck('test -e ok', w, undefined, {});
     expect(refused).toMatchObject({ pass: false, exit_code: null });
     expect(refused.reason).toContain('was not run: this agent runs only the checks of packs it read itself');
-    expect(await runWorkspaceCheck('test -e ok', w, new Set(['other'])).then((r) => r.pass)).toBe(false);
+    expect(await runWorkspaceCheck('test -e ok', w, new Set(['other']), {}).then((r) => r.pass)).toBe(false);
     expect(await runWorkspaceCheck('test -e ok', w, new Set(['test -e ok']), {})).toMatchObject({ pass: true, exit_code: 0 });
     const missing = await runWorkspaceCheck('test -e nope', w, 'any', {});
     expect(missing).toMatchObject({ pass: false, exit_code: 1, reason: 'the check `test -e nope` exited with code 1' });
