@@ -8,6 +8,7 @@ import type { RunTask } from '../runs/types.js';
 import { pairDeltas, valueChange } from './deltas.js';
 import { diffAnswers } from './text-diff.js';
 import type { ComparedPair, PairCategory, PairSide } from './types.js';
+import { compareWorkspaces, workspaceDiffOf } from './workspace.js';
 
 /** Characters of an answer kept in a pair side (the whole answer stays in the run record). */
 export const ANSWER_EXCERPT_CHARS = 2_000;
@@ -91,7 +92,8 @@ export function categorize(a: RunTask | null, b: RunTask | null, regressions: nu
   const okB = isOk(b);
   if ((okA && !okB) || regressions > 0) return 'new_failure';
   if (!okA) return okB ? 'fixed' : 'still_failing';
-  return a.result === b.result ? 'unchanged' : 'changed';
+  // A system test's agents that answered alike but left different workdirs did change.
+  return a.result === b.result && workspaceDiffOf(a) === workspaceDiffOf(b) ? 'unchanged' : 'changed';
 }
 
 function clip(text: string | null | undefined, max: number): string | null {
@@ -152,6 +154,7 @@ export function comparePair({ a, b, matched_by }: TaskPair, withDiff = true): Co
     if (modelChange) causes.push(`${anchor.backend} model ${modelChange.from} → ${modelChange.to}`);
     if (promptChanged) causes.push('the prompt text changed');
   }
+  const workspace = withDiff ? compareWorkspaces(a, b) : null;
   const diff = withDiff && a && b && a.result !== null && b.result !== null && a.result !== b.result ? diffAnswers(a.result, b.result) : null;
   return {
     key: pairKey({ a, b, matched_by }),
@@ -171,5 +174,6 @@ export function comparePair({ a, b, matched_by }: TaskPair, withDiff = true): Co
     cli_version_change: cliVersionChange,
     model_change: modelChange,
     likely_cause: causes.length > 0 ? causes.join('; ') : null,
+    ...(workspace ? { workspace } : {}),
   };
 }

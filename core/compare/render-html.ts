@@ -27,6 +27,7 @@ import {
   promptTitle,
 } from './format.js';
 import { ROW_VERDICTS, type ComparedPair, type Comparison, type DiffHunk, type DiffLine, type PairCategory, type PairSide, type PromptRow, type RunRef } from './types.js';
+import { diffSections, touchedText, type WorkspaceComparison, type WorkspaceSide } from './workspace.js';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -54,6 +55,7 @@ pre { margin: 4px 0; padding: 6px; border: 1px solid var(--line); border-radius:
 .diff { width: 100%; table-layout: fixed; margin-top: 6px; } .diff col.ln { width: 4.5em; }
 .diff td.ln { color: var(--muted); text-align: right; user-select: none; font: 12px ui-monospace, monospace; }
 .diff tr.hunk td { color: var(--muted); background: rgba(128,128,128,.08); font: 12px ui-monospace, monospace; }
+.ws-pair { display: grid; grid-template-columns: 1fr 1fr; gap: 12px; } .ws-side { min-width: 0; } .ws-file summary { font: 12px ui-monospace, monospace; }
 .diff td.del { background: var(--del); } .diff td.ins { background: var(--ins); }
 .diff span.wd { background: var(--delw); border-radius: 2px; } .diff span.wi { background: var(--insw); border-radius: 2px; }
 .checks li.fail { color: var(--bad); } .checks li.pass { color: var(--good); }
@@ -193,6 +195,24 @@ function excerpt(name: string, side: PairSide | null): string {
   return `<div><b>Answer ${name}</b>${more}<pre>${html(side.answer_excerpt)}</pre></div>`;
 }
 
+/** The workspace's changed files, one section per file (its part of the unified diff). */
+function workspaceSide(name: string, ws: WorkspaceSide | null): string {
+  if (!ws) return `<div class="ws-side"><b>Workspace ${name}</b>: <span class="muted">no system test</span></div>`;
+  const check = ws.check ? `<div class="${ws.check.pass ? 'pass' : 'fail'}">${ws.check.pass ? '✓' : '✗'} ${html(ws.check.reason)}</div>` : '';
+  const outside = ws.outside.length ? `<div class="cat-new_failure">Outside the workdir: ${ws.outside.map(html).join('; ')}</div>` : '';
+  const sections = [...diffSections(ws.diff)].map(([file, text]) => `<details class="ws-file"><summary>${html(file)}</summary><pre>${html(text)}</pre></details>`);
+  const truncated = ws.truncated ? '<div class="muted">The diff was truncated at its cap.</div>' : '';
+  return `<div class="ws-side"><b>Workspace ${name}</b> <span class="muted">${plural(ws.files.length, 'file')} changed${ws.fixture ? ` from ${html(ws.fixture)}` : ''}</span>${check}${outside}${sections.join('')}${truncated}</div>`;
+}
+
+function workspaceSection(ws: WorkspaceComparison): string {
+  const touched = ws.touched_differently.length
+    ? `<div>Touched differently: ${ws.touched_differently.map((t) => html(touchedText(t))).join(', ')}</div>`
+    : '<div class="muted">Both agents left the same changes.</div>';
+  const dod = ws.diff_of_diffs ? `<details><summary>Diff of the diffs</summary><table class="diff"><colgroup><col class="ln"><col><col class="ln"><col></colgroup>\n${ws.diff_of_diffs.hunks.flatMap(hunkRows).join('\n')}\n</table></details>` : '';
+  return `<div class="workspace">${touched}<div class="ws-pair">${workspaceSide('A', ws.a)}${workspaceSide('B', ws.b)}</div>${dod}</div>`;
+}
+
 function pairSection(pair: ComparedPair): string {
   const repeat = pair.repeat_index > 0 ? ` · repeat ${pair.repeat_index + 1}` : '';
   const summaryLine = `<span class="cat-${pair.category}">${CATEGORY_LABELS[pair.category]}</span> · ${html(pair.backend)} · ${html(pair.prompt_id)}${repeat} <span class="muted">${html(promptTitle(pair.prompt))}</span>`;
@@ -224,6 +244,7 @@ function pairSection(pair: ComparedPair): string {
   } else if (pair.category !== 'unchanged') {
     body = excerpt('A', pair.a) + excerpt('B', pair.b);
   }
+  if (pair.workspace) body += workspaceSection(pair.workspace);
   return `<details class="pair" open><summary>${summaryLine}</summary><div class="meta"><div class="prompt muted">${html(pair.prompt.length > 500 ? `${pair.prompt.slice(0, 500)}…` : pair.prompt)}</div>${notes.join('')}${sideBlock('A', pair.a)}${sideBlock('B', pair.b)}</div>${body}</details>`;
 }
 

@@ -23,6 +23,7 @@ import {
   printable,
   promptTitle,
 } from './format.js';
+import { touchedText, type WorkspaceComparison } from './workspace.js';
 import { ROW_VERDICTS, type ComparedPair, type Comparison, type DiffLine, type DiffSegment, type PairCategory, type PairSide, type PromptRow, type RowVerdict, type RunRef } from './types.js';
 
 /** Diff lines printed per pair; the HTML report shows them all. */
@@ -170,6 +171,20 @@ function diffLineText(out: Out, line: DiffLine): string {
   return style ? `  ${out.paint(mark + body, style)}` : `  ${mark}${body}`;
 }
 
+/** Each side's workspace in a line (files changed, check), then the files the agents touched differently. */
+function workspaceLines(out: Out, ws: WorkspaceComparison): void {
+  const sideText = (name: string, side: WorkspaceComparison['a']): string => {
+    if (!side) return `  workspace ${name}: (no system test)`;
+    const check = side.check ? ` · ${side.check.pass ? out.paint('check passed', 'green') : out.paint(`check failed: ${printable(side.check.reason).slice(0, 200)}`, 'red')}` : '';
+    const outside = side.outside.length ? ` · ${out.paint(`outside the workdir: ${side.outside.map((o) => printable(o)).join('; ')}`, 'red')}` : '';
+    return `  workspace ${name}: ${plural(side.files.length, 'file')} changed${side.files.length ? ` (${side.files.map((f) => `${printable(f.path)} ${f.change}`).join(', ')})` : ''}${check}${outside}`;
+  };
+  out.line(sideText('A', ws.a));
+  out.line(sideText('B', ws.b));
+  if (ws.touched_differently.length) out.line(`  touched differently: ${ws.touched_differently.map((t) => printable(touchedText(t))).join(', ')}`);
+  else if (ws.a && ws.b) out.line(`  ${out.paint('both workspaces changed alike', 'dim')}`);
+}
+
 function pairDetail(out: Out, pair: ComparedPair, single: boolean): void {
   if (!single) out.line(out.paint(`  example: try ${pair.repeat_index + 1}, ${CATEGORY_LABELS[pair.category]}`, 'dim'));
   out.line(`  prompt: ${printable(promptTitle(pair.prompt))}${pair.prompt_changed ? ' (prompt text changed)' : ''}${pair.matched_by === 'text' ? ' (paired by prompt text)' : ''}`);
@@ -186,6 +201,7 @@ function pairDetail(out: Out, pair: ComparedPair, single: boolean): void {
     ['output tokens', formatDelta(pair.deltas.output_tokens, formatCount)],
   ].filter((entry): entry is [string, string] => entry[1] !== null);
   if (deltas.length > 0) out.line(`  ${deltas.map(([name, text]) => `${name} ${text}`).join(' · ')}`);
+  if (pair.workspace) workspaceLines(out, pair.workspace);
 
   const diff = pair.diff;
   if (!diff) {

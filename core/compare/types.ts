@@ -7,6 +7,7 @@ import type { FailureClass } from '../../drivers/types.js';
 import type { TaskStatus } from '../queue/types.js';
 import type { CheckResult } from '../runs/expect.js';
 import type { RunPreset, RunRollup } from '../runs/types.js';
+import type { WorkspaceComparison } from './workspace.js';
 
 export const PAIR_CATEGORIES = ['new_failure', 'fixed', 'changed', 'still_failing', 'only_in_a', 'only_in_b', 'unchanged'] as const;
 /**
@@ -131,6 +132,8 @@ export interface ComparedPair {
   diff: TextDiff | null;
   cli_version_change: ValueChange | null;
   model_change: ValueChange | null;
+  /** System tests: both workdirs' diffs and checks, the files touched differently, the diff of the diffs (absent otherwise). */
+  workspace?: WorkspaceComparison;
   /** On a changed or new_failure pair: the version or model change that most likely caused it, e.g. "claude_code 2.1.197 → 2.2.0". */
   likely_cause: string | null;
 }

@@ -15,6 +15,9 @@ const SYSTEM_PACK = path.join(repoRoot, 'packs', 'system', 'system.jsonl');
 let hub: RunningHub & { dbPath: string };
 let ws: Workspace;
 let workdirs: string;
+/** The runs of the first two tests (an agent that fixes, one that breaks), compared by a later one. */
+let fixedRun = '';
+let brokenRun = '';
 
 beforeAll(async () => {
   hub = await startTestHub();
@@ -39,6 +42,7 @@ describe('system tests (fixture, workspace diff, check)', () => {
     ws.wrap('claude', { FAKE_CLI_EDIT: 'fix' });
     const run = await ws.run(['--pack', SYSTEM_PACK, '--backend', 'claude_code'], { MITTELO_WORKDIRS: workdirs, ANTHROPIC_API_KEY: 'sk-ant-system-test-secret-1' });
     expect(run.code, run.stderr).toBe(0);
+    fixedRun = run.runId;
     const record = await ws.show(run.runId);
     expect(record.tasks).toHaveLength(3);
     for (const task of record.tasks) {
@@ -65,6 +69,7 @@ describe('system tests (fixture, workspace diff, check)', () => {
     ws.wrap('claude', { FAKE_CLI_EDIT: 'break' });
     const run = await ws.run(['--pack', SYSTEM_PACK, '--backend', 'claude_code'], { MITTELO_WORKDIRS: workdirs });
     expect(run.code).toBe(1);
+    brokenRun = run.runId;
     const record = await ws.show(run.runId);
     const fix = taskOf(record, 'fix-test');
     expect(fix.status).toBe('done');
@@ -146,5 +151,34 @@ describe('system tests (fixture, workspace diff, check)', () => {
     const left = fs.readdirSync(dir).flatMap((runDir) => fs.readdirSync(path.join(dir, runDir)));
     expect(left).toEqual([]);
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('compare shows both workspace diffs, the files touched differently and the diff of the diffs; the broken check regresses', async () => {
+    const c = await ws.compare(fixedRun, brokenRun, [], 1);
+    expect(c.summary.regressions).toBe(true);
+    const pair = c.pairs.find((p) => p.prompt_id === 'fix-test');
+    expect(pair?.category).toBe('new_failure');
+    expect(pair?.check_regressions.map((check) => check.kind)).toEqual(['workspace_check']);
+    expect(pair?.workspace?.a?.check).toMatchObject({ pass: true, exit_code: 0 });
+    expect(pair?.workspace?.b?.check).toMatchObject({ pass: false, exit_code: 1 });
+    expect(pair?.workspace?.touched_differently).toEqual([
+      { path: 'NOTES.txt', a: null, b: 'added', differently: false },
+      { path: 'math.js', a: 'changed', b: 'changed', differently: true },
+      { path: 'test.js', a: null, b: 'deleted', differently: false },
+    ]);
+    const dod = pair?.workspace?.diff_of_diffs?.hunks.flatMap((h) => h.lines) ?? [];
+    expect(dod.some((line) => line.kind === 'removed' && line.text === '+  return a + b;')).toBe(true);
+    expect(dod.some((line) => line.kind === 'added' && line.text === '+  return a * b;')).toBe(true);
+
+    const htmlFile = path.join(ws.dir, 'cmp.html');
+    const text = await ws.cli(['compare', fixedRun, brokenRun, '--html', htmlFile]);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toContain('  workspace A: 1 file changed (math.js changed) · check passed');
+    expect(text.stdout).toMatch(/  workspace B: 3 files changed \(NOTES.txt added, math.js changed, test.js deleted\) · check failed: the check `node test.js` exited with code 1/);
+    expect(text.stdout).toContain('  touched differently: NOTES.txt (B added only), math.js (both changed, differently), test.js (B deleted only)');
+    const page = fs.readFileSync(htmlFile, 'utf8');
+    expect(page).toContain('<details class="ws-file"><summary>math.js</summary>');
+    expect(page).toContain('Diff of the diffs');
+    expect(page).toContain('Touched differently: NOTES.txt (B added only)');
   });
 });
