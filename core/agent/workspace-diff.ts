@@ -81,7 +81,8 @@ function patchOf(file: string, before: Entry | undefined, after: Entry | undefin
     return { text: `diff --git a/${file} b/${file}\nLarge file ${from} and ${to} differ (not shown: over ${MAX_DIFFED_FILE_BYTES / 1024} KiB)\n`, binary: false };
   }
   const patch = createTwoFilesPatch(from, to, asText(before), asText(after), undefined, undefined, { context: 3 });
-  return { text: `diff --git a/${file} b/${file}\n${patch}`, binary: false };
+  // jsdiff starts its patch with a line of `=`; git's format (what readers and tools expect) has none.
+  return { text: `diff --git a/${file} b/${file}\n${patch.replace(/^=+\n/, '')}`, binary: false };
 }
 
 /** Compares the workdir with the fixture it started from (an empty workdir when there is none). */

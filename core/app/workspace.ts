@@ -93,6 +93,9 @@ export function prepareWorkspace(dir: string, seedFrom: string | null = bundledP
         fs.copyFileSync(path.join(seedFrom, name), path.join(paths.packsDir, name));
         seeded.push(name);
       }
+      // The fixtures of the example system-test pack (packs/system.jsonl names them relative to itself).
+      const fixtures = path.join(seedFrom, 'system');
+      if (fs.existsSync(fixtures)) fs.cpSync(fixtures, path.join(paths.packsDir, 'system'), { recursive: true });
     }
   }
   return { paths, seeded };

@@ -10,7 +10,7 @@ import type { RunningHub } from '../../core/hub.js';
 import { repoRoot, startTestHub, tempDir } from '../helpers.js';
 import { stopTestHub, Workspace } from '../runs-helpers.js';
 
-const SYSTEM_PACK = path.join(repoRoot, 'packs', 'system', 'system.jsonl');
+const SYSTEM_PACK = path.join(repoRoot, 'packs', 'system.jsonl');
 
 let hub: RunningHub & { dbPath: string };
 let ws: Workspace;
@@ -52,7 +52,7 @@ describe('system tests (fixture, workspace diff, check)', () => {
       expect(task.pass).toBe(true);
     }
     const fix = taskOf(record, 'fix-test').artifact?.workspace;
-    expect(fix?.fixture).toBe('fixtures/fix-test');
+    expect(fix?.fixture).toBe('system/fix-test');
     expect(fix?.files).toEqual([{ path: 'math.js', change: 'changed' }]);
     expect(fix?.diff).toContain('--- a/math.js');
     expect(fix?.diff).toContain('-  return a - b;');
@@ -90,7 +90,7 @@ describe('system tests (fixture, workspace diff, check)', () => {
 
   it('writes through .. and links pointing out are contained and reported', async () => {
     ws.wrap('claude', { FAKE_CLI_EDIT: 'escape' });
-    const pack = ws.pack('escape', [{ id: 'fix-test', fixture: path.join(repoRoot, 'packs', 'system', 'fixtures', 'fix-test'), check: 'node test.js', prompt: 'fix it' }]);
+    const pack = ws.pack('escape', [{ id: 'fix-test', fixture: path.join(repoRoot, 'packs', 'system', 'fix-test'), check: 'node test.js', prompt: 'fix it' }]);
     const run = await ws.run(['--pack', pack, '--backend', 'claude_code'], { MITTELO_WORKDIRS: workdirs });
     const record = await ws.show(run.runId);
     const workspace = record.tasks[0]?.artifact?.workspace;

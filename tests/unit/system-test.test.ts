@@ -87,7 +87,7 @@ describe('workspace diff', () => {
       { path: 'img.bin', change: 'changed', binary: true },
       { path: 'new.txt', change: 'added' },
     ]);
-    expect(diff.diff).toContain('--- a/edit.txt\n+++ b/edit.txt\n@@ -1,2 +1,2 @@\n one\n-two\n+TWO\n');
+    expect(diff.diff).toContain('diff --git a/edit.txt b/edit.txt\n--- a/edit.txt\n+++ b/edit.txt\n@@ -1,2 +1,2 @@\n one\n-two\n+TWO\n');
     expect(diff.diff).toContain('Binary files a/img.bin and b/img.bin differ');
     expect(diff.diff).not.toContain('\0');
     expect(diff.truncated).toBe(false);

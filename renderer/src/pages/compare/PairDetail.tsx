@@ -6,6 +6,7 @@ import { AnswerText, Badge, TechDetail } from '../common/bits.js';
 import { formatCost, formatCount, formatDelta, formatMs, DASH } from '../common/format.js';
 import type { ComparedPair, PairSide } from '../common/types.js';
 import { DiffView } from './DiffView.js';
+import { WorkspacePair } from './WorkspacePair.js';
 
 function outcome(side: PairSide | null): { tone: 'good' | 'bad' | 'neutral'; text: string } {
   if (!side) return { tone: 'neutral', text: 'Not in this run' };
@@ -99,6 +100,7 @@ export function PairDetail({ pair, aName, bName }: { pair: ComparedPair; aName: 
         <summary>The prompt</summary>
         <AnswerText text={pair.prompt} label="Prompt" />
       </details>
+      {pair.workspace && <WorkspacePair workspace={pair.workspace} aName={aName} bName={bName} />}
       {pair.diff ? (
         <DiffView diff={pair.diff} aName={aName} bName={bName} />
       ) : (

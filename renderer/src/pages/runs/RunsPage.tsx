@@ -31,8 +31,14 @@ export default function RunsPage() {
 function RunList() {
   const runs = useRuns({ limit: 50 });
   const [dialog, setDialog] = useState(false);
+  // The pack the dialog opens with: the default, or the example system-test pack.
+  const [dialogPack, setDialogPack] = useState<string | undefined>(undefined);
   const [started, setStarted] = useState<string | null>(null);
-  useShortcut('s', () => setDialog(true));
+  const openDialog = (pack?: string) => {
+    setDialogPack(pack);
+    setDialog(true);
+  };
+  useShortcut('s', () => openDialog());
 
   const list = runs.data?.runs ?? [];
   // Shown live: every run still going, and the one started here (until another replaces it).
@@ -46,7 +52,10 @@ function RunList() {
         <h1>Runs</h1>
         <span className="page-head__spacer" />
         <a href={hrefFor('/compare')}>Compare the latest two runs</a>
-        <button type="button" className="primary" onClick={() => setDialog(true)} aria-keyshortcuts="s">
+        <button type="button" onClick={() => openDialog('system')} title="Agents edit small example projects; their tests decide pass or fail (packs/system.jsonl)">
+          Start system test
+        </button>
+        <button type="button" className="primary" onClick={() => openDialog()} aria-keyshortcuts="s">
           Start smoke run
         </button>
       </div>
@@ -71,7 +80,7 @@ function RunList() {
           </section>
         </>
       )}
-      <StartRunDialog open={dialog} onClose={() => setDialog(false)} onStarted={setStarted} />
+      <StartRunDialog open={dialog} onClose={() => setDialog(false)} onStarted={setStarted} {...(dialogPack ? { pack: dialogPack } : {})} />
     </section>
   );
 }

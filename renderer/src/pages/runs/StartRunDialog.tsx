@@ -14,6 +14,8 @@ export interface StartRunDialogProps {
   open: boolean;
   onClose: () => void;
   onStarted: (runId: string) => void;
+  /** A pack chosen when the dialog opens (the "Start system test" button: `system`). */
+  pack?: string;
 }
 
 const EMPTY: StartForm = { pack: '', backends: [], label: '', repeat: '1' };
@@ -36,7 +38,7 @@ function remember(backends: string[]): void {
   }
 }
 
-export function StartRunDialog({ open, onClose, onStarted }: StartRunDialogProps) {
+export function StartRunDialog({ open, onClose, onStarted, pack }: StartRunDialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
   const firstField = useRef<HTMLSelectElement>(null);
   const titleId = useId();
@@ -61,6 +63,8 @@ export function StartRunDialog({ open, onClose, onStarted }: StartRunDialogProps
       void refetchPacks();
     } else if (!open && dialog.open) dialog.close();
     if (!open) {
+      // The pack is chosen afresh at each opening (a button may open the dialog with its own pack).
+      setForm((f) => ({ ...f, pack: '' }));
       setTouched(false);
       setProblem(null);
       setWarned(null);
@@ -73,7 +77,7 @@ export function StartRunDialog({ open, onClose, onStarted }: StartRunDialogProps
     if (!open || touched) return;
     setForm((f) => ({
       ...f,
-      pack: f.pack || (packs.data ? (defaultPack(packs.data.packs) ?? '') : ''),
+      pack: f.pack || (packs.data ? ((pack && packs.data.packs.some((p) => p.name === pack) ? pack : defaultPack(packs.data.packs)) ?? '') : ''),
       backends: backends.data ? preselectedBackends(backends.data.backends, remembered()) : f.backends,
     }));
   }, [open, touched, packs.data, backends.data]);
@@ -107,8 +111,13 @@ export function StartRunDialog({ open, onClose, onStarted }: StartRunDialogProps
   return (
     <dialog ref={ref} className="dialog dialog--wide" aria-labelledby={titleId} onCancel={(e) => (e.preventDefault(), onClose())}>
       <form onSubmit={submit} className="stack" noValidate>
-        <h2 id={titleId}>Start a smoke run</h2>
+        <h2 id={titleId}>{pack === 'system' ? 'Start a system test' : 'Start a smoke run'}</h2>
         <p className="muted">Runs every prompt of a pack on each chosen backend and records the answers, so you can compare them with earlier runs.</p>
+        {form.pack === 'system' && (
+          <p className="muted" data-testid="system-pack-help">
+            The system pack copies a small project into each task's own folder, lets the agent edit it, then runs the project's tests there. Choose backends that can edit files (Claude Code, Codex, Gemini…); echo only answers, so its checks fail.
+          </p>
+        )}
         {packs.error && <ErrorNotice title="Could not list the packs" error={packs.error} onRetry={() => void packs.refetch()} />}
         <label>
           Pack of prompts

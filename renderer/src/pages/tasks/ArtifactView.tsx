@@ -1,6 +1,7 @@
 /** What the backend run recorded: command, version, model, how it ended, cost; output collapsed. */
 import type { Artifact } from '../../api/types.js';
 import { formatCost, formatMs, formatTime, formatTokens, shellLine } from '../../lib/format.js';
+import { WorkspaceView } from '../common/WorkspaceView.js';
 
 function Output({ title, text, truncated }: { title: string; text: string; truncated: boolean }) {
   if (text === '') return <p className="muted">{title}: empty</p>;
@@ -78,6 +79,7 @@ export function ArtifactView({ artifact }: { artifact: Artifact }) {
           </>
         )}
       </dl>
+      {artifact.workspace && <WorkspaceView workspace={artifact.workspace} />}
       <Output title="Standard output" text={artifact.stdout} truncated={artifact.stdout_truncated} />
       <Output title="Standard error" text={artifact.stderr} truncated={artifact.stderr_truncated} />
     </section>
