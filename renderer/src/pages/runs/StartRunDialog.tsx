@@ -80,7 +80,7 @@ export function StartRunDialog({ open, onClose, onStarted, pack }: StartRunDialo
       pack: f.pack || (packs.data ? ((pack && packs.data.packs.some((p) => p.name === pack) ? pack : defaultPack(packs.data.packs)) ?? '') : ''),
       backends: backends.data ? preselectedBackends(backends.data.backends, remembered()) : f.backends,
     }));
-  }, [open, touched, packs.data, backends.data]);
+  }, [open, touched, packs.data, backends.data, pack]);
 
   const edit = (patch: Partial<StartForm>) => {
     setTouched(true);
