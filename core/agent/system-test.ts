@@ -32,8 +32,9 @@ const metadataSchema = z.object({ fixture: fixtureSnapshotSchema.optional(), che
 
 /** The task's system test, null for an ordinary task; throws (with why) when its metadata is malformed. */
 export function systemTestOf(metadata: Record<string, unknown>): SystemTest | null {
-  if (metadata.fixture === undefined && metadata.check === undefined) return null;
-  const parsed = metadataSchema.safeParse({ fixture: metadata.fixture, check: metadata.check });
+  // `workspace_check`, not `check`: a check task's metadata has `check` (its kind, core/runs/check-tasks.ts).
+  if (metadata.fixture === undefined && metadata.workspace_check === undefined) return null;
+  const parsed = metadataSchema.safeParse({ fixture: metadata.fixture, check: metadata.workspace_check });
   if (!parsed.success) {
     throw new Error(`the task's system test is malformed: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }

@@ -99,7 +99,7 @@ export function createHandlers(app: Orchestrator, backends = new BackendsView(ap
       ]);
       const waiting = task.status === 'queued' ? waitHint(task, (await app.call<{ workers: WorkerInfo[] }>('workers')).workers) : null;
       const detail = { task, artifact, earlier_attempts: earlier_attempts ?? [], waiting, failure_hint: failureHint(task, artifact) };
-      if (task.run_id === null || (task.metadata.expect === undefined && task.metadata.check === undefined)) return detail;
+      if (task.run_id === null || (task.metadata.expect === undefined && task.metadata.workspace_check === undefined)) return detail;
       // A hub from before check results per task answers without them: the detail then shows none.
       const checks = await app.call<{ checks: CheckResult[] }>('run_task_checks', { task_id }).then(
         (answer) => answer.checks,

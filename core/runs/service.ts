@@ -63,7 +63,8 @@ interface TaskMetadata {
   imported_checks?: CheckResult[];
   /** System tests: read by the agent (core/agent/workspace.ts). */
   fixture?: FixtureSnapshot;
-  check?: CommandCheck;
+  /** The row's `check` (named apart from a check task's own `check` kind). */
+  workspace_check?: CommandCheck;
   tool_policy?: string;
 }
 
@@ -84,7 +85,7 @@ function isEnded(status: Task['status']): boolean {
 
 /** Every check of a task: those of its text and figures, then its check tasks' verdicts. */
 function checksOf(task: Task, artifact: Artifact | null, checkTask: (kind: CheckTaskKind) => Task | undefined): CheckResult[] {
-  const workspace = workspaceCheckResult((task.metadata as TaskMetadata).check !== undefined, task.status, artifact);
+  const workspace = workspaceCheckResult((task.metadata as TaskMetadata).workspace_check !== undefined, task.status, artifact);
   const own = expectChecks(task, artifact, checkTask);
   return workspace ? [...own, workspace] : own;
 }
@@ -191,7 +192,7 @@ export class RunService {
         const metadata: TaskMetadata = { prompt_id: promptId(entry), repeat_index: repeat };
         if (entry.expect) metadata.expect = entry.expect;
         if (typeof entry.fixture === 'object') metadata.fixture = entry.fixture;
-        if (entry.check !== undefined) metadata.check = entry.check;
+        if (entry.check !== undefined) metadata.workspace_check = entry.check;
         const policy = entry.tool_policy ?? (entry.fixture !== undefined || entry.check !== undefined ? 'workspace-write' : undefined);
         if (policy) metadata.tool_policy = policy;
         return this.queue.enqueue({

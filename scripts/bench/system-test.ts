@@ -76,7 +76,7 @@ for (let run = 0; run < RUNS; run++) {
   const check = await runWorkspaceCheck('true', prepared.workdir, 'any', {});
   phases.check.push(ms(t));
   if (!check.pass) throw new Error(`check failed: ${check.reason}`);
-  phases.total.push(phases.copy.at(-1)! + phases.diff.at(-1)! + phases.check.at(-1)!);
+  phases.total.push((phases.copy.at(-1) ?? 0) + (phases.diff.at(-1) ?? 0) + (phases.check.at(-1) ?? 0));
   fs.rmSync(prepared.taskDir, { recursive: true, force: true });
 }
 

@@ -174,7 +174,7 @@ describe('system tests (fixture, workspace diff, check)', () => {
     const text = await ws.cli(['compare', fixedRun, brokenRun, '--html', htmlFile]);
     expect(text.code).toBe(1);
     expect(text.stdout).toContain('  workspace A: 1 file changed (math.js changed) · check passed');
-    expect(text.stdout).toMatch(/  workspace B: 3 files changed \(NOTES.txt added, math.js changed, test.js deleted\) · check failed: the check `node test.js` exited with code 1/);
+    expect(text.stdout).toMatch(/ {2}workspace B: 3 files changed \(NOTES.txt added, math.js changed, test.js deleted\) · check failed: the check `node test.js` exited with code 1/);
     expect(text.stdout).toContain('  touched differently: NOTES.txt (B added only), math.js (both changed, differently), test.js (B deleted only)');
     const page = fs.readFileSync(htmlFile, 'utf8');
     expect(page).toContain('<details class="ws-file"><summary>math.js</summary>');

@@ -65,6 +65,8 @@ describe('fixture snapshots', () => {
 
   it('a malformed system test in task metadata is an error naming the field', () => {
     expect(systemTestOf({})).toBeNull();
+    // A check task's own `check` (its kind) is not a system test.
+    expect(systemTestOf({ check: 'command', check_of: 3 })).toBeNull();
     expect(() => systemTestOf({ fixture: { name: 'x', files: [{ path: '/etc/passwd', base64: '' }] } })).toThrow(/fixture\.files\.0\.path/);
   });
 });
