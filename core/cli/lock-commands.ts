@@ -8,7 +8,7 @@ import { checkLock, type DriftReport } from '../lock/check.js';
 import { lockPath, writeLock } from '../lock/file.js';
 import { formatDriftReport, formatRecordResult } from '../lock/format.js';
 import { recordLock } from '../lock/record.js';
-import { TOKEN_FILE_HELP, clientAddress, collect, parseInteger, parsePort } from './options.js';
+import { TOKEN_FILE_HELP, clientAddress, collect, parseInteger, parsePort, withHubOrDatabase } from './options.js';
 
 interface WorkspaceFlags {
   workspace?: string;
@@ -106,26 +106,51 @@ function registerLock(program: Command): void {
   registerUpgradeCheck(lock);
 }
 
+interface UpgradeCheckFlags extends WorkspaceFlags {
+  to: string;
+  pack?: string | false;
+  candidatePath?: string;
+  db?: string;
+}
+
 function registerUpgradeCheck(lock: Command): void {
   withWorkspace(lock.command('upgrade-check'))
     .argument('[backend...]', 'locked CLIs to rehearse (default: every npm-installed CLI in the lock)')
-    .description('rehearse upgrading locked CLIs: install the candidate beside the locked version, diff their --help, check the driver contract and engines.node')
+    .description('rehearse upgrading locked CLIs: install the candidate beside the locked version, diff their --help, check the driver contract and engines.node, run a pack with it and compare with the baseline')
     .option('--to <version>', 'candidate version or npm dist-tag', 'latest')
+    .option('--candidate-path <file>', 'rehearse this binary (a local build, a version already on disk) instead of installing --to; one CLI only')
+    .option('--pack <file>', "pack to run with the candidate (default: the pack of the workspace's newest baseline run of that CLI)")
+    .option('--no-pack', 'only the help, contract and engine checks; run no pack')
+    .option('--db <file>', 'database holding the baseline runs, when no hub answers (env MITTELO_DB, default .mittelo/mittelo.db in the workspace)')
     .option('--json', 'print the reports as JSON')
     .addHelpText(
       'after',
       '\nBoth versions are npm-installed into the CLI cache ($MITTELO_CLI_CACHE, default ~/.cache/mittelo/real-clis),\n' +
-        'never over your own install. Verdicts: safe, review (help changed in ways the driver does not use),\n' +
-        'breaks (a flag or value the driver passes is gone, --version unreadable, or its engines.node is not met).\n' +
+        'never over your own install (the locked version is read from your install when it reports that version).\n' +
+        "The pack runs on an in-process hub with the candidate binary; its run is kept in .mittelo/upgrade-check.db\n" +
+        "(mittelo runs show RUN --db .mittelo/upgrade-check.db) and compared with the pack's baseline run.\n" +
+        'Verdicts: safe; review (help changed in ways the driver does not use, or the pack has no baseline);\n' +
+        'breaks (a flag or value the driver passes is gone, --version unreadable, engines.node not met, or the\n' +
+        'pack regressed: a prompt that passed in the baseline fails with the candidate).\n' +
         'Exit status: 0 nothing breaks; 1 something breaks; 2 no lock file or a bad argument.',
     )
-    .action(async (backends: string[], flags: WorkspaceFlags & { to: string }) => {
+    .action(async (backends: string[], flags: UpgradeCheckFlags) => {
       const workspace = workspaceOf(flags);
       const { upgradeCheck } = await import('../lock/upgrade-check.js');
       const { formatUpgradeReports } = await import('../lock/format.js');
+      const dbFlags = { db: flags.db ?? defaultDbPath(process.env, workspace), embedded: true };
       let reports;
       try {
-        reports = await upgradeCheck({ workspace, backends: names(backends), to: flags.to, log: (line) => process.stderr.write(`${line}\n`) });
+        reports = await upgradeCheck({
+          workspace,
+          backends: names(backends),
+          to: flags.to,
+          ...(flags.candidatePath !== undefined ? { candidatePath: flags.candidatePath } : {}),
+          pack: flags.pack === false ? 'none' : flags.pack === undefined ? 'baseline' : { file: flags.pack },
+          withRuns: (work) => withHubOrDatabase(dbFlags, 'lock upgrade-check', work),
+          config: loadWorkspaceConfig(flags.config, workspace),
+          log: (line) => process.stderr.write(`${line}\n`),
+        });
       } catch (err) {
         process.stderr.write(`mittelo lock upgrade-check: ${err instanceof Error ? err.message : String(err)}\n`);
         process.exitCode = 2;

@@ -1,6 +1,7 @@
 /** Human output of `lock write` and `lock check`: one aligned row per CLI, fixes underneath. */
 import type { DriftReport } from './check.js';
 import type { RecordResult } from './record.js';
+import type { PackRehearsal } from './rehearse-pack.js';
 import type { UpgradeReport } from './upgrade-check.js';
 
 function table(rows: string[][]): string {
@@ -40,6 +41,19 @@ const VERDICT_WORDS: Record<UpgradeReport['verdict'], string> = {
   current: 'already at this version',
 };
 
+const PACK_WORDS: Record<PackRehearsal['verdict'], string> = {
+  pass: 'no regression against the baseline',
+  regressed: 'REGRESSED against the baseline',
+  no_baseline: 'no baseline to compare with',
+  error: 'could not run',
+};
+
+export function formatPackLine(pack: PackRehearsal): string {
+  const runs = [pack.baseline_run ? `baseline ${pack.baseline_run}` : null, pack.candidate_run ? `candidate run ${pack.candidate_run} in ${pack.db}` : null].filter(Boolean).join(', ');
+  const counts = pack.candidate_run ? `; ${pack.tasks - pack.failed}/${pack.tasks} passed, ${pack.new_failures} new failure(s), ${pack.fixed} fixed` : '';
+  return `pack ${pack.pack_name}: ${PACK_WORDS[pack.verdict]}${counts}${runs ? ` (${runs})` : ''}`;
+}
+
 export function formatUpgradeReports(reports: UpgradeReport[]): string {
   const lines: string[] = [];
   for (const r of reports) {
@@ -55,6 +69,8 @@ export function formatUpgradeReports(reports: UpgradeReport[]): string {
       lines.push('  help: no flag or value changed');
     }
     if (r.engine) lines.push(`  node: ${r.engine.requires ? `${r.package} ${r.to} declares ${r.engine.requires}` : 'no engines.node declared'}; found ${r.engine.node ?? (r.engine.runs_as === 'native' ? 'none needed (native)' : 'none')}`);
+    if (r.pack) lines.push(`  ${formatPackLine(r.pack)}`);
+    if (r.verdict !== 'breaks' && r.verdict !== 'current' && r.install_command) lines.push(`  adopt it: ${r.install_command}, then mittelo lock write --backend ${r.cli}`);
   }
   const breaking = reports.filter((r) => r.verdict === 'breaks');
   lines.push('', breaking.length > 0 ? `not safe: ${breaking.map((r) => r.cli).join(', ')}` : 'every rehearsed upgrade works with its driver (then: install it, and mittelo lock write)');
