@@ -49,8 +49,8 @@ const PACK_WORDS: Record<PackRehearsal['verdict'], string> = {
 };
 
 export function formatPackLine(pack: PackRehearsal): string {
-  const runs = [pack.baseline_run ? `baseline ${pack.baseline_run}` : null, pack.candidate_run ? `candidate run ${pack.candidate_run} in ${pack.db}` : null].filter(Boolean).join(', ');
-  const counts = pack.candidate_run ? `; ${pack.tasks - pack.failed}/${pack.tasks} passed, ${pack.new_failures} new failure(s), ${pack.fixed} fixed` : '';
+  const runs = [pack.baseline_run ? `A: baseline ${pack.baseline_run}` : null, pack.candidate_run ? `B: candidate run ${pack.candidate_run} in ${pack.db}` : null].filter(Boolean).join(', ');
+  const counts = pack.candidate_run ? `; ${pack.tasks - pack.failed}/${pack.tasks} passed, ${pack.new_failures} prompt(s) regressed, ${pack.fixed} improved` : '';
   return `pack ${pack.pack_name}: ${PACK_WORDS[pack.verdict]}${counts}${runs ? ` (${runs})` : ''}`;
 }
 
@@ -69,7 +69,7 @@ export function formatUpgradeReports(reports: UpgradeReport[]): string {
       lines.push('  help: no flag or value changed');
     }
     if (r.engine) lines.push(`  node: ${r.engine.requires ? `${r.package} ${r.to} declares ${r.engine.requires}` : 'no engines.node declared'}; found ${r.engine.node ?? (r.engine.runs_as === 'native' ? 'none needed (native)' : 'none')}`);
-    if (r.pack) lines.push(`  ${formatPackLine(r.pack)}`);
+    if (r.pack) lines.push(`  ${formatPackLine(r.pack)}`, ...r.pack.warnings.map((w) => `    warning: ${w}`));
     if (r.verdict !== 'breaks' && r.verdict !== 'current' && r.install_command) lines.push(`  adopt it: ${r.install_command}, then mittelo lock write --backend ${r.cli}`);
   }
   const breaking = reports.filter((r) => r.verdict === 'breaks');

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { BackendSpec } from '../agent/backend.js';
 import { compareRuns, hasRegressions } from '../compare/compare.js';
-import type { Comparison } from '../compare/types.js';
+import { policyForRun } from '../compare/policy.js';
 import { HubError, errorMessage } from '../errors.js';
 import { readPackFile, type PackEntry } from '../pack.js';
 import { executeRun } from '../runs/orchestrate.js';
@@ -34,6 +34,8 @@ export interface PackRehearsal {
   fixed: number;
   /** In words: each regression, or why there was nothing to compare. */
   reasons: string[];
+  /** The gate's warnings (flaky prompts...): not failing. */
+  warnings: string[];
 }
 
 /** Where the baseline runs live (the user's hub, or the workspace database opened directly). */
@@ -82,24 +84,31 @@ function entriesOf(record: RunRecord): PackEntry[] {
 
 export interface PackGate {
   regressed: boolean;
+  /** Prompts whose pass rate dropped significantly (or a check regressed), and those that improved. */
   new_failures: number;
   fixed: number;
+  /** Why the gate failed, in words (the compare gate's findings). */
   reasons: string[];
+  /** Worth a look, not failing (flaky prompts, prompts that did not run). */
+  warnings: string[];
+  policy_source: string;
 }
 
 /**
- * The regression verdict of the candidate's run against the baseline: the one place that decides,
- * so adopting a richer gate from core/compare is an edit here.
+ * The regression verdict of the candidate's run against the baseline: the compare gate of
+ * `mittelo run --against-baseline` (its policy from the pack header), in one place.
  */
 export function packGate(baseline: RunRecord, candidate: RunRecord): PackGate {
-  const comparison: Comparison = compareRuns(baseline, candidate);
-  const reasons: string[] = [];
-  for (const pair of comparison.pairs) {
-    const what = pair.b?.error ?? pair.check_regressions.map((c) => `${c.check}: ${c.detail}`).join('; ');
-    if (pair.category === 'new_failure') reasons.push(`prompt ${pair.prompt_id}: passed in the baseline, fails with the candidate${what ? ` (${what})` : ''}`);
-    else if (pair.category === 'only_in_b' && pair.b?.ok === false) reasons.push(`prompt ${pair.prompt_id}: not in the baseline, fails with the candidate${what ? ` (${what})` : ''}`);
-  }
-  return { regressed: hasRegressions(comparison) || reasons.length > 0, new_failures: comparison.summary.counts.new_failure, fixed: comparison.summary.counts.fixed, reasons };
+  const { policy, source } = policyForRun(candidate);
+  const comparison = compareRuns(baseline, candidate, { policy, policySource: source });
+  return {
+    regressed: hasRegressions(comparison),
+    new_failures: comparison.summary.verdicts.regressed,
+    fixed: comparison.summary.verdicts.improved,
+    reasons: comparison.gate.failures.map((f) => f.text),
+    warnings: comparison.gate.warnings.map((f) => f.text),
+    policy_source: comparison.gate.policy_source,
+  };
 }
 
 export async function rehearsePack(options: PackRehearsalOptions): Promise<PackRehearsal> {
@@ -117,6 +126,7 @@ export async function rehearsePack(options: PackRehearsalOptions): Promise<PackR
     new_failures: 0,
     fixed: 0,
     reasons: [],
+    warnings: [],
   };
   let entries: PackEntry[];
   let baseline: RunRecord | null;
@@ -191,5 +201,5 @@ export async function rehearsePack(options: PackRehearsalOptions): Promise<PackR
     };
   }
   const gate = packGate(onlyBackend(baseline, cli), record);
-  return { ...result, verdict: gate.regressed ? 'regressed' : 'pass', new_failures: gate.new_failures, fixed: gate.fixed, reasons: gate.reasons };
+  return { ...result, verdict: gate.regressed ? 'regressed' : 'pass', new_failures: gate.new_failures, fixed: gate.fixed, reasons: gate.reasons, warnings: gate.warnings };
 }

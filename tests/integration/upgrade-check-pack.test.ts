@@ -79,12 +79,15 @@ describe('upgrade-check runs the baseline pack with the candidate binary', () =>
     expect(result.code, result.stderr).toBe(1);
     expect(result.stdout).toContain('claude_code 2.1.197 -> 2.1.400');
     expect(result.stdout).toContain('REGRESSED against the baseline');
-    expect(result.stdout).toContain('prompt greet: passed in the baseline, fails with the candidate');
+    // The compare gate's words for each regressed prompt (A: the baseline, B: the candidate's run).
+    expect(result.stdout).toContain('pack greetings: greet on claude_code: passed 1/1 (100%) in A, 0/1 (0%) in B');
+    expect(result.stdout).toContain('check contains "three" passed 1/1 in A, 0/1 in B');
+    expect(result.stdout).toContain(`A: baseline ${baselineRun}, B: candidate run`);
     expect(result.stdout).toContain('not safe: claude_code');
 
     const asJson = reportOf(await run(['lock', 'upgrade-check', 'claude_code', '--candidate-path', bad, '--json']));
     expect(asJson.verdict).toBe('breaks');
-    expect(asJson.pack).toMatchObject({ verdict: 'regressed', tasks: 2, failed: 2, new_failures: 2, baseline_run: baselineRun });
+    expect(asJson.pack).toMatchObject({ verdict: 'regressed', tasks: 2, failed: 2, new_failures: 2, fixed: 0, baseline_run: baselineRun });
     expect(asJson.reasons).toHaveLength(2);
   }, 120_000);
 
