@@ -128,7 +128,7 @@ export async function rehearsePack(options: PackRehearsalOptions): Promise<PackR
     reasons: [],
     warnings: [],
   };
-  let entries: PackEntry[];
+  let entries: PackEntry[] = [];
   let baseline: RunRecord | null;
   try {
     if (options.packFile !== undefined) entries = readPackFile(options.packFile);
@@ -153,7 +153,7 @@ export async function rehearsePack(options: PackRehearsalOptions): Promise<PackR
       entries = entriesOf(onlyBackend(baseline, cli));
     }
   }
-  entries = entries!.filter((entry) => entry.backend === undefined || entry.backend === cli);
+  entries = entries.filter((entry) => entry.backend === undefined || entry.backend === cli);
   if (entries.length === 0) return { ...result, reasons: [`pack ${result.pack_name} has no prompt for ${cli}`] };
   result.baseline_run = baseline?.run.run_id ?? null;
 
