@@ -13,6 +13,8 @@ import type { SideBySide, PromptEntry } from './compare/pick.js';
 import type { HistoryPoint, RowDetail } from './compare/row-detail.js';
 import type { DriftReport } from './lock/check.js';
 import type { RecordResult } from './lock/record.js';
+import type { LockEntry } from './lock/file.js';
+import type { UpgradeJob } from './app/upgrade-jobs.js';
 import type { Artifact } from './queue/artifact.js';
 import type { EarlierAttempt } from './store/run-attempts.js';
 import type { HubEvent, Stats, Task } from './queue/types.js';
@@ -209,6 +211,28 @@ export const API_CALLS = {
   'lock.check': { input: z.object({}), result: null as unknown as { report: DriftReport | null } },
   /** Writing the lock replaces the team's pins: the UI asks first and sends `confirm: true`. */
   'lock.write': { input: z.object({ confirm: z.literal(true) }), result: null as unknown as RecordResult },
+  /**
+   * Rehearse upgrading locked CLIs (`mittelo lock upgrade-check`) in the background; follow it with
+   * lock.upgradeCheck.status. A candidate_path is a program the app will run: the UI asks first.
+   */
+  'lock.upgradeCheck.start': {
+    input: z.object({
+      /** Locked CLIs to rehearse; none: every npm-installed CLI in the lock. */
+      backends: z.array(backendName).max(32).default([]),
+      to: z.string().regex(/^[\w.+-]{1,64}$/, 'a version or npm dist-tag (latest, next, 2.1.332)').default('latest'),
+      /** `baseline`: the pack of the newest baseline run of each CLI; a pack of the workspace by name; `none`. */
+      pack: z.union([z.enum(['baseline', 'none']), z.object({ name: z.string().min(1).max(128) })]).default('baseline'),
+      candidate_path: z.string().trim().min(1).max(4096).optional(),
+      confirm_candidate_path: z.literal(true).optional(),
+    }),
+    result: null as unknown as { job: UpgradeJob },
+  },
+  'lock.upgradeCheck.status': { input: z.object({ job_id: z.string().uuid() }), result: null as unknown as { job: UpgradeJob } },
+  /** "Write lock" after a green rehearsal: pins the candidate's version (the UI asks first). */
+  'lock.adopt': {
+    input: z.object({ job_id: z.string().uuid(), cli: backendName, confirm: z.literal(true) }),
+    result: null as unknown as { lock_file: string; entry: LockEntry; install_command: string | null },
+  },
 } as const;
 
 export type ApiName = keyof typeof API_CALLS;

@@ -2,6 +2,8 @@
 import type { UiEvent } from '../api.js';
 import { createDispatch, createHandlers, type Dispatch } from './handlers.js';
 import { Orchestrator, type OrchestratorOptions } from './orchestrator.js';
+import { BackendsView } from './backends-view.js';
+import { UpgradeJobs } from './upgrade-jobs.js';
 
 export interface AppCore {
   orchestrator: Orchestrator;
@@ -12,10 +14,14 @@ export interface AppCore {
 
 export async function startAppCore(options: OrchestratorOptions = {}): Promise<AppCore> {
   const orchestrator = await Orchestrator.start(options);
+  const upgrades = new UpgradeJobs();
   return {
     orchestrator,
-    dispatch: createDispatch(createHandlers(orchestrator)),
+    dispatch: createDispatch(createHandlers(orchestrator, new BackendsView(orchestrator), upgrades)),
     subscribe: (listener) => orchestrator.subscribe(listener),
-    stop: () => orchestrator.stop(),
+    stop: () => {
+      upgrades.stop();
+      return orchestrator.stop();
+    },
   };
 }

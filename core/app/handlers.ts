@@ -13,6 +13,8 @@ import { specFromSettings } from '../agent/config.js';
 import { checkLock, lockState } from '../lock/check.js';
 import { readLock, writeLock } from '../lock/file.js';
 import { recordLock } from '../lock/record.js';
+import { adoptCandidate } from '../lock/adopt.js';
+import { UpgradeJobs } from './upgrade-jobs.js';
 import type { RunRecord } from '../runs/types.js';
 import type { CheckResult } from '../runs/expect.js';
 import { renderRunHtml } from '../runs/render-run-html.js';
@@ -67,7 +69,7 @@ function listPacks(app: Orchestrator): PackInfo[] {
   });
 }
 
-export function createHandlers(app: Orchestrator, backends = new BackendsView(app)): Handlers {
+export function createHandlers(app: Orchestrator, backends = new BackendsView(app), upgrades = new UpgradeJobs()): Handlers {
   const runGet = (runId: string) => app.call<RunRecord>('run_get', { run_id: runId });
   return {
     'hub.status': async () => {
@@ -197,6 +199,28 @@ export function createHandlers(app: Orchestrator, backends = new BackendsView(ap
       const result = await recordLock({ workspace: app.workspace.dir, config: app.config() });
       writeLock(result.lock, app.workspace.dir);
       return result;
+    },
+    'lock.upgradeCheck.start': async ({ backends: names, to, pack, candidate_path, confirm_candidate_path }) => {
+      if (candidate_path !== undefined && confirm_candidate_path !== true) {
+        throw new HubError('bad_request', `candidate path: the app will run ${candidate_path} as ${names[0] ?? 'the CLI'}; confirm it first (send confirm_candidate_path: true)`);
+      }
+      for (const name of names) knownBackend(name);
+      const job = upgrades.start({
+        workspace: app.workspace.dir,
+        backends: names,
+        to,
+        ...(candidate_path !== undefined ? { candidatePath: candidate_path } : {}),
+        pack: typeof pack === 'object' ? { file: packFile(app, pack.name).file } : pack,
+        withRuns: (work) => work(app),
+        config: app.config(),
+      });
+      return { job };
+    },
+    'lock.upgradeCheck.status': async ({ job_id }) => ({ job: upgrades.get(job_id) }),
+    'lock.adopt': async ({ job_id, cli }) => {
+      const report = upgrades.get(job_id).reports?.find((r) => r.cli === cli);
+      if (!report) throw new HubError('not_found', `rehearsal ${job_id} has no finished report for ${cli}`);
+      return { ...adoptCandidate(app.workspace.dir, report), install_command: report.install_command };
     },
   };
 }

@@ -14,7 +14,6 @@ import { HubError, errorMessage } from '../errors.js';
 import { readPackFile, type PackEntry } from '../pack.js';
 import { executeRun } from '../runs/orchestrate.js';
 import type { RunInfo, RunRecord, RunTask } from '../runs/types.js';
-import type { HubClient } from '../wire/client.js';
 import { pathWith } from './cli-cache.js';
 
 export interface PackRehearsal {
@@ -38,8 +37,13 @@ export interface PackRehearsal {
   warnings: string[];
 }
 
+/** The hub calls the baseline is read with (a HubClient, or the app's orchestrator). */
+export interface RunReader {
+  call<T>(method: string, params: Record<string, unknown>): Promise<T>;
+}
+
 /** Where the baseline runs live (the user's hub, or the workspace database opened directly). */
-export type WithRuns = <T>(work: (client: HubClient) => Promise<T>) => Promise<T>;
+export type WithRuns = <T>(work: (runs: RunReader) => Promise<T>) => Promise<T>;
 
 export interface PackRehearsalOptions {
   cli: string;
@@ -56,7 +60,7 @@ export interface PackRehearsalOptions {
 }
 
 /** The newest baseline run that ran `cli`, or the baseline of `packName` when one is named. */
-async function findBaseline(client: HubClient, cli: string, packName: string | null): Promise<RunRecord | null> {
+async function findBaseline(client: RunReader, cli: string, packName: string | null): Promise<RunRecord | null> {
   if (packName !== null) {
     const { run_id: runId } = await client.call<{ run_id: string | null }>('run_baseline_of', { pack_name: packName });
     return runId ? client.call<RunRecord>('run_get', { run_id: runId }) : null;
