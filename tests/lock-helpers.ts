@@ -122,3 +122,15 @@ export function json<T>(result: CliResult): T {
     throw new Error(`not JSON (exit ${result.code}): ${result.stdout.slice(0, 500)}\nstderr: ${result.stderr.slice(0, 1000)}`);
   }
 }
+
+/**
+ * A candidate Claude Code for `lock upgrade-check --candidate-path`, in `dir` (off PATH): the fake
+ * behind a wrapper that reports `version` and sets `vars` (FAKE_CLI_ANSWER...). Returns its path.
+ */
+export function fakeClaudeCandidate(dir: string, version: string, vars: Record<string, string> = {}): string {
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'claude');
+  const assigns = Object.entries(vars).map(([k, v]) => `${k}='${v}' `).join('');
+  fs.writeFileSync(file, `#!/bin/sh\nif [ "$1" = "--version" ]; then echo '${version} (Claude Code)'; exit 0; fi\n${assigns}exec '${process.execPath}' '${path.join(FAKE_BIN, 'claude')}' "$@"\n`, { mode: 0o755 });
+  return file;
+}

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UpgradeReport } from '../../core/lock/upgrade-check.js';
 import { cliPath, runCli, type CliResult } from '../helpers.js';
-import { FAKE_BIN, FakeMachine, freePort, json } from '../lock-helpers.js';
+import { FakeMachine, fakeClaudeCandidate, freePort, json } from '../lock-helpers.js';
 
 const m = new FakeMachine(['claude']);
 let env: NodeJS.ProcessEnv;
@@ -20,14 +20,8 @@ const PACK = [
   { id: 'count', prompt: 'count to three', expect: { contains: 'three' } },
 ];
 
-/** A candidate binary outside PATH: the fake behind a wrapper that reports `version` and sets `vars`. */
 function candidate(name: string, version: string, vars: Record<string, string> = {}): string {
-  const dir = path.join(m.root, 'candidates', name);
-  fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, 'claude');
-  const assigns = Object.entries(vars).map(([k, v]) => `${k}='${v}' `).join('');
-  fs.writeFileSync(file, `#!/bin/sh\nif [ "$1" = "--version" ]; then echo '${version} (Claude Code)'; exit 0; fi\n${assigns}exec '${process.execPath}' '${path.join(FAKE_BIN, 'claude')}' "$@"\n`, { mode: 0o755 });
-  return file;
+  return fakeClaudeCandidate(path.join(m.root, 'candidates', name), version, vars);
 }
 
 function run(args: string[]): Promise<CliResult> {

@@ -11,6 +11,7 @@ import { DASH } from '../common/format.js';
 import { useLockCheck, useWriteLock } from '../common/queries.js';
 import type { DriftReport } from '../common/types.js';
 import { DRIFT_INFO, driftSummary, flagText, isDrift, sortEntries, writtenSummary } from './lock-logic.js';
+import { UpgradeRehearsal } from './UpgradeRehearsal.js';
 
 function DriftTable({ report }: { report: DriftReport }) {
   const summary = driftSummary(report);
@@ -114,6 +115,7 @@ export default function LockPage() {
         </div>
       )}
       {report && <DriftTable report={report} />}
+      {check.data && <UpgradeRehearsal report={report} />}
       <ConfirmDialog
         open={confirm}
         title={report ? 'Replace the version lock?' : 'Write the version lock?'}
