@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { loadWorkspaceConfig } from '../agent/config.js';
 import { defaultDbPath } from '../config.js';
+import { HubError } from '../errors.js';
 import { checkLock, type DriftReport } from '../lock/check.js';
 import { lockPath, writeLock } from '../lock/file.js';
 import { formatDriftReport, formatRecordResult } from '../lock/format.js';
@@ -147,7 +148,15 @@ function registerUpgradeCheck(lock: Command): void {
           to: flags.to,
           ...(flags.candidatePath !== undefined ? { candidatePath: flags.candidatePath } : {}),
           pack: flags.pack === false ? 'none' : flags.pack === undefined ? 'baseline' : { file: flags.pack },
-          withRuns: (work) => withHubOrDatabase(dbFlags, 'lock upgrade-check', work),
+          withRuns: async (work) => {
+            try {
+              return await withHubOrDatabase(dbFlags, 'lock upgrade-check', work);
+            } catch (err) {
+              // No hub and no database yet: no run has been made here, so there is no baseline.
+              if (err instanceof HubError && err.code === 'unreachable' && !fs.existsSync(dbFlags.db)) return null;
+              throw err;
+            }
+          },
           config: loadWorkspaceConfig(flags.config, workspace),
           log: (line) => process.stderr.write(`${line}\n`),
         });

@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { BackendSpec } from '../agent/backend.js';
 import { compareRuns, hasRegressions } from '../compare/compare.js';
 import { policyForRun } from '../compare/policy.js';
-import { HubError, errorMessage } from '../errors.js';
+import { errorMessage } from '../errors.js';
 import { readPackFile, type PackEntry } from '../pack.js';
 import { executeRun } from '../runs/orchestrate.js';
 import type { RunInfo, RunRecord, RunTask } from '../runs/types.js';
@@ -42,8 +42,11 @@ export interface RunReader {
   call<T>(method: string, params: Record<string, unknown>): Promise<T>;
 }
 
-/** Where the baseline runs live (the user's hub, or the workspace database opened directly). */
-export type WithRuns = <T>(work: (runs: RunReader) => Promise<T>) => Promise<T>;
+/**
+ * Where the baseline runs live (the user's hub, or the workspace database opened directly); null
+ * when there is no run history at all (no hub answers and there is no database yet).
+ */
+export type WithRuns = <T>(work: (runs: RunReader) => Promise<T>) => Promise<T | null>;
 
 export interface PackRehearsalOptions {
   cli: string;
@@ -136,11 +139,8 @@ export async function rehearsePack(options: PackRehearsalOptions): Promise<PackR
   let baseline: RunRecord | null;
   try {
     if (options.packFile !== undefined) entries = readPackFile(options.packFile);
-    // No hub and no database yet: there is no baseline run (a --pack still runs).
-    baseline = await options.withRuns((client) => findBaseline(client, cli, packName)).catch((err: unknown) => {
-      if (err instanceof HubError && err.code === 'unreachable') return null;
-      throw err;
-    });
+    // No run history at all: no baseline run (a --pack still runs). A hub that fails is an error.
+    baseline = (await options.withRuns((client) => findBaseline(client, cli, packName))) ?? null;
   } catch (err) {
     return { ...result, reasons: [`could not read the pack or its baseline: ${errorMessage(err)}`] };
   }

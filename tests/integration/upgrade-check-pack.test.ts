@@ -98,6 +98,25 @@ describe('upgrade-check runs the baseline pack with the candidate binary', () =>
     expect(reportOf(none)).toMatchObject({ verdict: 'safe', pack: null });
   }, 120_000);
 
+  it('on a workspace with no run yet (no hub, no database): the default runs nothing, a --pack runs without a baseline', async () => {
+    const fresh = new FakeMachine(['claude']);
+    try {
+      const freshEnv = { ...fresh.env, MITTELO_PORT: env.MITTELO_PORT, MITTELO_DB: fresh.dbPath };
+      expect((await runCli(['lock', 'write', '--backend', 'claude_code'], freshEnv, fresh.workspace)).code).toBe(0);
+      const good = candidate('good', '2.1.332');
+      const byDefault = reportOf(await runCli(['lock', 'upgrade-check', 'claude_code', '--candidate-path', good, '--json'], freshEnv, fresh.workspace));
+      expect(byDefault).toMatchObject({ verdict: 'review', pack: { verdict: 'no_baseline', candidate_run: null } });
+      expect(byDefault.reasons[0]).toContain('no baseline run of claude_code in this workspace');
+      fs.writeFileSync(path.join(fresh.workspace, 'one.jsonl'), JSON.stringify({ prompt: 'say hello', expect: { contains: 'hello' } }));
+      const withPack = reportOf(await runCli(['lock', 'upgrade-check', 'claude_code', '--candidate-path', good, '--pack', 'one.jsonl', '--json'], freshEnv, fresh.workspace));
+      expect(withPack.pack).toMatchObject({ verdict: 'no_baseline', tasks: 1, failed: 0 });
+      // Reading the history made no database.
+      expect(fs.existsSync(fresh.dbPath)).toBe(false);
+    } finally {
+      fresh.remove();
+    }
+  }, 120_000);
+
   it('refuses --candidate-path without exactly one CLI, and a path that is not an executable', async () => {
     const many = await run(['lock', 'upgrade-check', '--candidate-path', candidate('good', '2.1.332')]);
     expect(many.code).toBe(2);
