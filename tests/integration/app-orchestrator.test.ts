@@ -46,7 +46,8 @@ it('a new workspace gets the example packs and a database; it is remembered, and
   const started = await startTestApp();
   const { workspace, configDir, orchestrator } = started;
   const packs = fs.readdirSync(path.join(workspace, 'packs')).sort();
-  expect(packs).toEqual(fs.readdirSync(path.join(repoRoot, 'packs')).filter((n) => n.endsWith('.jsonl')).sort());
+  // Every example pack, and the fixture folders the system-test pack copies into its tasks' workdirs.
+  expect(packs).toEqual(fs.readdirSync(path.join(repoRoot, 'packs')).filter((n) => n.endsWith('.jsonl') || n === 'system').sort());
   const dbPath = path.join(workspace, '.mittelo', 'mittelo.db');
   expect(fs.existsSync(dbPath)).toBe(true);
   expect(orchestrator.ownsHub).toBe(true);
