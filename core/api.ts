@@ -169,6 +169,8 @@ export const API_CALLS = {
     }),
     result: null as unknown as { comparison: Comparison | null; reason: string | null },
   },
+  /** The comparison of two runs as one self-contained HTML report (what `mittelo compare A B --html FILE` writes), to save. */
+  'compare.exportHtml': { input: z.object({ run_a: runId, run_b: runId }), result: null as unknown as { filename: string; html: string } },
   /** One prompt × backend row of two runs in full: each try side by side with its diff, the verdict. */
   'compare.row': {
     input: z.object({ run_a: runId, run_b: runId, prompt_id: z.string().min(1).max(200), backend: backendName }),

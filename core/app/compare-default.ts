@@ -6,6 +6,7 @@
 import type { ApiParsedInput, ApiResult } from '../api.js';
 import { compareRuns as compareWithoutPolicy } from '../compare/compare.js';
 import { policyForRun } from '../compare/policy.js';
+import { renderHtml } from '../compare/render-html.js';
 import { compareRow, passCounts, passRateHistory, type PassCounts } from '../compare/row-detail.js';
 import type { Comparison } from '../compare/types.js';
 import type { RunInfo, RunRecord, RunRollup } from '../runs/types.js';
@@ -101,6 +102,24 @@ export async function compareRowOf(app: Orchestrator, input: ApiParsedInput<'com
       : await Promise.all([runRecord(app, input.run_a), runRecord(app, input.run_b)]);
   const { policy, source } = policyForRun(b);
   return compareRow(a, b, input.prompt_id, input.backend, { policy, policySource: source });
+}
+
+/** A file name made of the two run ids (anything but letters, digits, _ . - replaced). */
+function reportName(runA: string, runB: string): string {
+  const safe = (id: string) => id.replace(/[^A-Za-z0-9_.-]/g, '_');
+  return `compare-${safe(runA)}-vs-${safe(runB)}.html`;
+}
+
+/** The comparison the Compare page shows, as the HTML report `mittelo compare A B --html` writes. */
+export async function compareHtmlOf(app: Orchestrator, input: ApiParsedInput<'compare.exportHtml'>): Promise<ApiResult<'compare.exportHtml'>> {
+  const last = lastCompared.get(app);
+  // The runs on screen, unless one was still going (the report then shows it as it is now).
+  const reusable = last && last.a.run.run_id === input.run_a && last.b.run.run_id === input.run_b && last.a.run.finished_at !== null && last.b.run.finished_at !== null;
+  const [a, b] =
+    last && reusable
+      ? [last.a, last.b]
+      : await Promise.all([runRecord(app, input.run_a), runRecord(app, input.run_b)]);
+  return { filename: reportName(input.run_a, input.run_b), html: renderHtml(compareWith(app, a, b)) };
 }
 
 /** Pass counts of finished runs, per app, fetched once each (a finished run's results do not change). */

@@ -21,7 +21,7 @@ import { renderRunHtml } from '../runs/render-run-html.js';
 import { runGridView } from '../runs/grid.js';
 import { HUB_VERSION } from '../wire/methods.js';
 import { BackendsView, knownBackend } from './backends-view.js';
-import { compareDefault, compareRowOf, historyOf } from './compare-default.js';
+import { compareDefault, compareHtmlOf, compareRowOf, historyOf } from './compare-default.js';
 import { toApiError } from './errors.js';
 import { failureHint, waitHint } from './task-hints.js';
 import { backendsFolder, createFolderBackend, readPackText, savePack } from './workspace-files.js';
@@ -160,6 +160,7 @@ export function createHandlers(app: Orchestrator, backends = new BackendsView(ap
     'runs.sideBySide': async ({ run_id, prompt_id }) => sideBySide(await runGet(run_id), prompt_id),
     'compare.runs': (input) => compareDefault(app, input),
     'compare.row': (input) => compareRowOf(app, input),
+    'compare.exportHtml': (input) => compareHtmlOf(app, input),
     'compare.history': (input) => historyOf(app, input),
     'packs.list': async () => ({ packs: listPacks(app) }),
     'packs.read': async ({ name }) => readPackText(app.workspace.packsDir, name),

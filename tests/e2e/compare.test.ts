@@ -92,6 +92,20 @@ describe('the Compare page', () => {
     expect(await page.evaluate(() => document.activeElement?.textContent ?? '')).toBe(await heads.nth(1).textContent());
   });
 
+  it('saves the comparison on screen as one HTML report, answers escaped', async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Save as HTML' }).click()]);
+    expect(download.suggestedFilename()).toBe(`compare-${runA}-vs-${runB}.html`);
+    const text = fs.readFileSync(await download.path(), 'utf8');
+    expect(text).toContain(`<title>Compare ${runA} → ${runB}</title>`);
+    expect(text).toContain("default-src 'none'");
+    expect(text).not.toMatch(/<script/i);
+    // The same regression the page shows: the folder backend's greet lost "hello", with its version change.
+    expect(text).toMatch(/new failure/i);
+    expect(text).toContain('<span class="wd">hello</span> there</td><td class="ln">1</td><td class="code ins"><span class="wi">goodbye</span> there');
+    expect(text).toMatch(/2\.1\.197 → 2\.2\.0/);
+    expect(errors).toEqual([]);
+  });
+
   it('compares two chosen runs and marks the baseline of the pack', async () => {
     await page.goto(`${server.url.replace(/\/?$/, '/')}#/compare?a=${runB}&b=${runA}`);
     await expect.poll(() => page.getByTestId('compared-runs').textContent(), { timeout: 15_000 }).toContain('A: after upgrade');

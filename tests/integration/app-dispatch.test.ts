@@ -117,6 +117,26 @@ describe('calls', () => {
     ]);
   });
 
+  it('compare.exportHtml: the two runs as one self-contained HTML report, answers escaped; a missing run is not found', async () => {
+    fs.writeFileSync(path.join(app.workspace, 'packs', 'marked.jsonl'), '{"id":"m","prompt":"<script>alert(1)</script>","expect":{"contains":"never"}}\n');
+    const first = await finishedRun('marked', ['echo']);
+    const second = await finishedRun('marked', ['echo']);
+    const { filename, html } = await app.ok('compare.exportHtml', { run_a: first, run_b: second });
+    expect(filename).toBe(`compare-${first}-vs-${second}.html`);
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain(`<title>Compare ${first} → ${second}</title>`);
+    expect(html).toContain("default-src 'none'");
+    // The prompt and echo's answer are shown as text, never as markup.
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).not.toContain('<script>');
+    // The same verdict as compare.runs gives for these two runs (a failing row present in both: no new failure).
+    const shown = await app.ok('compare.runs', { run_a: first, run_b: second });
+    expect(shown.comparison?.summary.counts.still_failing).toBe(1);
+    expect(html).toMatch(/still failing/i);
+    expect(await app.dispatch('compare.exportHtml', { run_a: first, run_b: 'no-such-run' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(await app.dispatch('compare.exportHtml', { run_a: first })).toMatchObject({ ok: false, error: { code: 'bad_input', message: expect.stringMatching(/Run b/i) } });
+  });
+
   it('backends: list with preflight and settings; configure writes mittelo.config.json and refuses a bad path', async () => {
     const { backends } = await app.ok('backends.list', {});
     const echo = backends.find((b) => b.name === 'echo');

@@ -4,9 +4,12 @@
  * summary, then the tries paired one by one with their diffs; or, for one run, the answers a prompt got from each
  * backend side by side with a "pick best" action. State lives in the URL (#/compare?a=…&b=…).
  */
+import { useState } from 'react';
+import { call } from '../../api/client.js';
 import { useRuns } from '../../api/queries.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { hrefFor, navigate, useLocation } from '../../lib/router.js';
+import { saveHtmlFile } from '../../lib/save-html.js';
 import '../common/pages.css';
 import { Badge } from '../common/bits.js';
 import { runName } from '../common/format.js';
@@ -50,6 +53,34 @@ function BaselineNote({ comparison, runs }: { comparison: Comparison; runs: RunS
   );
 }
 
+/** Saves the comparison on screen as the HTML report `mittelo compare A B --html` writes. */
+function SaveReport({ comparison }: { comparison: Comparison }) {
+  const [saving, setSaving] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const save = async () => {
+    setSaving(true);
+    try {
+      const { filename, html } = await call('compare.exportHtml', { run_a: comparison.a.run_id, run_b: comparison.b.run_id });
+      saveHtmlFile(filename, html);
+      setError(null);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setSaving(false);
+    }
+  };
+  return (
+    <>
+      <p className="row">
+        <button type="button" onClick={() => void save()} disabled={saving} title="One self-contained HTML file: verdict, summary and every diff, to share or attach to a CI job">
+          {saving ? 'Saving…' : 'Save as HTML'}
+        </button>
+      </p>
+      {error !== null && <ErrorNotice title="The HTML report was not saved" error={error} />}
+    </>
+  );
+}
+
 function TwoRuns() {
   const { params } = useLocation();
   const a = params.get('a') ?? '';
@@ -80,6 +111,7 @@ function TwoRuns() {
           <p data-testid="compared-runs">
             Comparing <strong>A: {nameOf(c.a)}</strong> (pack {c.a.pack_name}, {c.a.tasks} tasks) with <strong>B: {nameOf(c.b)}</strong> (pack {c.b.pack_name}, {c.b.tasks} tasks).
           </p>
+          <SaveReport key={`${c.a.run_id}:${c.b.run_id}`} comparison={c} />
           <GateBanner gate={c.gate} />
           <BaselineNote comparison={c} runs={list} />
           <MatrixView key={`m:${c.a.run_id}:${c.b.run_id}`} rows={c.rows} selected={cell} onOpen={(row) => set({ cell: row.key })} />

@@ -9,6 +9,7 @@ import type { ApiResult } from '../../api/types.js';
 import { ConfirmDialog } from '../../components/ConfirmDialog.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { hrefFor, navigate } from '../../lib/router.js';
+import { saveHtmlFile } from '../../lib/save-html.js';
 import { AnswerText, Badge } from '../common/bits.js';
 import { formatMs, formatWhen, runName } from '../common/format.js';
 import { useDeleteRun, useRunGrid } from '../common/queries.js';
@@ -48,14 +49,7 @@ function Cell({ tasks, backend, prompt }: { tasks: GridTask[]; backend: string; 
 
 async function saveHtml(runId: string): Promise<void> {
   const { filename, html } = await call('runs.exportHtml', { run_id: runId });
-  const url = URL.createObjectURL(new Blob([html], { type: 'text/html' }));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = filename;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  saveHtmlFile(filename, html);
 }
 
 export function RunDetail({ runId }: { runId: string }) {
