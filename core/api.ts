@@ -96,6 +96,17 @@ export interface TaskDetail {
   failure_hint: string | null;
 }
 
+/** The workspace the app has open, the ones opened before, and what a switch would interrupt. */
+export interface WorkspaceView {
+  dir: string;
+  /** Workspaces opened before (newest first, the current one excluded); `available`: still a folder. */
+  recent: { dir: string; available: boolean }[];
+  /** The desktop app can show the system's folder picker; browser mode cannot (a path field instead). */
+  native_picker: boolean;
+  /** Runs of this workspace not finished yet: switching stops following them (the UI asks first). */
+  runs_in_progress: { run_id: string; label: string | null; pack_name: string }[];
+}
+
 export interface PackInfo {
   name: string;
   path: string;
@@ -210,6 +221,19 @@ export const API_CALLS = {
   },
   'agents.start': { input: z.object({ backend: backendName, concurrency: z.number().int().min(1).max(64).optional() }), result: null as unknown as { ok: true } },
   'agents.stop': { input: z.object({ backend: backendName }), result: null as unknown as { ok: true } },
+  'workspace.current': { input: z.object({}), result: null as unknown as WorkspaceView },
+  /** Is this a folder the app can open? (The switcher checks a typed path before offering to switch.) */
+  'workspace.check': { input: z.object({ path: z.string().min(1).max(4096) }), result: null as unknown as { dir: string; is_workspace: boolean } },
+  /** The desktop app's folder picker; null when cancelled. Browser mode answers `unsupported`. */
+  'workspace.pickFolder': { input: z.object({}), result: null as unknown as { path: string | null } },
+  /**
+   * Closes this workspace (agents give their tasks back, the hub stops, the database closes) and opens
+   * another folder. Runs in progress are refused unless `confirm_stop_runs: true` (the UI asks first).
+   */
+  'workspace.switch': {
+    input: z.object({ path: z.string().min(1).max(4096), confirm_stop_runs: z.literal(true).optional() }),
+    result: null as unknown as { dir: string; notes: string[] },
+  },
   'lock.check': { input: z.object({}), result: null as unknown as { report: DriftReport | null } },
   /** Writing the lock replaces the team's pins: the UI asks first and sends `confirm: true`. */
   'lock.write': { input: z.object({ confirm: z.literal(true) }), result: null as unknown as RecordResult },

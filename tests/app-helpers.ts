@@ -25,6 +25,10 @@ export async function startTestApp(options: OrchestratorOptions = {}, root = tem
   core.subscribe((event) => events.push(event));
   return {
     ...core,
+    // The open workspace's orchestrator, also after a switch (a spread would keep the first one).
+    get orchestrator() {
+      return core.orchestrator;
+    },
     root,
     workspace,
     configDir,

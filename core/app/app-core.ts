@@ -1,27 +1,112 @@
-/** The orchestrator with its contract handlers: what a shell (Electron main, `mittelo serve`) starts and stops. */
+/**
+ * The orchestrator with its contract handlers: what a shell (Electron main, `mittelo serve`) starts
+ * and stops. It also switches workspaces: the open orchestrator stops (agents give their tasks back,
+ * the hub stops, the database closes) and one opens on the other folder, with the same options.
+ */
 import type { UiEvent } from '../api.js';
+import { HubError, errorMessage } from '../errors.js';
 import { createDispatch, createHandlers, type Dispatch } from './handlers.js';
 import { Orchestrator, type OrchestratorOptions } from './orchestrator.js';
 import { BackendsView } from './backends-view.js';
 import { UpgradeJobs } from './upgrade-jobs.js';
+import { refuseUnconfirmedStop, type WorkspaceShell } from './workspace-switch.js';
+import { userConfigDir, workspaceFolder, workspacePaths } from './workspace.js';
 
 export interface AppCore {
-  orchestrator: Orchestrator;
+  /** The orchestrator of the workspace open now (another one after a switch). */
+  readonly orchestrator: Orchestrator;
   dispatch: Dispatch;
   subscribe(listener: (event: UiEvent) => void): () => void;
+  /** Closes this workspace and opens `dir` (an existing folder); on failure the old one is opened again. */
+  switchWorkspace(dir: string, options?: { confirmStopRuns?: boolean }): Promise<{ dir: string; notes: string[] }>;
   stop(): Promise<void>;
 }
 
-export async function startAppCore(options: OrchestratorOptions = {}): Promise<AppCore> {
-  const orchestrator = await Orchestrator.start(options);
-  const upgrades = new UpgradeJobs();
-  return {
-    orchestrator,
-    dispatch: createDispatch(createHandlers(orchestrator, new BackendsView(orchestrator), upgrades)),
-    subscribe: (listener) => orchestrator.subscribe(listener),
-    stop: () => {
+export interface ShellOptions {
+  /** The system's folder picker (the desktop app); browser mode has none. */
+  pickFolder?: () => Promise<string | null>;
+}
+
+/**
+ * Folder backends follow the workspace when the shell took them from it (useWorkspaceBackends);
+ * a MITTELO_BACKENDS_DIR set by the user stays.
+ */
+function moveWorkspaceBackends(from: string, to: string, env: NodeJS.ProcessEnv = process.env): void {
+  if (env.MITTELO_BACKENDS_DIR === workspacePaths(from).backendsDir) env.MITTELO_BACKENDS_DIR = workspacePaths(to).backendsDir;
+}
+
+export async function startAppCore(options: OrchestratorOptions = {}, shellOptions: ShellOptions = {}): Promise<AppCore> {
+  const log = options.log ?? (() => undefined);
+  const listeners = new Set<(event: UiEvent) => void>();
+  let current = await Orchestrator.start(options);
+  let dispatch: Dispatch;
+  let switching: Promise<unknown> | null = null;
+  // Upgrade rehearsals belong to a workspace: a switch stops them with it.
+  let upgrades = new UpgradeJobs();
+
+  const attach = (orchestrator: Orchestrator) => {
+    current = orchestrator;
+    upgrades = new UpgradeJobs();
+    dispatch = createDispatch(createHandlers(orchestrator, new BackendsView(orchestrator), upgrades, shell));
+    orchestrator.subscribe((event) => {
+      for (const listener of [...listeners]) listener(event);
+    });
+  };
+
+  const open = (dir: string) => Orchestrator.start({ ...options, workspace: dir });
+
+  const switchTo = async (given: string, confirmStopRuns: boolean) => {
+    const dir = workspaceFolder(given);
+    const from = current.workspace.dir;
+    if (dir === from) return { dir, notes: [`${dir} is already open`] };
+    if (switching) throw new HubError('conflict', 'the app is already switching workspaces; wait for it to finish');
+    await refuseUnconfirmedStop(current, confirmStopRuns);
+    const step = (async () => {
+      log(`switching workspace: ${from} → ${dir}`);
       upgrades.stop();
-      return orchestrator.stop();
+      await current.stop();
+      moveWorkspaceBackends(from, dir);
+      try {
+        attach(await open(dir));
+      } catch (err) {
+        moveWorkspaceBackends(dir, from);
+        log(`could not open ${dir}: ${errorMessage(err)}; opening ${from} again`);
+        attach(await open(from));
+        throw new HubError('bad_request', `could not open the workspace ${dir}: ${errorMessage(err)}. ${from} is open again`);
+      }
+      for (const note of current.notes) log(note);
+      return { dir: current.workspace.dir, notes: current.notes };
+    })();
+    switching = step;
+    try {
+      return await step;
+    } finally {
+      switching = null;
+    }
+  };
+
+  const shell: WorkspaceShell = {
+    configDir: options.configDir ?? userConfigDir(),
+    pickFolder: shellOptions.pickFolder ?? null,
+    switchTo,
+  };
+  attach(current);
+
+  return {
+    get orchestrator() {
+      return current;
+    },
+    dispatch: (name, input) => dispatch(name, input),
+    subscribe: (listener) => {
+      listeners.add(listener);
+      listener({ kind: 'connection', ...current.connection() });
+      return () => listeners.delete(listener);
+    },
+    switchWorkspace: (dir, switchOptions = {}) => switchTo(dir, switchOptions.confirmStopRuns ?? false),
+    stop: async () => {
+      await switching?.catch(() => undefined);
+      upgrades.stop();
+      await current.stop();
     },
   };
 }

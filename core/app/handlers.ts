@@ -30,6 +30,7 @@ import type { WorkerInfo } from '../queue/workers.js';
 import type { EarlierAttempt } from '../store/run-attempts.js';
 import { DEFAULT_AGENT_CONCURRENCY } from './local-agents.js';
 import type { Orchestrator } from './orchestrator.js';
+import { checkWorkspace, workspaceView, type WorkspaceShell } from './workspace-switch.js';
 
 export type Handlers = { [N in ApiName]: (input: ApiParsedInput<N>) => Promise<ApiResult<N>> };
 
@@ -69,7 +70,12 @@ function listPacks(app: Orchestrator): PackInfo[] {
   });
 }
 
-export function createHandlers(app: Orchestrator, backends = new BackendsView(app), upgrades = new UpgradeJobs()): Handlers {
+/** Without a shell (a bare orchestrator) the workspace cannot be switched. */
+function noShell(): never {
+  throw new HubError('bad_request', 'this app cannot switch workspaces');
+}
+
+export function createHandlers(app: Orchestrator, backends = new BackendsView(app), upgrades = new UpgradeJobs(), shell: WorkspaceShell | null = null): Handlers {
   const runGet = (runId: string) => app.call<RunRecord>('run_get', { run_id: runId });
   return {
     'hub.status': async () => {
@@ -195,6 +201,13 @@ export function createHandlers(app: Orchestrator, backends = new BackendsView(ap
       await app.agents.stop(backend);
       return { ok: true };
     },
+    'workspace.current': async () => (shell ? workspaceView(app, shell) : noShell()),
+    'workspace.check': async ({ path: given }) => checkWorkspace(given),
+    'workspace.pickFolder': async () => {
+      if (!shell?.pickFolder) throw new HubError('bad_request', 'browser mode cannot show a folder picker: type the folder’s full path instead');
+      return { path: await shell.pickFolder() };
+    },
+    'workspace.switch': async ({ path: given, confirm_stop_runs }) => (shell ? shell.switchTo(given, confirm_stop_runs === true) : noShell()),
     'lock.check': async () => ({ report: await checkLock({ workspace: app.workspace.dir, config: app.config() }) }),
     'lock.write': async () => {
       const result = await recordLock({ workspace: app.workspace.dir, config: app.config() });

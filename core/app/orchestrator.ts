@@ -17,7 +17,7 @@ import { HubClient } from '../wire/client.js';
 import { LocalAgents } from './local-agents.js';
 import { openHub } from './open-hub.js';
 import { ensureWorkspaceToken, recordRunningHub, workspaceTokenPath } from './workspace-token.js';
-import { defaultWorkspace, lastWorkspace, prepareWorkspace, readAppRecord, userConfigDir, writeAppRecord, type WorkspacePaths } from './workspace.js';
+import { defaultWorkspace, lastWorkspace, prepareWorkspace, rememberWorkspace, userConfigDir, type WorkspacePaths } from './workspace.js';
 
 export interface OrchestratorOptions {
   /** The workspace folder; default: the one used last, else ~/Mittelo. */
@@ -87,7 +87,7 @@ export class Orchestrator {
     const { paths, seeded } = prepareWorkspace(dir, options.seedPacksDir);
     if (seeded.length > 0) log(`new workspace ${paths.dir}: example packs ${seeded.join(', ')}`);
     try {
-      writeAppRecord(configDir, { ...readAppRecord(configDir), last_workspace: paths.dir });
+      rememberWorkspace(configDir, paths.dir);
     } catch (err) {
       log(`could not remember the workspace in ${configDir}: ${errorMessage(err)}`);
     }
@@ -286,6 +286,11 @@ export class Orchestrator {
       this.runs.add(entry);
       void done.finally(() => this.runs.delete(entry));
     });
+  }
+
+  /** How many runs this app started and still follows (a switch asks before it stops them). */
+  get followedRuns(): number {
+    return this.runs.size;
   }
 
   /** Agents stop (giving running tasks back), runs stop being followed, the hub stops, the DB closes. */

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { DEFAULT_DB_RELATIVE } from '../config.js';
-import { errorMessage } from '../errors.js';
+import { HubError, errorMessage } from '../errors.js';
 
 export const DEFAULT_WORKSPACE_NAME = 'Mittelo';
 
@@ -23,7 +23,7 @@ export function userConfigDir(env: NodeJS.ProcessEnv = process.env, platform: No
   return path.join(env.XDG_CONFIG_HOME || path.join(home, '.config'), 'mittelo');
 }
 
-const appRecordSchema = z.looseObject({ last_workspace: z.string().min(1).optional() });
+const appRecordSchema = z.looseObject({ last_workspace: z.string().min(1).optional(), recent_workspaces: z.array(z.string().min(1)).optional() });
 export type AppRecord = z.output<typeof appRecordSchema>;
 
 /** app.json in `configDir`; a missing or unreadable file is an empty record (it only remembers). */
@@ -47,6 +47,42 @@ export function writeAppRecord(configDir: string, record: AppRecord): void {
 /** The workspace used last, if it was recorded (first run: none, so Electron asks). */
 export function lastWorkspace(configDir: string): string | null {
   return readAppRecord(configDir).last_workspace ?? null;
+}
+
+/** How many workspaces the switcher remembers. */
+export const RECENT_KEPT = 8;
+
+/** Opening `dir` makes it the last workspace and the first of the recent ones. */
+export function rememberWorkspace(configDir: string, dir: string): void {
+  const record = readAppRecord(configDir);
+  const recent = [dir, ...(record.recent_workspaces ?? []).filter((d) => d !== dir)].slice(0, RECENT_KEPT);
+  writeAppRecord(configDir, { ...record, last_workspace: dir, recent_workspaces: recent });
+}
+
+/** The workspaces opened before, newest first (the last one included; a record from before: just it). */
+export function recentWorkspaces(configDir: string): string[] {
+  const record = readAppRecord(configDir);
+  const recent = record.recent_workspaces ?? [];
+  return record.last_workspace && !recent.includes(record.last_workspace) ? [record.last_workspace, ...recent] : recent;
+}
+
+/**
+ * A folder the user typed or picked to open as a workspace: an absolute path (or `~/...`) to an
+ * existing folder. Anything else is refused in words, before anything is stopped.
+ */
+export function workspaceFolder(given: string, home = os.homedir()): string {
+  const trimmed = given.trim();
+  const expanded = trimmed === '~' ? home : trimmed.startsWith('~/') ? path.join(home, trimmed.slice(2)) : trimmed;
+  if (!path.isAbsolute(expanded)) throw new HubError('bad_request', `"${trimmed}" is not a full path: give the folder from the root, like ${path.join(home, DEFAULT_WORKSPACE_NAME)}`);
+  const dir = path.resolve(expanded);
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(dir);
+  } catch {
+    throw new HubError('not_found', `there is no folder ${dir}: create it first, or pick another one`);
+  }
+  if (!stat.isDirectory()) throw new HubError('bad_request', `${dir} is a file, not a folder: a workspace is a folder`);
+  return dir;
 }
 
 /** The packs/ folder shipped with the app: the first folder up from here holding package.json and packs/. */

@@ -25,12 +25,10 @@ let unsubscribe: (() => void) | null = null;
 let quitting = false;
 
 async function openCore(workspace: string): Promise<void> {
-  unsubscribe?.();
-  await core?.stop();
-  core = null;
   // Folder backends of the app live in the workspace unless MITTELO_BACKENDS_DIR says otherwise.
   useWorkspaceBackends(workspace);
-  core = await startAppCore({ workspace, log });
+  // The renderer's switcher uses the system's folder picker through the same core call.
+  core = await startAppCore({ workspace, log }, { pickFolder: () => pickWorkspace(window, core?.orchestrator.workspace.dir) });
   for (const note of core.orchestrator.notes) log(note);
   unsubscribe = core.subscribe((event) => pushEvent(window, event));
 }
@@ -45,15 +43,30 @@ function createWindow(): BrowserWindow {
   return win;
 }
 
+/** File → Open Workspace: the same switch as the app's switcher (core/app/app-core.ts), asking before it stops runs. */
 async function openAnotherWorkspace(): Promise<void> {
-  const current = core?.orchestrator.workspace.dir;
+  if (!core) return;
+  const current = core.orchestrator.workspace.dir;
   const picked = await pickWorkspace(window, current);
   if (!picked || picked === current) return;
+  const going = (await core.dispatch('workspace.current', {})) as { ok: boolean; result?: { runs_in_progress: unknown[] } };
+  const runs = going.ok ? (going.result?.runs_in_progress.length ?? 0) : 0;
+  if (runs > 0) {
+    const question: Electron.MessageBoxOptions = {
+      type: 'warning',
+      message: `${runs === 1 ? 'A run is' : `${runs} runs are`} still going in ${current}`,
+      detail: 'Switching stops the app\'s agents and its hub; the runs stop where they are.',
+      buttons: ['Switch anyway', 'Cancel'],
+      defaultId: 1,
+      cancelId: 1,
+    };
+    const { response } = window ? await dialog.showMessageBox(window, question) : await dialog.showMessageBox(question);
+    if (response !== 0) return;
+  }
   try {
-    await openCore(picked);
+    await core.switchWorkspace(picked, { confirmStopRuns: true });
   } catch (err) {
     dialog.showErrorBox('Could not open the workspace', errorMessage(err));
-    if (current) await openCore(current).catch(() => undefined);
   }
   window?.webContents.reload();
 }
