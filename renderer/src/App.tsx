@@ -6,6 +6,7 @@ import { Suspense, useRef, useState, type KeyboardEvent } from 'react';
 import { ConnectionBadge } from './components/ConnectionBadge.js';
 import { ErrorBoundary } from './components/ErrorBoundary.js';
 import { HelpOverlay } from './components/HelpOverlay.js';
+import { WorkspaceSwitcher } from './components/WorkspaceSwitcher.js';
 import { useHubStatus } from './api/queries.js';
 import { hrefFor, navigate, useLocation } from './lib/router.js';
 import { useShortcuts } from './lib/shortcuts.js';
@@ -58,6 +59,7 @@ export function App() {
         <span className="brand">Mittelo Control Center</span>
         <ConnectionBadge />
         <span className="header__spacer" />
+        <WorkspaceSwitcher />
         <button type="button" onClick={() => setHelp(true)} aria-keyshortcuts="?">
           Shortcuts <kbd>?</kbd>
         </button>

@@ -52,7 +52,7 @@ it('first run: asks for the workspace, opens the locked-down window on the app s
 
   expect(find(lines, 'message-box')?.buttons).toEqual([`Use ${path.join(home, 'Mittelo')}`, 'Choose another folder…', 'Quit']);
   expect(fs.readdirSync(path.join(home, 'Mittelo', 'packs'))).toContain('smoke.jsonl');
-  expect(JSON.parse(fs.readFileSync(path.join(home, 'config', 'mittelo', 'app.json'), 'utf8'))).toEqual({ last_workspace: path.join(home, 'Mittelo') });
+  expect(JSON.parse(fs.readFileSync(path.join(home, 'config', 'mittelo', 'app.json'), 'utf8'))).toEqual({ last_workspace: path.join(home, 'Mittelo'), recent_workspaces: [path.join(home, 'Mittelo')] });
 
   expect(find(lines, 'window')?.webPreferences).toMatchObject({ preload: path.join(repoRoot, 'out', 'preload', 'index.cjs'), contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true });
   expect(find(lines, 'load')?.url).toBe('mittelo-app://app/index.html');

@@ -9,7 +9,11 @@ export interface FormDialogProps {
   open: boolean;
   title: string;
   submitLabel: string;
+  /** The submit button's words while busy (default "Saving…"). */
+  busyLabel?: string;
   busy: boolean;
+  /** False while the form is not complete (the submit button is disabled). */
+  ready?: boolean;
   error: unknown;
   errorTitle: string;
   onSubmit: () => void;
@@ -17,7 +21,7 @@ export interface FormDialogProps {
   children: ReactNode;
 }
 
-export function FormDialog({ open, title, submitLabel, busy, error, errorTitle, onSubmit, onClose, children }: FormDialogProps) {
+export function FormDialog({ open, title, submitLabel, busyLabel = 'Saving…', busy, ready = true, error, errorTitle, onSubmit, onClose, children }: FormDialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   useEffect(() => {
@@ -42,8 +46,8 @@ export function FormDialog({ open, title, submitLabel, busy, error, errorTitle, 
           <button type="button" onClick={onClose}>
             Cancel
           </button>
-          <button type="submit" className="primary" disabled={busy}>
-            {busy ? 'Saving…' : submitLabel}
+          <button type="submit" className="primary" disabled={busy || !ready}>
+            {busy ? busyLabel : submitLabel}
           </button>
         </div>
       </form>
