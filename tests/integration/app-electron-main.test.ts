@@ -80,4 +80,24 @@ it('a remembered workspace opens without asking', async () => {
   expect(code, stderr).toBe(0);
   expect(find(lines, 'message-box')).toBeUndefined();
   expect(find(lines, 'ipc-status')).toMatchObject({ ok: true, workspace });
+  // Nothing picked (the user cancelled): no switch.
+  expect(find(lines, 'ipc-pick')).toEqual({ event: 'ipc-pick', native_picker: true, picked: null });
+  expect(find(lines, 'ipc-switch')).toBeUndefined();
+});
+
+it('the workspace switcher uses the system folder picker, then switches to the folder picked', async () => {
+  const home = tempDir('mittelo-electron-');
+  const first = path.join(home, 'first');
+  const picked = path.join(home, 'picked');
+  fs.mkdirSync(picked, { recursive: true });
+  fs.mkdirSync(path.join(home, 'config', 'mittelo'), { recursive: true });
+  fs.writeFileSync(path.join(home, 'config', 'mittelo', 'app.json'), JSON.stringify({ last_workspace: first }));
+  const { code, lines, stderr } = await runMain({ HOME: home, XDG_CONFIG_HOME: path.join(home, 'config'), FAKE_ELECTRON_PICK: picked });
+  expect(code, stderr).toBe(0);
+  expect(find(lines, 'open-dialog')).toMatchObject({ properties: ['openDirectory', 'createDirectory'] });
+  expect(find(lines, 'ipc-pick')).toMatchObject({ native_picker: true, picked });
+  expect(find(lines, 'ipc-switch')).toMatchObject({ ok: true, dir: picked, online: true, workspace: picked });
+  expect(JSON.parse(fs.readFileSync(path.join(home, 'config', 'mittelo', 'app.json'), 'utf8'))).toEqual({ last_workspace: picked, recent_workspaces: [picked, first] });
+  // Quit closed the switched-to workspace's hub; the first one's was closed by the switch.
+  for (const dir of [first, picked]) expect(fs.existsSync(path.join(dir, '.mittelo', 'mittelo.db.hub.lock'))).toBe(false);
 });
