@@ -8,6 +8,7 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { call } from '../api/client.js';
 import { plainMessage } from '../api/errors.js';
+import { useHubStatus } from '../api/queries.js';
 import { useDebounced } from '../lib/useDebounced.js';
 import '../pages/common/pages.css';
 import { FormDialog } from './FormDialog.js';
@@ -33,7 +34,9 @@ export function WorkspaceSwitcher() {
   const [open, setOpen] = useState(false);
   const [path, setPath] = useState('');
   const [stopRuns, setStopRuns] = useState(false);
-  const view = useQuery({ queryKey: ['workspace', 'current'], queryFn: () => call('workspace.current', {}) });
+  // The header's label comes with the hub status the app reads anyway; the rest only when the dialog opens.
+  const status = useHubStatus();
+  const view = useQuery({ queryKey: ['workspace', 'current'], queryFn: () => call('workspace.current', {}), enabled: open, staleTime: 0 });
   const pick = useMutation({
     mutationFn: () => call('workspace.pickFolder', {}),
     onSuccess: ({ path: picked }) => {
@@ -53,12 +56,12 @@ export function WorkspaceSwitcher() {
     setPath('');
     setStopRuns(false);
     setOpen(true);
-    void view.refetch();
   };
+  const openDir = status.data?.workspace ?? current?.dir;
   return (
     <>
-      <button type="button" onClick={openDialog} title={current ? `Workspace: ${current.dir}. Click to open another one.` : 'Open another workspace'} data-testid="workspace-button">
-        Workspace: {current ? folderName(current.dir) : '…'}
+      <button type="button" onClick={openDialog} title={openDir ? `Workspace: ${openDir}. Click to open another one.` : 'Open another workspace'} data-testid="workspace-button">
+        Workspace: {openDir ? folderName(openDir) : '…'}
       </button>
       <FormDialog
         open={open}
