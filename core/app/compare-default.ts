@@ -112,13 +112,8 @@ function reportName(runA: string, runB: string): string {
 
 /** The comparison the Compare page shows, as the HTML report `mittelo compare A B --html` writes. */
 export async function compareHtmlOf(app: Orchestrator, input: ApiParsedInput<'compare.exportHtml'>): Promise<ApiResult<'compare.exportHtml'>> {
-  const last = lastCompared.get(app);
-  // The runs on screen, unless one was still going (the report then shows it as it is now).
-  const reusable = last && last.a.run.run_id === input.run_a && last.b.run.run_id === input.run_b && last.a.run.finished_at !== null && last.b.run.finished_at !== null;
-  const [a, b] =
-    last && reusable
-      ? [last.a, last.b]
-      : await Promise.all([runRecord(app, input.run_a), runRecord(app, input.run_b)]);
+  // Settled runs come from the record cache and an unchanged pair reuses its comparison (compareWith).
+  const [a, b] = await Promise.all([runRecord(app, input.run_a), runRecord(app, input.run_b)]);
   return { filename: reportName(input.run_a, input.run_b), html: renderHtml(compareWith(app, a, b)) };
 }
 
