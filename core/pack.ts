@@ -5,7 +5,7 @@ import { DEFAULT_MAX_LINE_BYTES } from './config.js';
 import { HubError, errorMessage } from './errors.js';
 import { parseJsonInput } from './json-input.js';
 import { commandCheckSchema, expectSchema } from './runs/expect.js';
-import { fixtureSnapshotSchema, readFixture } from './runs/fixture.js';
+import { fixtureSnapshotSchema, gitFixtureSchema, readFixture, readGitFixture } from './runs/fixture.js';
 import { isHeaderLine, packHeader, parseHeaderLine, type PackHeader } from './pack-header.js';
 import { regexProblem } from './runs/safe-regex.js';
 import { readBoundedFile } from './read-bounded.js';
@@ -34,7 +34,7 @@ export const packEntrySchema = z.object({
    * System tests: a folder (relative to the pack) copied into the task's fresh workdir before the
    * agent starts; readPackFile replaces the name by the folder's snapshot (see runs/fixture.ts).
    */
-  fixture: z.union([z.string().min(1).max(4096), fixtureSnapshotSchema]).optional(),
+  fixture: z.union([z.string().min(1).max(4096), gitFixtureSchema, fixtureSnapshotSchema]).optional(),
   /** A command run in the task's workdir after the agent ends (`npm test`); exit 0 passes. */
   check: commandCheckSchema.optional(),
   /** The agent's tool policy for this row (default: workspace-write with a fixture or check, else the backend's). */
@@ -108,15 +108,17 @@ export function readPackHeader(file: string): PackHeader | null {
   return packHeader(text, file);
 }
 
-/** Replaces each row's fixture folder name by its snapshot, read relative to the pack's folder. */
+/** Replaces each row's fixture (a folder, or a git repository and ref) by its snapshot, read relative to the pack's folder. */
 export function loadFixtures(entries: PackEntry[], packFile: string): PackEntry[] {
   const dir = path.dirname(path.resolve(packFile));
   const cache = new Map<string, z.output<typeof fixtureSnapshotSchema>>();
   return entries.map((entry, index) => {
-    if (typeof entry.fixture !== 'string') return entry;
-    const name = entry.fixture;
-    const snapshot = cache.get(name) ?? readFixture(name, dir, `${packFile}: prompt ${entry.id ?? index + 1}`);
-    cache.set(name, snapshot);
+    const fixture = entry.fixture;
+    if (fixture === undefined || (typeof fixture === 'object' && 'files' in fixture)) return entry;
+    const where = `${packFile}: prompt ${entry.id ?? index + 1}`;
+    const key = typeof fixture === 'string' ? `dir:${fixture}` : `git:${fixture.git}@${fixture.ref}`;
+    const snapshot = cache.get(key) ?? (typeof fixture === 'string' ? readFixture(fixture, dir, where) : readGitFixture(fixture, dir, where));
+    cache.set(key, snapshot);
     return { ...entry, fixture: snapshot };
   });
 }

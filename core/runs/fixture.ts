@@ -8,7 +8,9 @@
  * refused with the file named; links inside it are kept as links. Sizes are capped so one pack row
  * cannot fill the hub's request line or the tasks table.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { HubError } from '../errors.js';
@@ -90,4 +92,47 @@ export function readFixture(name: string, baseDir: string, where: string): Fixtu
   };
   walk(root);
   return { name, files };
+}
+
+/** A fixture taken from a git repository (relative to the pack) at a ref: a tag, branch or commit. */
+export const gitFixtureSchema = z
+  .object({
+    git: z.string().min(1).max(4096),
+    ref: z.string().min(1).max(256).refine((ref) => !ref.startsWith('-'), 'must be a ref name, not an option'),
+  })
+  .strict();
+
+export type GitFixture = z.output<typeof gitFixtureSchema>;
+
+const GIT_TIMEOUT_MS = 60_000;
+
+function gitOutput(args: string[], fail: (why: string) => never, input?: Buffer): Buffer {
+  try {
+    return execFileSync(args[0] ?? 'git', args.slice(1), { timeout: GIT_TIMEOUT_MS, maxBuffer: MAX_FIXTURE_BYTES * 4, stdio: ['pipe', 'pipe', 'pipe'], ...(input ? { input } : {}) });
+  } catch (err) {
+    const { stderr, code } = err as { stderr?: Buffer; code?: string };
+    if (code === 'ENOENT') return fail(`${args[0]} is not installed (needed to read a git fixture)`);
+    return fail((stderr?.toString('utf8').trim().split('\n').slice(-2).join(' ') || String(err)).slice(0, 500));
+  }
+}
+
+/**
+ * Reads the tree of `ref` in the repository `git` (relative to `baseDir`) into a snapshot, with the
+ * same rules as a folder: `git archive` gives the files as committed (no `.git`, nothing untracked).
+ */
+export function readGitFixture(fixture: GitFixture, baseDir: string, where: string): FixtureSnapshot {
+  const repo = path.resolve(baseDir, fixture.git);
+  const name = `${fixture.git}@${fixture.ref}`;
+  const fail = (why: string): never => {
+    throw new HubError('bad_request', `${where}: fixture git ${JSON.stringify(fixture.git)} at ${JSON.stringify(fixture.ref)}: ${why}`);
+  };
+  if (!fs.existsSync(repo)) fail(`${repo} does not exist`);
+  const archive = gitOutput(['git', '-C', repo, 'archive', '--format=tar', fixture.ref], fail);
+  const tree = fs.mkdtempSync(path.join(os.tmpdir(), 'mittelo-git-fixture-'));
+  try {
+    gitOutput(['tar', '-x', '-C', tree], fail, archive);
+    return { ...readFixture(tree, '/', where), name };
+  } finally {
+    fs.rmSync(tree, { recursive: true, force: true });
+  }
 }

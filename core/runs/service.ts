@@ -165,8 +165,8 @@ export class RunService {
       throw new HubError('bad_request', `a run of ${plan.length} tasks is too large (at most ${MAX_RUN_TASKS}); use fewer prompts, backends or repeats`);
     }
     for (const [index, entry] of input.entries.entries()) {
-      if (typeof entry.fixture === 'string') {
-        throw new HubError('bad_request', `entries.${index}.fixture: ${JSON.stringify(entry.fixture)} is a folder name; the client that reads the pack sends the folder's snapshot (mittelo run, the app)`);
+      if (typeof entry.fixture === 'string' || (entry.fixture && 'git' in entry.fixture)) {
+        throw new HubError('bad_request', `entries.${index}.fixture: ${JSON.stringify(entry.fixture)} names a folder or a git repository; the client that reads the pack sends its snapshot (mittelo run, the app)`);
       }
     }
     if (plan.length === 0) {
@@ -191,7 +191,7 @@ export class RunService {
       const taskIds = plan.map(({ entry, backend, repeat }) => {
         const metadata: TaskMetadata = { prompt_id: promptId(entry), repeat_index: repeat };
         if (entry.expect) metadata.expect = entry.expect;
-        if (typeof entry.fixture === 'object') metadata.fixture = entry.fixture;
+        if (typeof entry.fixture === 'object' && 'files' in entry.fixture) metadata.fixture = entry.fixture;
         if (entry.check !== undefined) metadata.workspace_check = entry.check;
         const policy = entry.tool_policy ?? (entry.fixture !== undefined || entry.check !== undefined ? 'workspace-write' : undefined);
         if (policy) metadata.tool_policy = policy;
