@@ -22,3 +22,12 @@ export async function startServe(workspace: string, configHome: string): Promise
   });
   return { child, url };
 }
+
+/** SIGTERM, and wait until it has exited (a served workspace's database is closed then). */
+export function stopServe(child: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}

@@ -18,7 +18,7 @@ import { RunService } from '../../core/runs/service.js';
 import { openDatabase } from '../../core/store/database.js';
 import { BENCH_BACKENDS, benchRun } from './compare-data.js';
 import { percentile } from './hub-process.js';
-import { startServe } from './serve-process.js';
+import { startServe, stopServe } from './serve-process.js';
 
 const { values } = parseArgs({
   options: {
@@ -128,10 +128,7 @@ try {
     await browser.close();
   }
 } finally {
-  await new Promise<void>((resolve) => {
-    serve.child.once('exit', () => resolve());
-    serve.child.kill('SIGTERM');
-  });
+  await stopServe(serve.child);
   fs.rmSync(root, { recursive: true, force: true });
 }
 

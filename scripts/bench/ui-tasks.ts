@@ -16,7 +16,7 @@ import { chromium, type Page } from 'playwright-core';
 import { workspacePaths } from '../../core/app/workspace.js';
 import { openDatabase } from '../../core/store/database.js';
 import { percentile, processMemoryMiB } from './hub-process.js';
-import { startServe } from './serve-process.js';
+import { startServe, stopServe } from './serve-process.js';
 
 const { values } = parseArgs({
   options: {
@@ -187,10 +187,7 @@ try {
   }
   serveRss = processMemoryMiB(serve.child.pid ?? 0);
 } finally {
-  await new Promise<void>((resolve) => {
-    serve.child.once('exit', () => resolve());
-    serve.child.kill('SIGTERM');
-  });
+  await stopServe(serve.child);
 }
 fs.rmSync(root, { recursive: true, force: true });
 
