@@ -124,6 +124,18 @@ describe('the workspace token of mittelo serve', () => {
     expect(withFile.code).toBe(0);
   });
 
+  it('is found by mittelo doctor too, which then asks the hub who it is instead of saying it needs --token', async () => {
+    const served = await serve();
+    const doctor = async (env: NodeJS.ProcessEnv, cwd: string) => {
+      const result = await runCli(['doctor', '--core', '--json', '--port', String(served.hubPort)], env, cwd);
+      const report = JSON.parse(result.stdout) as { core: { check: string; details?: { held_by?: string | null } }[] };
+      return report.core.find((c) => c.check === 'jsonl_port')?.details?.held_by;
+    };
+    expect(await doctor(served.env, served.workspace)).toMatch(/^a mittelo hub \d/);
+    // Outside the workspace, without the app's record (another user's config) and no token given, it can only say one is needed.
+    expect(await doctor({ ...served.env, XDG_CONFIG_HOME: path.join(served.root, 'other') }, served.root)).toBe('a mittelo hub (it requires a token: pass --token)');
+  });
+
   it('leaves no record behind once stopped, and a second start keeps the same token', async () => {
     const first = await serve();
     await stop(first.child);
