@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { FAILURE_CLASSES } from '../../drivers/types.js';
 import { MAX_FIELD_DEPTH, jsonDepthWithin } from '../json-input.js';
+import { redactArtifact } from './artifact-redact.js';
 
 export const MAX_TEXT = 16 * 1024 * 1024;
 const shortText = z.string().max(4096);
@@ -79,7 +80,9 @@ export const artifactSchema = z.object({
     .optional(),
   /** System tests (a pack row with `fixture` or `check`): the workdir's diff and the check. */
   workspace: workspaceSchema.optional(),
-});
+})
+  // Whoever sent it, the hub stores no key the artifact itself reveals (see artifact-redact.ts).
+  .transform(redactArtifact);
 
 export type Artifact = z.output<typeof artifactSchema>;
 export type ArtifactInput = z.input<typeof artifactSchema>;

@@ -115,7 +115,7 @@ export function collectSecrets(...envs: (Record<string, string | undefined> | un
   return [...secrets];
 }
 
-function escapeRegExp(text: string): string {
+export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
