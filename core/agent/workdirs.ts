@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FixtureSnapshot } from '../runs/fixture.js';
 import { linkStaysInside } from '../runs/fixture.js';
+import { envWholeNumber } from '../env-number.js';
 
 export const DEFAULT_KEEP_WORKDIR_RUNS = 5;
 const WORK = 'work';
@@ -22,11 +23,7 @@ export function workdirsBase(env: NodeJS.ProcessEnv = process.env): string {
 
 /** MITTELO_KEEP_WORKDIRS, checked: how many runs keep their workdirs. */
 export function keepWorkdirRuns(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.MITTELO_KEEP_WORKDIRS?.trim();
-  if (raw === undefined || raw === '') return DEFAULT_KEEP_WORKDIR_RUNS;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`MITTELO_KEEP_WORKDIRS must be a whole number >= 0; got ${JSON.stringify(raw)}`);
-  return value;
+  return envWholeNumber(env, 'MITTELO_KEEP_WORKDIRS', DEFAULT_KEEP_WORKDIR_RUNS);
 }
 
 const safeName = (text: string): string => text.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 120) || '_';

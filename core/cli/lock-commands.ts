@@ -129,7 +129,8 @@ function registerUpgradeCheck(lock: Command): void {
       '\nBoth versions are npm-installed into the CLI cache ($MITTELO_CLI_CACHE, default ~/.cache/mittelo/real-clis),\n' +
         'never over your own install (the locked version is read from your install when it reports that version).\n' +
         "The pack runs on an in-process hub with the candidate binary; its run is kept in .mittelo/upgrade-check.db\n" +
-        "(mittelo runs show RUN --db .mittelo/upgrade-check.db) and compared with the pack's baseline run.\n" +
+        "(mittelo runs show RUN --db .mittelo/upgrade-check.db) and compared with the pack's baseline run;\n" +
+        'that database keeps the newest 20 rehearsal runs (env MITTELO_KEEP_REHEARSALS).\n' +
         'Verdicts: safe; review (help changed in ways the driver does not use, or the pack has no baseline);\n' +
         'breaks (a flag or value the driver passes is gone, --version unreadable, engines.node not met, or the\n' +
         'pack regressed: a prompt that passed in the baseline fails with the candidate).\n' +

@@ -37,6 +37,8 @@ export interface PackRehearsal {
   warnings: string[];
 }
 
+export const DEFAULT_KEPT_REHEARSALS = 20;
+
 /** The hub calls the baseline is read with (a HubClient, or the app's orchestrator). */
 export interface RunReader {
   call<T>(method: string, params: Record<string, unknown>): Promise<T>;
@@ -57,6 +59,8 @@ export interface PackRehearsalOptions {
   spec: BackendSpec;
   candidate: { bin: string; pathPrefix: string | null; version: string };
   dbPath: string;
+  /** How many rehearsal runs the rehearsal database keeps (the newest; default 20, at least 1). */
+  keepRuns?: number;
   log: (line: string) => void;
   signal?: AbortSignal;
   specFor?: (name: string) => BackendSpec;
@@ -189,6 +193,9 @@ export async function rehearsePack(options: PackRehearsalOptions): Promise<PackR
       ...(options.specFor ? { specFor: options.specFor } : {}),
     });
     record = outcome.record;
+    // Each rehearsal adds a run to a database nobody else prunes: keep the newest ones only.
+    const { deleted } = hub.runs.prune(Math.max(1, options.keepRuns ?? DEFAULT_KEPT_REHEARSALS));
+    if (deleted.length > 0) options.log(`removed ${deleted.length} older rehearsal run(s) from ${options.dbPath}`);
   } catch (err) {
     return { ...result, reasons: [`the pack run failed: ${errorMessage(err)}`] };
   } finally {

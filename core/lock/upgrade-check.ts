@@ -15,12 +15,13 @@ import { checkEngine, engineProblem, type EngineCheck } from '../../drivers/engi
 import { runProcess } from '../../drivers/run/runner.js';
 import { TOOL_POLICIES, type OneShotDriver } from '../../drivers/types.js';
 import { specFromSettings, type WorkspaceConfig } from '../agent/config.js';
+import { envWholeNumber } from '../env-number.js';
 import { HubError, errorMessage } from '../errors.js';
 import { cacheRoot, ensureRealClis, pathWith, type CliPin } from './cli-cache.js';
 import { readLock, type LockEntry } from './file.js';
 import { diffHelp, readHelp, type HelpDiff } from './help-diff.js';
 import { lockableDriver, observeCli } from './inspect.js';
-import { rehearsePack, type PackRehearsal, type WithRuns } from './rehearse-pack.js';
+import { DEFAULT_KEPT_REHEARSALS, rehearsePack, type PackRehearsal, type WithRuns } from './rehearse-pack.js';
 
 export type UpgradeVerdict = 'safe' | 'breaks' | 'review' | 'current';
 
@@ -208,6 +209,7 @@ async function checkOne(entry: LockEntry, options: UpgradeCheckOptions): Promise
     specFor: (name) => specFromSettings(name, options.config?.backends[name]),
     candidate: { bin: candidate.bin, pathPrefix: candidate.pathPrefix, version: to },
     dbPath: options.rehearsalDb ?? path.join(options.workspace, '.mittelo', 'upgrade-check.db'),
+    keepRuns: envWholeNumber(options.env ?? process.env, 'MITTELO_KEEP_REHEARSALS', DEFAULT_KEPT_REHEARSALS, 1),
     log: (line) => log(`${driver.name}: ${line}`),
     ...(options.signal ? { signal: options.signal } : {}),
   });

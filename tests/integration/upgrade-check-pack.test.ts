@@ -117,6 +117,20 @@ describe('upgrade-check runs the baseline pack with the candidate binary', () =>
     }
   }, 120_000);
 
+  it('the rehearsal database keeps only the newest MITTELO_KEEP_REHEARSALS runs', async () => {
+    const good = candidate('good', '2.1.332');
+    const rehearse = () => runCli(['lock', 'upgrade-check', 'claude_code', '--candidate-path', good, '--json'], { ...env, MITTELO_KEEP_REHEARSALS: '1' }, m.workspace);
+    const first = reportOf(await rehearse());
+    const second = reportOf(await rehearse());
+    expect(second.pack?.candidate_run).not.toBe(first.pack?.candidate_run);
+    const listed = await run(['runs', 'list', '--db', second.pack?.db ?? '-', '--json']);
+    expect(listed.code, listed.stderr).toBe(0);
+    const runIds = json<{ run: { run_id: string } }[]>(listed).map((r) => r.run.run_id);
+    expect(runIds).toEqual([second.pack?.candidate_run]);
+    const refused = await runCli(['lock', 'upgrade-check', 'claude_code', '--candidate-path', good], { ...env, MITTELO_KEEP_REHEARSALS: '0' }, m.workspace);
+    expect(refused.stderr + refused.stdout).toContain('MITTELO_KEEP_REHEARSALS must be a whole number >= 1; got "0"');
+  }, 120_000);
+
   it('refuses --candidate-path without exactly one CLI, and a path that is not an executable', async () => {
     const many = await run(['lock', 'upgrade-check', '--candidate-path', candidate('good', '2.1.332')]);
     expect(many.code).toBe(2);
