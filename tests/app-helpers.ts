@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ApiName, ApiResult, UiEvent } from '../core/api.js';
 import { startAppCore, type AppCore } from '../core/app/app-core.js';
-import type { OrchestratorOptions } from '../core/app/orchestrator.js';
+import type { OrchestratorOptions } from '../core/app/app-workspace.js';
 import { repoRoot, tempDir } from './helpers.js';
 
 export interface TestApp extends AppCore {

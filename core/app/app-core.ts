@@ -6,7 +6,7 @@
 import type { UiEvent } from '../api.js';
 import { HubError, errorMessage } from '../errors.js';
 import { createDispatch, createHandlers, type Dispatch } from './handlers.js';
-import { Orchestrator, type OrchestratorOptions } from './orchestrator.js';
+import { Orchestrator, type OrchestratorOptions } from './app-workspace.js';
 import { BackendsView } from './backends-view.js';
 import { UpgradeJobs } from './upgrade-jobs.js';
 import { refuseUnconfirmedStop, type WorkspaceShell } from './workspace-switch.js';

@@ -10,7 +10,7 @@ import { renderHtml } from '../compare/render-html.js';
 import { compareRow, passCounts, passRateHistory, type PassCounts } from '../compare/row-detail.js';
 import type { Comparison } from '../compare/types.js';
 import type { RunInfo, RunRecord, RunRollup } from '../runs/types.js';
-import type { Orchestrator } from './orchestrator.js';
+import type { Orchestrator } from './app-workspace.js';
 
 /**
  * A run's record: read in-process when the app runs the hub (two runs of 30,000 tasks are some

@@ -29,7 +29,7 @@ import type { Task } from '../queue/types.js';
 import type { WorkerInfo } from '../queue/workers.js';
 import type { EarlierAttempt } from '../store/run-attempts.js';
 import { DEFAULT_AGENT_CONCURRENCY } from './local-agents.js';
-import type { Orchestrator } from './orchestrator.js';
+import type { Orchestrator } from './app-workspace.js';
 import { checkWorkspace, workspaceView, type WorkspaceShell } from './workspace-switch.js';
 
 export type Handlers = { [N in ApiName]: (input: ApiParsedInput<N>) => Promise<ApiResult<N>> };

@@ -7,7 +7,7 @@ import type { ClientAddress } from '../config.js';
 import { errorMessage } from '../errors.js';
 import { Agent, type AgentStatus } from '../agent/agent.js';
 import type { BackendSpec } from '../agent/backend.js';
-import { inProcessBackend } from '../runs/orchestrate.js';
+import { inProcessBackend } from '../session/run-pack.js';
 
 /** Tasks at once per backend when mittelo.config.json does not say (as `mittelo run` does). */
 export const DEFAULT_AGENT_CONCURRENCY = 2;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { WorkspaceView } from '../api.js';
 import { HubError } from '../errors.js';
 import type { RunInfo } from '../runs/types.js';
-import type { Orchestrator } from './orchestrator.js';
+import type { Orchestrator } from './app-workspace.js';
 import { recentWorkspaces, workspaceFolder, workspacePaths } from './workspace.js';
 
 /** What the handlers need of the shell to show and switch workspaces. */

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { workspaceOfHubPort, runningHubOf, workspaceTokenPath } from '../app/workspace-token.js';
+import { workspaceOfHubPort, runningHubOf, workspaceTokenPath } from '../session/workspace-token.js';
 import { userConfigDir } from '../app/workspace.js';
 import { clientAddressFromEnv, defaultDbPath, type ClientAddress } from '../config.js';
 import { checkToken, isLoopbackHost, readTokenFile } from '../wire/auth.js';

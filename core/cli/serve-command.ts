@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_PORT } from '../config.js';
-import { workspaceTokenPath } from '../app/workspace-token.js';
+import { workspaceTokenPath } from '../session/workspace-token.js';
 import { checkToken, readTokenFile } from '../wire/auth.js';
 import { TOKEN_FILE_HELP, parsePort } from './options.js';
 
@@ -54,7 +54,7 @@ export function registerServeCommand(program: Command): void {
       // Loaded here, not at the top: other commands start without SQLite and the servers.
       const { startAppCore } = await import('../app/app-core.js');
       const { DEFAULT_SERVE_PORT, startHttpBridge } = await import('../app/http-bridge.js');
-      const { portIsFree } = await import('../app/open-hub.js');
+      const { portIsFree } = await import('../session/open-hub.js');
       const { chooseWorkspace, useWorkspaceBackends } = await import('../app/workspace.js');
       let port = flags.port ?? DEFAULT_SERVE_PORT;
       if (flags.port === undefined && !(await portIsFree(flags.host, port))) {

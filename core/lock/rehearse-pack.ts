@@ -12,7 +12,7 @@ import { compareRuns, hasRegressions } from '../compare/compare.js';
 import { policyForRun } from '../compare/policy.js';
 import { errorMessage } from '../errors.js';
 import { readPackFile, type PackEntry } from '../pack.js';
-import { executeRun } from '../runs/orchestrate.js';
+import { executeRun } from '../session/run-pack.js';
 import type { RunInfo, RunRecord, RunTask } from '../runs/types.js';
 import { pathWith } from './cli-cache.js';
 

@@ -13,7 +13,7 @@ import { TASK_STATUSES } from '../queue/types.js';
 import { compareRuns, hasRegressions } from '../compare/compare.js';
 import { policyForRun } from '../compare/policy.js';
 import { renderComparison } from '../compare/render.js';
-import { executeRun } from '../runs/orchestrate.js';
+import { executeRun } from '../session/run-pack.js';
 import { rollups } from '../runs/rollup.js';
 import type { RunInfo, RunRecord, RunRollup } from '../runs/types.js';
 import { HubClient } from '../wire/client.js';

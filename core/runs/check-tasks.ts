@@ -7,7 +7,7 @@
  *   before it sees the answer end (CheckTaskScheduler).
  * - A judge task goes to the judge's backend, like any prompt: the judge's own task is in the run.
  * - A command task goes to a per-run route that only the process which started the run serves
- *   (core/runs/check-commands.ts): a command runs where the pack was read, and only a command of
+ *   (core/session/check-commands.ts): a command runs where the pack was read, and only a command of
  *   that pack, never one that arrived over the wire alone.
  * The judged task's check result is read back from its check task (checkTaskResult).
  */

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { workspaceTokenPath } from '../../core/app/workspace-token.js';
+import { workspaceTokenPath } from '../../core/session/workspace-token.js';
 import { workspacePaths } from '../../core/app/workspace.js';
 import { startTestApp, untilEvent, type TestApp } from '../app-helpers.js';
 import { tempDir } from '../helpers.js';

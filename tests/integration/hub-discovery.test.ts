@@ -6,8 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openHub } from '../../core/app/open-hub.js';
-import { runningHubOf, workspaceTokenPath } from '../../core/app/workspace-token.js';
+import { openHub } from '../../core/session/open-hub.js';
+import { runningHubOf, workspaceTokenPath } from '../../core/session/workspace-token.js';
 import { readTokenFile } from '../../core/wire/auth.js';
 import { cliPath, tempDir } from '../helpers.js';
 

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningHub } from '../../core/hub.js';
-import { CheckCommandRunner } from '../../core/runs/check-commands.js';
+import { CheckCommandRunner } from '../../core/session/check-commands.js';
 import { commandRoute } from '../../core/runs/check-tasks.js';
 import { repoRoot, startTestHub } from '../helpers.js';
 import { rollupOf, stopTestHub, Workspace } from '../runs-helpers.js';

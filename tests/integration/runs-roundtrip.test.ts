@@ -12,7 +12,7 @@ import type { RunningHub } from '../../core/hub.js';
 import type { ArtifactInput } from '../../core/queue/artifact.js';
 import { exportRun, readExport } from '../../core/runs/export.js';
 import type { Expect } from '../../core/runs/expect.js';
-import { sendRun } from '../../core/runs/import-client.js';
+import { sendRun } from '../../core/session/import-client.js';
 import type { RunRecord } from '../../core/runs/types.js';
 import type { HubClient } from '../../core/wire/client.js';
 import { connect, startTestHub, tempDir } from '../helpers.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkTaskResult, commandRoute, judgePrompt, parseVerdict } from '../../core/runs/check-tasks.js';
-import { RunProgress } from '../../core/runs/progress.js';
+import { RunProgress } from '../../core/session/progress.js';
 import type { Task } from '../../core/queue/types.js';
 
 function task(fields: Partial<Task>): Task {

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { HubError } from '../../core/errors.js';
-import { textSlices } from '../../core/runs/import-client.js';
+import { textSlices } from '../../core/session/import-client.js';
 import { IMPORT_IDLE_MS, ImportStaging, MAX_STAGED_CHARS } from '../../core/runs/import-staging.js';
 import type { RunInfo, RunTask } from '../../core/runs/types.js';
 

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ensureWorkspaceToken, recordRunningHub, runningHubOf, workspaceOfHubPort, workspaceTokenPath } from '../../core/app/workspace-token.js';
+import { ensureWorkspaceToken, recordRunningHub, runningHubOf, workspaceOfHubPort, workspaceTokenPath } from '../../core/session/workspace-token.js';
 import { checkToken, readTokenFile } from '../../core/wire/auth.js';
 import { tempDir } from '../helpers.js';
 

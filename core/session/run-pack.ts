@@ -16,7 +16,7 @@ import { driverFor, preflight, type BackendSpec } from '../agent/backend.js';
 import { RunFollower } from './follow.js';
 import { CheckCommandRunner, packCommands, packWorkspaceChecks } from './check-commands.js';
 import type { RunProgress } from './progress.js';
-import type { LockEntryState, RunPreset, RunRecord } from './types.js';
+import type { LockEntryState, RunPreset, RunRecord } from '../runs/types.js';
 
 export interface RunRequest {
   address: ClientAddress;

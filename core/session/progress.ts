@@ -3,9 +3,9 @@
  * place on a TTY (one line per backend), a line every few seconds otherwise.
  */
 import type { Task } from '../queue/types.js';
-import { checkTaskKinds, checkInWords, runChecks, type CheckResult, type Expect } from './expect.js';
-import { checkTaskMeta, checkTaskResult, type CheckTaskKind } from './check-tasks.js';
-import type { RunCheckTask } from './types.js';
+import { checkTaskKinds, checkInWords, runChecks, type CheckResult, type Expect } from '../runs/expect.js';
+import { checkTaskMeta, checkTaskResult, type CheckTaskKind } from '../runs/check-tasks.js';
+import type { RunCheckTask } from '../runs/types.js';
 
 export interface BackendProgress {
   backend: string;

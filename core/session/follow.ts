@@ -8,7 +8,7 @@ import type { HubEvent, Task } from '../queue/types.js';
 import type { HubClient } from '../wire/client.js';
 import { HubLink } from '../agent/hub-link.js';
 import { RunProgress } from './progress.js';
-import type { RunRecord } from './types.js';
+import type { RunRecord } from '../runs/types.js';
 
 // `enqueued`: check tasks (command, judge) join the run while it runs.
 const TASK_EVENTS = ['enqueued', 'leased', 'acked', 'cancelled', 'expired', 'released'] as const;

@@ -8,8 +8,8 @@ import { DEFAULT_MAX_LINE_BYTES } from '../config.js';
 import { HubError, errorMessage } from '../errors.js';
 import { formatBytes } from '../read-bounded.js';
 import type { HubClient } from '../wire/client.js';
-import type { ImportTextField } from './import-staging.js';
-import type { RunRecord, RunTask } from './types.js';
+import type { ImportTextField } from '../runs/import-staging.js';
+import type { RunRecord, RunTask } from '../runs/types.js';
 
 export interface ImportResult {
   run_id: string;

@@ -12,11 +12,11 @@ import { HubLink } from '../agent/hub-link.js';
 import { loadWorkspaceConfig, specFromSettings, type WorkspaceConfig } from '../agent/config.js';
 import { preflight } from '../agent/backend.js';
 import { mapLimit } from '../agent/backend-check.js';
-import { executeRun, type RunRequest } from '../runs/orchestrate.js';
+import { executeRun, type RunRequest } from '../session/run-pack.js';
 import { HubClient } from '../wire/client.js';
 import { LocalAgents } from './local-agents.js';
-import { openHub } from './open-hub.js';
-import { ensureWorkspaceToken, recordRunningHub, workspaceTokenPath } from './workspace-token.js';
+import { openHub } from '../session/open-hub.js';
+import { ensureWorkspaceToken, recordRunningHub, workspaceTokenPath } from '../session/workspace-token.js';
 import { defaultWorkspace, lastWorkspace, prepareWorkspace, rememberWorkspace, userConfigDir, type WorkspacePaths } from './workspace.js';
 
 export interface OrchestratorOptions {

@@ -16,8 +16,8 @@ import type { LeasedTask } from '../queue/types.js';
 import type { ArtifactInput } from '../queue/artifact.js';
 import { tail } from '../../drivers/builtin-result.js';
 import type { PackEntry } from '../pack.js';
-import { commandLine, DEFAULT_COMMAND_TIMEOUT_SECONDS } from './expect.js';
-import { checkTaskMeta, commandRoute } from './check-tasks.js';
+import { commandLine, DEFAULT_COMMAND_TIMEOUT_SECONDS } from '../runs/expect.js';
+import { checkTaskMeta, commandRoute } from '../runs/check-tasks.js';
 
 const LEASE_SECONDS = 60;
 const WAIT_SECONDS = 2;
