@@ -1,4 +1,5 @@
 /** Defaults shared by the hub, its clients and the CLI (PROTOCOL.md fixes host, port and DB path). */
+import os from 'node:os';
 import path from 'node:path';
 import { checkToken } from './wire/auth.js';
 
@@ -12,6 +13,17 @@ export function defaultDbPath(env: NodeJS.ProcessEnv = process.env, cwd = proces
   return env.MITTELO_DB && env.MITTELO_DB.trim() !== ''
     ? path.resolve(cwd, env.MITTELO_DB)
     : path.resolve(cwd, DEFAULT_DB_RELATIVE);
+}
+
+/**
+ * `<config home>/mittelo`, the user's own records (the workspace used last, which workspace's hub
+ * listens on which port): XDG_CONFIG_HOME or ~/.config on Linux, Application Support on macOS,
+ * %APPDATA% on Windows.
+ */
+export function userConfigDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home = os.homedir()): string {
+  if (platform === 'win32') return path.join(env.APPDATA || path.join(home, 'AppData', 'Roaming'), 'mittelo');
+  if (platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'mittelo');
+  return path.join(env.XDG_CONFIG_HOME || path.join(home, '.config'), 'mittelo');
 }
 
 export interface ClientAddress {

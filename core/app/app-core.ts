@@ -10,7 +10,8 @@ import { Orchestrator, type OrchestratorOptions } from './app-workspace.js';
 import { BackendsView } from './backends-view.js';
 import { UpgradeJobs } from './upgrade-jobs.js';
 import { refuseUnconfirmedStop, type WorkspaceShell } from './workspace-switch.js';
-import { userConfigDir, workspaceFolder, workspacePaths } from './workspace.js';
+import { userConfigDir } from '../config.js';
+import { workspaceFolder, workspacePaths } from './workspace.js';
 
 export interface AppCore {
   /** The orchestrator of the workspace open now (another one after a switch). */

@@ -5,19 +5,19 @@
  * connection's state into UiEvents.
  */
 import type { UiEvent } from '../api.js';
-import type { ClientAddress } from '../config.js';
+import { userConfigDir, type ClientAddress } from '../config.js';
 import { HubError, errorMessage } from '../errors.js';
 import type { RunningHub } from '../hub.js';
 import { HubLink } from '../agent/hub-link.js';
 import { loadWorkspaceConfig, specFromSettings, type WorkspaceConfig } from '../agent/config.js';
 import { preflight } from '../agent/backend.js';
 import { mapLimit } from '../agent/backend-check.js';
-import { executeRun, type RunRequest } from '../session/run-pack.js';
+import { runPack, type PackRunRequest } from '../session/run-pack.js';
 import { HubClient } from '../wire/client.js';
 import { LocalAgents } from './local-agents.js';
 import { openHub } from '../session/open-hub.js';
 import { ensureWorkspaceToken, recordRunningHub, workspaceTokenPath } from '../session/workspace-token.js';
-import { defaultWorkspace, lastWorkspace, prepareWorkspace, rememberWorkspace, userConfigDir, type WorkspacePaths } from './workspace.js';
+import { defaultWorkspace, lastWorkspace, prepareWorkspace, rememberWorkspace, type WorkspacePaths } from './workspace.js';
 
 export interface OrchestratorOptions {
   /** The workspace folder; default: the one used last, else ~/Mittelo. */
@@ -257,15 +257,15 @@ export class Orchestrator {
   }
 
   /**
-   * Runs a pack in the background (core/runs executeRun: the app's agents serve their backends,
+   * Runs a pack in the background (core/session runPack: the app's agents serve their backends,
    * in-process ones the rest) and resolves once the run exists on the hub.
    */
-  startRun(request: Omit<RunRequest, 'address' | 'embeddedDbPath' | 'log' | 'onCreated' | 'signal'>): Promise<{ run_id: string; tasks: number }> {
+  startRun(request: Omit<PackRunRequest, 'address' | 'embeddedDbPath' | 'log' | 'onCreated' | 'signal'>): Promise<{ run_id: string; tasks: number }> {
     if (this.stopping) return Promise.reject(new HubError('shutting_down', 'the app is stopping'));
     const abort = new AbortController();
     return new Promise((resolve, reject) => {
       let created = false;
-      const done = executeRun({
+      const done = runPack({
         ...request,
         address: this.address,
         embeddedDbPath: null,

@@ -7,20 +7,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { DEFAULT_DB_RELATIVE } from '../config.js';
+import { DEFAULT_DB_RELATIVE, userConfigDir } from '../config.js';
 import { HubError, errorMessage } from '../errors.js';
 
 export const DEFAULT_WORKSPACE_NAME = 'Mittelo';
 
 export function defaultWorkspace(home = os.homedir()): string {
   return path.join(home, DEFAULT_WORKSPACE_NAME);
-}
-
-/** `<config home>/mittelo`: XDG_CONFIG_HOME or ~/.config on Linux, Application Support on macOS, %APPDATA% on Windows. */
-export function userConfigDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home = os.homedir()): string {
-  if (platform === 'win32') return path.join(env.APPDATA || path.join(home, 'AppData', 'Roaming'), 'mittelo');
-  if (platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'mittelo');
-  return path.join(env.XDG_CONFIG_HOME || path.join(home, '.config'), 'mittelo');
 }
 
 const appRecordSchema = z.looseObject({ last_workspace: z.string().min(1).optional(), recent_workspaces: z.array(z.string().min(1)).optional() });

@@ -8,7 +8,8 @@ import { preflight, type BackendSpec, type Preflight } from '../agent/backend.js
 import { loadWorkspaceConfig, specFromSettings } from '../agent/config.js';
 import { DEFAULT_LEASE_SECONDS } from '../config.js';
 import { HubError } from '../errors.js';
-import { clientAddress, collect, parseInteger, withClientOptions, type ClientFlags } from './options.js';
+import { collect, parseInteger, withClientOptions, type ClientFlags } from './options.js';
+import { clientAddress } from '../session/hub-address.js';
 
 /** After its parent died, an agent that could not release its tasks by then exits anyway. */
 const PARENT_GONE_EXIT_MS = 10_000;

@@ -8,7 +8,8 @@ import type { HubClient } from '../wire/client.js';
 import { requireFeatures, type FeatureNeed } from '../wire/features.js';
 import type { WireTask } from '../wire/floor.js';
 import { formatStats, formatTask, formatTaskTable } from './format.js';
-import { clientAddress, collect, parseInteger, print, withClient, withClientOptions, type ClientFlags } from './options.js';
+import { collect, parseInteger, print, withClient, withClientOptions, type ClientFlags } from './options.js';
+import { clientAddress } from '../session/hub-address.js';
 
 
 interface EnqueueFlags extends ClientFlags {

@@ -1,7 +1,8 @@
 /** `mittelo hub`: run the hub in the foreground until shutdown, SIGINT or SIGTERM. */
 import type { Command } from 'commander';
 import { DEFAULT_HOST, DEFAULT_LEASE_SECONDS, DEFAULT_MAX_LINE_BYTES, DEFAULT_PORT, defaultDbPath } from '../config.js';
-import { TOKEN_FILE_HELP, givenToken, parseInteger, parsePort } from './options.js';
+import { TOKEN_FILE_HELP, parseInteger, parsePort } from './options.js';
+import { givenToken } from '../session/hub-address.js';
 
 interface HubFlags {
   db?: string;

@@ -9,7 +9,8 @@ import { checkLock, type DriftReport } from '../lock/check.js';
 import { lockPath, writeLock } from '../lock/file.js';
 import { formatDriftReport, formatRecordResult } from '../lock/format.js';
 import { recordLock } from '../lock/record.js';
-import { TOKEN_FILE_HELP, clientAddress, collect, parseInteger, parsePort, withHubOrDatabase } from './options.js';
+import { TOKEN_FILE_HELP, collect, parseInteger, parsePort, withHubOrDatabase } from './options.js';
+import { clientAddress } from '../session/hub-address.js';
 
 interface WorkspaceFlags {
   workspace?: string;

@@ -1,6 +1,7 @@
 /** `mittelo mcp`: the MCP adapter, a separate process speaking MCP on stdio and the wire protocol to a hub. */
 import type { Command } from 'commander';
-import { clientAddress, withClientOptions, type ClientFlags } from './options.js';
+import { withClientOptions, type ClientFlags } from './options.js';
+import { clientAddress } from '../session/hub-address.js';
 
 export function registerMcpCommand(program: Command): void {
   withClientOptions(program.command('mcp'))

@@ -11,7 +11,7 @@ import { readPack, type PackEntry } from '../pack.js';
 import { removeRunWorkdirs, workdirsBase } from '../agent/workdirs.js';
 import { exportRun, readExport } from '../runs/export.js';
 import { sendRun } from '../session/import-client.js';
-import { executeRun } from '../session/run-pack.js';
+import { runPack } from '../session/run-pack.js';
 import { formatSeconds, ProgressPrinter, RunProgress } from '../session/progress.js';
 import { checkInWords } from '../runs/expect.js';
 import { rollups } from '../runs/rollup.js';
@@ -21,7 +21,8 @@ import { compareWithBaseline, withGateOptions, type GateFlags } from './compare-
 import type { PackHeader } from '../pack-header.js';
 import { listPrompts, sideBySide } from '../compare/pick.js';
 import { printable } from '../compare/format.js';
-import { clientAddress, collect, parseInteger, print, withClientOptions, withHubOrDatabase, withLocalDbOptions, type ClientFlags, type LocalDbFlags } from './options.js';
+import { collect, parseInteger, print, withClientOptions, withHubOrDatabase, withLocalDbOptions, type ClientFlags, type LocalDbFlags } from './options.js';
+import { clientAddress } from '../session/hub-address.js';
 
 interface RunFlags extends ClientFlags, GateFlags {
   pack?: string;
@@ -132,7 +133,7 @@ export function registerRunCommands(program: Command): void {
         interrupted.abort();
       };
       process.on('SIGINT', onSigint);
-      const outcome = await executeRun({
+      const outcome = await runPack({
         signal: interrupted.signal,
         address: clientAddress(flags),
         ...(flags.embedded ? (flags.db ? { embeddedDbPath: flags.db } : {}) : { embeddedDbPath: null }),

@@ -9,7 +9,8 @@ import { Swarm, type SwarmSlot } from '../agent/swarm.js';
 import { DEFAULT_LEASE_SECONDS } from '../config.js';
 import { HubError } from '../errors.js';
 import { formatPreflight } from './agent-command.js';
-import { TOKEN_FILE_HELP, clientAddress, collect, driverOptions, parseInteger, parsePort, withDriverOptions, type DriverOptionFlags } from './options.js';
+import { TOKEN_FILE_HELP, collect, driverOptions, parseInteger, parsePort, withDriverOptions, type DriverOptionFlags } from './options.js';
+import { clientAddress } from '../session/hub-address.js';
 import { SwarmView } from './swarm-view.js';
 
 const MAX_AGENTS_PER_BACKEND = 64;

@@ -12,7 +12,7 @@ import { compareRuns, hasRegressions } from '../compare/compare.js';
 import { policyForRun } from '../compare/policy.js';
 import { errorMessage } from '../errors.js';
 import { readPackFile, type PackEntry } from '../pack.js';
-import { executeRun } from '../session/run-pack.js';
+import { runPack } from '../session/run-pack.js';
 import type { RunInfo, RunRecord, RunTask } from '../runs/types.js';
 import { pathWith } from './cli-cache.js';
 
@@ -176,7 +176,7 @@ export async function rehearsePack(options: PackRehearsalOptions): Promise<PackR
   const hub = await startHub({ dbPath: options.dbPath, port: 0, log: () => undefined });
   let record: RunRecord;
   try {
-    const outcome = await executeRun({
+    const outcome = await runPack({
       address: { host: hub.host, port: hub.port },
       embeddedDbPath: null,
       packName: result.pack_name,

@@ -13,10 +13,10 @@ import { TASK_STATUSES } from '../queue/types.js';
 import { compareRuns, hasRegressions } from '../compare/compare.js';
 import { policyForRun } from '../compare/policy.js';
 import { renderComparison } from '../compare/render.js';
-import { executeRun } from '../session/run-pack.js';
+import { withHub } from '../session/connect.js';
+import { runPack } from '../session/run-pack.js';
 import { rollups } from '../runs/rollup.js';
 import type { RunInfo, RunRecord, RunRollup } from '../runs/types.js';
-import { HubClient } from '../wire/client.js';
 
 const backendName = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/, 'a backend name: letters, digits, _ . -');
 const TERMINAL = new Set<Task['status']>(['done', 'failed', 'cancelled']);
@@ -56,15 +56,6 @@ export const toolInputs = {
 };
 
 type Input<T extends keyof typeof toolInputs> = z.output<z.ZodObject<(typeof toolInputs)[T]>>;
-
-async function withHub<T>(address: ClientAddress, work: (client: HubClient) => Promise<T>): Promise<T> {
-  const client = await HubClient.connect(address);
-  try {
-    return await work(client);
-  } finally {
-    client.close();
-  }
-}
 
 function trimmed(task: Task): Task {
   const cut = (text: string | null) => (text !== null && text.length > LIST_TEXT_LIMIT ? `${text.slice(0, LIST_TEXT_LIMIT)}… [${text.length - LIST_TEXT_LIMIT} more characters: use get_task]` : text);
@@ -146,7 +137,7 @@ export class HubTools {
     }
     let onCreated: (runId: string, taskIds: number[]) => void = () => undefined;
     const created = new Promise<{ runId: string; taskIds: number[] }>((resolve) => (onCreated = (runId, taskIds) => resolve({ runId, taskIds })));
-    const running = executeRun({
+    const running = runPack({
       address: this.address,
       embeddedDbPath: null,
       packName,

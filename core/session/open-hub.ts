@@ -1,17 +1,18 @@
 /**
- * The app's hub: its own on the workspace database, on the default loopback ports when they are
- * free; the hub already running on that database when there is one (the DB lock names it); a free
- * port, said in words, when a default port is taken by something else.
+ * The app's hub, by the rules of "finding a hub" (docs/ARCHITECTURE.md) seen from the app, whose
+ * host and port options say where its own hub listens rather than where to look: the hub already
+ * running on the workspace database when there is one (the DB lock names it; hub-address.ts says
+ * where it listens), else its own on that database, long-lived, on the default loopback ports when
+ * they are free and on a free port, said in words, when one is taken by something else.
  */
 import net from 'node:net';
-import path from 'node:path';
 import type { ClientAddress } from '../config.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../config.js';
 import { HubError, errorMessage } from '../errors.js';
 import { startHub, type RunningHub } from '../hub.js';
 import { hubLockOwner } from '../store/db-lock.js';
-import { runningHubOf } from './workspace-token.js';
-import { HubClient } from '../wire/client.js';
+import { answersAsHub } from './connect.js';
+import { hubAddress } from './hub-address.js';
 
 /** The REST adapter's port next to the JSONL one (README: `--rest-port 8766`). */
 export const DEFAULT_REST_PORT = 8766;
@@ -45,24 +46,11 @@ export function portIsFree(host: string, port: number): Promise<boolean> {
   });
 }
 
-async function answersAsHub(address: ClientAddress): Promise<boolean> {
-  try {
-    const client = await HubClient.connect(address, { timeoutMs: 2000 });
-    try {
-      const hello = await client.call<{ server?: string }>('hello');
-      return hello.server === 'mittelo';
-    } finally {
-      client.close();
-    }
-  } catch {
-    return false;
-  }
-}
-
 async function useRunningHub(options: OpenHubOptions, owner: number): Promise<OpenedHub> {
-  // The app running that hub recorded where it listens (it may have moved off a taken default port).
-  const recorded = options.port ? null : runningHubOf(path.dirname(path.dirname(path.resolve(options.dbPath))));
-  const address: ClientAddress = { host: options.host ?? recorded?.host ?? DEFAULT_HOST, port: options.port || (recorded?.port ?? DEFAULT_PORT), ...(options.token ? { token: options.token } : {}) };
+  // Where it listens by the rules of hub-address.ts: the port given, else the one its app recorded
+  // (it may have moved off a taken default port), else the default; the token is the app's own.
+  const found = hubAddress({ dbPath: options.dbPath, ...(options.host !== undefined ? { host: options.host } : {}), ...(options.port ? { port: options.port } : {}) });
+  const address: ClientAddress = { host: found.host, port: found.port, ...(options.token ? { token: options.token } : {}) };
   if (!(await answersAsHub(address))) {
     throw new HubError(
       'database',

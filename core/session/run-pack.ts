@@ -1,24 +1,24 @@
 /**
- * `mittelo run` end to end: create the run on a hub (an embedded one when none answers), make sure
+ * Running a pack client-side (`mittelo run`, the app, the MCP adapter, upgrade rehearsals): create the
+ * run on a hub (connect.ts: an embedded one when none answers and the caller allows it), make sure
  * every backend has an agent (in-process ones where no remote agent serves it), follow progress
  * through the event stream (across hub restarts: follow.ts), and return the finished run's record.
  */
 import os from 'node:os';
 import path from 'node:path';
-import type { ClientAddress } from '../config.js';
-import { defaultDbPath } from '../config.js';
+import { defaultDbPath, type ClientAddress } from '../config.js';
 import { HubError, errorMessage } from '../errors.js';
 import type { PackEntry } from '../pack.js';
-import { HubClient } from '../wire/client.js';
 import { Agent, type ServedBackend } from '../agent/agent.js';
 import { servedBackend } from '../agent/served.js';
 import { driverFor, preflight, type BackendSpec } from '../agent/backend.js';
+import { openSession, type HubSession } from './connect.js';
 import { RunFollower } from './follow.js';
 import { CheckCommandRunner, packCommands, packWorkspaceChecks } from './check-commands.js';
 import type { RunProgress } from './progress.js';
 import type { LockEntryState, RunPreset, RunRecord } from '../runs/types.js';
 
-export interface RunRequest {
+export interface PackRunRequest {
   address: ClientAddress;
   /** Start an in-process hub on this database when nothing answers at `address`. */
   embeddedDbPath?: string | null;
@@ -45,7 +45,7 @@ export interface RunRequest {
 }
 
 /** Backends that `judge` checks of the pack name, as specs, minus those the run has anyway. */
-function judgeBackends(request: RunRequest, routingName: (name: string) => string): BackendSpec[] {
+function judgeBackends(request: PackRunRequest, routingName: (name: string) => string): BackendSpec[] {
   const have = new Set(request.backends.map((b) => routingName(b.name)));
   const specs = new Map<string, BackendSpec>();
   for (const entry of request.entries) {
@@ -56,7 +56,7 @@ function judgeBackends(request: RunRequest, routingName: (name: string) => strin
   return [...specs.values()];
 }
 
-export interface RunOutcome {
+export interface PackRunOutcome {
   record: RunRecord;
   embeddedHub: boolean;
   inProcessBackends: string[];
@@ -64,23 +64,12 @@ export interface RunOutcome {
   baseline: RunRecord | null;
 }
 
-/**
- * The hub to use: the one at `address` when it answers, else one started in this process. The probe
- * connection is closed at once; the run then talks to the hub through a reconnecting link.
- */
-async function hubOrEmbed(request: RunRequest): Promise<{ address: ClientAddress; embedded: boolean; stop: () => Promise<void> }> {
-  try {
-    (await HubClient.connect(request.address)).close();
-    return { address: request.address, embedded: false, stop: async () => undefined };
-  } catch (err) {
-    if (!(err instanceof HubError && err.code === 'unreachable') || request.embeddedDbPath === null) throw err;
-  }
-  const { startHub } = await import('../hub.js');
-  const dbPath = request.embeddedDbPath ?? defaultDbPath();
-  const hub = await startHub({ dbPath, port: 0, ...(request.address.token ? { token: request.address.token } : {}) });
-  request.log(`no hub at ${request.address.host}:${request.address.port}; started one in this process on ${path.relative(process.cwd(), dbPath) || dbPath}`);
-  const address: ClientAddress = { host: hub.host, port: hub.port, ...(request.address.token ? { token: request.address.token } : {}) };
-  return { address, embedded: true, stop: () => hub.stop() };
+/** The hub at `address`, else (unless told not to) one embedded on the workspace database for this run. */
+function hubFor(request: PackRunRequest): Promise<HubSession> {
+  const embed = request.embeddedDbPath === null
+    ? null
+    : { dbPath: request.embeddedDbPath ?? defaultDbPath(), create: true, said: (db: string) => `started one in this process on ${db}` };
+  return openSession(request.address, embed, request.log);
 }
 
 /** A backend ready for an in-process agent: preflight once, then the driver, binary and settings it runs with. */
@@ -92,8 +81,8 @@ export async function inProcessBackend(spec: BackendSpec, concurrency: number, l
   return servedBackend(spec, report, concurrency);
 }
 
-export async function executeRun(request: RunRequest): Promise<RunOutcome> {
-  const hub = await hubOrEmbed(request);
+export async function runPack(request: PackRunRequest): Promise<PackRunOutcome> {
+  const hub = await hubFor(request);
   const agents: Agent[] = [];
   const agentRuns: Promise<unknown>[] = [];
   const routingName = (name: string) => name.toLowerCase().replace(/-/g, '_');
