@@ -1,9 +1,9 @@
-/** Plumbing for the app tests: an app core (orchestrator + handlers) on a temp workspace and free ports. */
+/** Plumbing for the app tests: an app core (app workspace + handlers) on a temp workspace and free ports. */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ApiName, ApiResult, UiEvent } from '../core/api.js';
 import { startAppCore, type AppCore } from '../core/app/app-core.js';
-import type { OrchestratorOptions } from '../core/app/app-workspace.js';
+import type { AppWorkspaceOptions } from '../core/app/app-workspace.js';
 import { repoRoot, tempDir } from './helpers.js';
 
 export interface TestApp extends AppCore {
@@ -17,7 +17,7 @@ export interface TestApp extends AppCore {
   remove(): Promise<void>;
 }
 
-export async function startTestApp(options: OrchestratorOptions = {}, root = tempDir('mittelo-app-')): Promise<TestApp> {
+export async function startTestApp(options: AppWorkspaceOptions = {}, root = tempDir('mittelo-app-')): Promise<TestApp> {
   const workspace = options.workspace ?? path.join(root, 'workspace');
   const configDir = options.configDir ?? path.join(root, 'config');
   const core = await startAppCore({ port: 0, restPort: null, autoStartAgents: false, seedPacksDir: path.join(repoRoot, 'packs'), ...options, workspace, configDir });
@@ -25,9 +25,9 @@ export async function startTestApp(options: OrchestratorOptions = {}, root = tem
   core.subscribe((event) => events.push(event));
   return {
     ...core,
-    // The open workspace's orchestrator, also after a switch (a spread would keep the first one).
-    get orchestrator() {
-      return core.orchestrator;
+    // The open app workspace, also after a switch (a spread would keep the first one).
+    get current() {
+      return core.current;
     },
     root,
     workspace,

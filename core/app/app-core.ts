@@ -1,12 +1,12 @@
 /**
- * The orchestrator with its contract handlers: what a shell (Electron main, `mittelo serve`) starts
- * and stops. It also switches workspaces: the open orchestrator stops (agents give their tasks back,
+ * The open app workspace with its contract handlers: what a shell (Electron main, `mittelo serve`)
+ * starts and stops. It also switches workspaces: the open one stops (agents give their tasks back,
  * the hub stops, the database closes) and one opens on the other folder, with the same options.
  */
 import type { UiEvent } from '../api.js';
 import { HubError, errorMessage } from '../errors.js';
 import { createDispatch, createHandlers, type Dispatch } from './handlers.js';
-import { Orchestrator, type OrchestratorOptions } from './app-workspace.js';
+import { AppWorkspace, type AppWorkspaceOptions } from './app-workspace.js';
 import { BackendsView } from './backends-view.js';
 import { UpgradeJobs } from './upgrade-jobs.js';
 import { refuseUnconfirmedStop, type WorkspaceShell } from './workspace-switch.js';
@@ -14,8 +14,8 @@ import { userConfigDir } from '../config.js';
 import { workspaceFolder, workspacePaths } from './workspace.js';
 
 export interface AppCore {
-  /** The orchestrator of the workspace open now (another one after a switch). */
-  readonly orchestrator: Orchestrator;
+  /** The workspace open now (another one after a switch). */
+  readonly current: AppWorkspace;
   dispatch: Dispatch;
   subscribe(listener: (event: UiEvent) => void): () => void;
   /** Closes this workspace and opens `dir` (an existing folder); on failure the old one is opened again. */
@@ -36,25 +36,25 @@ function moveWorkspaceBackends(from: string, to: string, env: NodeJS.ProcessEnv 
   if (env.MITTELO_BACKENDS_DIR === workspacePaths(from).backendsDir) env.MITTELO_BACKENDS_DIR = workspacePaths(to).backendsDir;
 }
 
-export async function startAppCore(options: OrchestratorOptions = {}, shellOptions: ShellOptions = {}): Promise<AppCore> {
+export async function startAppCore(options: AppWorkspaceOptions = {}, shellOptions: ShellOptions = {}): Promise<AppCore> {
   const log = options.log ?? (() => undefined);
   const listeners = new Set<(event: UiEvent) => void>();
-  let current = await Orchestrator.start(options);
+  let current = await AppWorkspace.start(options);
   let dispatch: Dispatch;
   let switching: Promise<unknown> | null = null;
   // Upgrade rehearsals belong to a workspace: a switch stops them with it.
   let upgrades = new UpgradeJobs();
 
-  const attach = (orchestrator: Orchestrator) => {
-    current = orchestrator;
+  const attach = (opened: AppWorkspace) => {
+    current = opened;
     upgrades = new UpgradeJobs();
-    dispatch = createDispatch(createHandlers(orchestrator, new BackendsView(orchestrator), upgrades, shell));
-    orchestrator.subscribe((event) => {
+    dispatch = createDispatch(createHandlers(opened, new BackendsView(opened), upgrades, shell));
+    opened.subscribe((event) => {
       for (const listener of [...listeners]) listener(event);
     });
   };
 
-  const open = (dir: string) => Orchestrator.start({ ...options, workspace: dir });
+  const open = (dir: string) => AppWorkspace.start({ ...options, workspace: dir });
 
   const switchTo = async (given: string, confirmStopRuns: boolean) => {
     const dir = workspaceFolder(given);
@@ -94,7 +94,7 @@ export async function startAppCore(options: OrchestratorOptions = {}, shellOptio
   attach(current);
 
   return {
-    get orchestrator() {
+    get current() {
       return current;
     },
     dispatch: (name, input) => dispatch(name, input),

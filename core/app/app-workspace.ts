@@ -1,6 +1,7 @@
 /**
- * The app's core object, shared by Electron's main process and browser mode (`mittelo serve`): the
- * workspace, the hub (its own, or the one already running on the workspace), the in-process agents,
+ * The app's open workspace, shared by Electron's main process and browser mode (`mittelo serve`): the
+ * workspace folder, the hub (core/session/open-hub.ts: its own, or the one already running on the
+ * workspace), the in-process agents,
  * one wire client for calls and one reconnecting, subscribed link that turns hub events and the
  * connection's state into UiEvents.
  */
@@ -19,7 +20,7 @@ import { openHub } from '../session/open-hub.js';
 import { ensureWorkspaceToken, recordRunningHub, workspaceTokenPath } from '../session/workspace-token.js';
 import { defaultWorkspace, lastWorkspace, prepareWorkspace, rememberWorkspace, type WorkspacePaths } from './workspace.js';
 
-export interface OrchestratorOptions {
+export interface AppWorkspaceOptions {
   /** The workspace folder; default: the one used last, else ~/Mittelo. */
   workspace?: string;
   /** Where app.json (the last workspace) lives; default the user config dir (~/.config/mittelo). */
@@ -43,7 +44,7 @@ export type UiListener = (event: UiEvent) => void;
 /** How long a lost hub shows as "reconnecting" before the UI says OFFLINE. */
 const OFFLINE_AFTER_MS = 3000;
 
-export class Orchestrator {
+export class AppWorkspace {
   readonly agents: LocalAgents;
   private readonly listeners = new Set<UiListener>();
   private readonly events: HubLink;
@@ -80,7 +81,7 @@ export class Orchestrator {
     });
   }
 
-  static async start(options: OrchestratorOptions = {}): Promise<Orchestrator> {
+  static async start(options: AppWorkspaceOptions = {}): Promise<AppWorkspace> {
     const log = options.log ?? (() => undefined);
     const configDir = options.configDir ?? userConfigDir();
     const dir = options.workspace ?? lastWorkspace(configDir) ?? defaultWorkspace();
@@ -101,7 +102,7 @@ export class Orchestrator {
       ...(options.port !== undefined ? { port: options.port } : {}),
       ...(options.restPort !== undefined ? { restPort: options.restPort } : {}),
     });
-    const app = new Orchestrator(paths, opened.hub, opened.address, opened.restUrl, opened.notes, log);
+    const app = new AppWorkspace(paths, opened.hub, opened.address, opened.restUrl, opened.notes, log);
     if (opened.hub) {
       app.keepOwnHub(opened.hub, paths.dbPath, token);
       if (options.token === undefined) app.recordHub(configDir, opened.hub, opened.restUrl);

@@ -13,7 +13,7 @@ import { BackendError, driverFor, requiredOptions } from '../agent/backend.js';
 import { CONFIG_FILE, specFromSettings, workspaceConfigSchema, type BackendSettings } from '../agent/config.js';
 import type { ToolPolicy } from '../../drivers/types.js';
 import { DEFAULT_AGENT_CONCURRENCY } from './local-agents.js';
-import type { Orchestrator } from './app-workspace.js';
+import type { AppWorkspace } from './app-workspace.js';
 
 export const BACKEND_CHECK_TTL_MS = 30_000;
 const PARALLEL_CHECKS = 4;
@@ -32,7 +32,7 @@ export class BackendsView {
   private refreshing: Promise<Map<string, BackendReport>> | null = null;
 
   constructor(
-    private readonly app: Orchestrator,
+    private readonly app: AppWorkspace,
     private readonly ttlMs = BACKEND_CHECK_TTL_MS,
   ) {}
 

@@ -10,13 +10,13 @@ import { renderHtml } from '../compare/render-html.js';
 import { compareRow, passCounts, passRateHistory, type PassCounts } from '../compare/row-detail.js';
 import type { Comparison } from '../compare/types.js';
 import type { RunInfo, RunRecord, RunRollup } from '../runs/types.js';
-import type { Orchestrator } from './app-workspace.js';
+import type { AppWorkspace } from './app-workspace.js';
 
 /**
  * A run's record: read in-process when the app runs the hub (two runs of 30,000 tasks are some
  * 40 MB of JSON over the hub's connection, serialised and parsed twice), else asked of the hub.
  */
-async function runRecord(app: Orchestrator, runId: string): Promise<RunRecord> {
+async function runRecord(app: AppWorkspace, runId: string): Promise<RunRecord> {
   const runs = app.localRuns();
   if (runs && app.connection().online) return runs.get(runId);
   return app.call<RunRecord>('run_get', { run_id: runId });
@@ -35,10 +35,10 @@ interface Compared {
   key: string;
   comparison: Comparison;
 }
-const lastCompared = new WeakMap<Orchestrator, Compared>();
+const lastCompared = new WeakMap<AppWorkspace, Compared>();
 
 /** Compared with the gate policy of B's pack header (as `mittelo compare` does). */
-function compareWith(app: Orchestrator, a: RunRecord, b: RunRecord): Comparison {
+function compareWith(app: AppWorkspace, a: RunRecord, b: RunRecord): Comparison {
   const { policy, source } = policyForRun(b);
   const key = JSON.stringify([a.run, b.run, policy, source]);
   const last = lastCompared.get(app);
@@ -53,13 +53,13 @@ const HISTORY = 200;
 
 type Listed = { run: RunInfo; rollups: RunRollup[] }[];
 
-export async function compareDefault(app: Orchestrator, input: ApiParsedInput<'compare.runs'>): Promise<ApiResult<'compare.runs'>> {
+export async function compareDefault(app: AppWorkspace, input: ApiParsedInput<'compare.runs'>): Promise<ApiResult<'compare.runs'>> {
   const result = await chosenComparison(app, input);
   // Without the pairs: the comparison is kept whole (compareWith), only the answer is smaller.
   return input.pairs || !result.comparison ? result : { ...result, comparison: { ...result.comparison, pairs: [] } };
 }
 
-async function chosenComparison(app: Orchestrator, input: ApiParsedInput<'compare.runs'>): Promise<ApiResult<'compare.runs'>> {
+async function chosenComparison(app: AppWorkspace, input: ApiParsedInput<'compare.runs'>): Promise<ApiResult<'compare.runs'>> {
   const get = (runId: string) => runRecord(app, runId);
   const list = async (packName?: string) =>
     (await app.call<{ runs: Listed }>('run_list', { limit: HISTORY, ...(packName ? { pack_name: packName } : {}) })).runs.map((r) => r.run);
@@ -94,7 +94,7 @@ async function chosenComparison(app: Orchestrator, input: ApiParsedInput<'compar
 }
 
 /** One row of two runs in full (the matrix cell the user opened). */
-export async function compareRowOf(app: Orchestrator, input: ApiParsedInput<'compare.row'>): Promise<ApiResult<'compare.row'>> {
+export async function compareRowOf(app: AppWorkspace, input: ApiParsedInput<'compare.row'>): Promise<ApiResult<'compare.row'>> {
   const last = lastCompared.get(app);
   const [a, b] =
     last && last.a.run.run_id === input.run_a && last.b.run.run_id === input.run_b
@@ -111,19 +111,19 @@ function reportName(runA: string, runB: string): string {
 }
 
 /** The comparison the Compare page shows, as the HTML report `mittelo compare A B --html` writes. */
-export async function compareHtmlOf(app: Orchestrator, input: ApiParsedInput<'compare.exportHtml'>): Promise<ApiResult<'compare.exportHtml'>> {
+export async function compareHtmlOf(app: AppWorkspace, input: ApiParsedInput<'compare.exportHtml'>): Promise<ApiResult<'compare.exportHtml'>> {
   // Settled runs come from the record cache and an unchanged pair reuses its comparison (compareWith).
   const [a, b] = await Promise.all([runRecord(app, input.run_a), runRecord(app, input.run_b)]);
   return { filename: reportName(input.run_a, input.run_b), html: renderHtml(compareWith(app, a, b)) };
 }
 
 /** Pass counts of finished runs, per app, fetched once each (a finished run's results do not change). */
-const countsCache = new WeakMap<Orchestrator, Map<string, PassCounts>>();
+const countsCache = new WeakMap<AppWorkspace, Map<string, PassCounts>>();
 /** Runs whose counts are kept per app. */
 const COUNTS_KEPT = 100;
 
 /** The pass rate of a prompt on a backend over the pack's last finished runs. */
-export async function historyOf(app: Orchestrator, input: ApiParsedInput<'compare.history'>): Promise<ApiResult<'compare.history'>> {
+export async function historyOf(app: AppWorkspace, input: ApiParsedInput<'compare.history'>): Promise<ApiResult<'compare.history'>> {
   const { runs } = await app.call<{ runs: Listed }>('run_list', { limit: input.limit, pack_name: input.pack_name });
   let cache = countsCache.get(app);
   if (!cache) countsCache.set(app, (cache = new Map()));

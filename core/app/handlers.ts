@@ -1,5 +1,5 @@
 /**
- * One handler per call of the UI contract (core/api.ts), over the orchestrator, and `dispatch`: the
+ * One handler per call of the UI contract (core/api.ts), over the open app workspace, and `dispatch`: the
  * single entry both bridges (Electron IPC, browser mode's HTTP) use to check a call's input with
  * the contract's schema and answer with a result or an ApiError in plain words.
  */
@@ -29,7 +29,7 @@ import type { Task } from '../queue/types.js';
 import type { WorkerInfo } from '../queue/workers.js';
 import type { EarlierAttempt } from '../store/run-attempts.js';
 import { DEFAULT_AGENT_CONCURRENCY } from './local-agents.js';
-import type { Orchestrator } from './app-workspace.js';
+import type { AppWorkspace } from './app-workspace.js';
 import { checkWorkspace, workspaceView, type WorkspaceShell } from './workspace-switch.js';
 
 export type Handlers = { [N in ApiName]: (input: ApiParsedInput<N>) => Promise<ApiResult<N>> };
@@ -43,7 +43,7 @@ const COMMAND_OPTIONS = new Set(['shell_cmd', 'acp_cmd']);
 
 const PACK_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
-function packFile(app: Orchestrator, name: string): { name: string; file: string } {
+function packFile(app: AppWorkspace, name: string): { name: string; file: string } {
   const base = name.replace(/\.jsonl$/i, '');
   if (!PACK_NAME.test(base) || base.includes('..')) throw new HubError('bad_request', `pack: "${name}" is not a pack name (letters, digits, _ . -)`);
   const file = path.join(app.workspace.packsDir, `${base}.jsonl`);
@@ -51,7 +51,7 @@ function packFile(app: Orchestrator, name: string): { name: string; file: string
   return { name: base, file };
 }
 
-function listPacks(app: Orchestrator): PackInfo[] {
+function listPacks(app: AppWorkspace): PackInfo[] {
   let names: string[];
   try {
     names = fs.readdirSync(app.workspace.packsDir).filter((n) => n.endsWith('.jsonl')).sort();
@@ -70,12 +70,12 @@ function listPacks(app: Orchestrator): PackInfo[] {
   });
 }
 
-/** Without a shell (a bare orchestrator) the workspace cannot be switched. */
+/** Without a shell (a bare app workspace) the workspace cannot be switched. */
 function noShell(): never {
   throw new HubError('bad_request', 'this app cannot switch workspaces');
 }
 
-export function createHandlers(app: Orchestrator, backends = new BackendsView(app), upgrades = new UpgradeJobs(), shell: WorkspaceShell | null = null): Handlers {
+export function createHandlers(app: AppWorkspace, backends = new BackendsView(app), upgrades = new UpgradeJobs(), shell: WorkspaceShell | null = null): Handlers {
   const runGet = (runId: string) => app.call<RunRecord>('run_get', { run_id: runId });
   return {
     'hub.status': async () => {

@@ -1,14 +1,14 @@
 /**
  * Switching the app to another workspace folder: what a switch would interrupt (runs not finished),
  * and the refusal in words when the user has not confirmed stopping them. The switch itself (stop
- * this orchestrator, open the next) lives in app-core.ts, which owns the current orchestrator.
+ * this app workspace, open the next) lives in app-core.ts, which owns the current one.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { WorkspaceView } from '../api.js';
 import { HubError } from '../errors.js';
 import type { RunInfo } from '../runs/types.js';
-import type { Orchestrator } from './app-workspace.js';
+import type { AppWorkspace } from './app-workspace.js';
 import { recentWorkspaces, workspaceFolder, workspacePaths } from './workspace.js';
 
 /** What the handlers need of the shell to show and switch workspaces. */
@@ -20,7 +20,7 @@ export interface WorkspaceShell {
 }
 
 /** Runs of the open workspace whose end is not recorded (how far back: the last 200 runs). */
-export async function runsInProgress(app: Orchestrator): Promise<WorkspaceView['runs_in_progress']> {
+export async function runsInProgress(app: AppWorkspace): Promise<WorkspaceView['runs_in_progress']> {
   if (!app.connection().online) return [];
   const { runs } = await app.call<{ runs: { run: RunInfo }[] }>('run_list', { limit: 200 }).catch(() => ({ runs: [] as { run: RunInfo }[] }));
   return runs.filter(({ run }) => run.finished_at === null).map(({ run }) => ({ run_id: run.run_id, label: run.label, pack_name: run.pack_name }));
@@ -34,7 +34,7 @@ function isFolder(dir: string): boolean {
   }
 }
 
-export async function workspaceView(app: Orchestrator, shell: WorkspaceShell): Promise<WorkspaceView> {
+export async function workspaceView(app: AppWorkspace, shell: WorkspaceShell): Promise<WorkspaceView> {
   const dir = app.workspace.dir;
   return {
     dir,
@@ -53,7 +53,7 @@ export function checkWorkspace(given: string): { dir: string; is_workspace: bool
 }
 
 /** Refuses to stop runs that are still going unless the user said so. */
-export async function refuseUnconfirmedStop(app: Orchestrator, confirmStopRuns: boolean): Promise<void> {
+export async function refuseUnconfirmedStop(app: AppWorkspace, confirmStopRuns: boolean): Promise<void> {
   if (confirmStopRuns) return;
   const going = await runsInProgress(app);
   if (going.length === 0) return;

@@ -79,7 +79,7 @@ export function registerServeCommand(program: Command): void {
           host: flags.host,
           port,
           // The hub's token (the workspace's unless one was given): one token opens everything.
-          ...(app.orchestrator.address.token ? { token: app.orchestrator.address.token } : {}),
+          ...(app.current.address.token ? { token: app.current.address.token } : {}),
           ...(flags.renderer ? { rendererDir: flags.renderer } : {}),
           log,
         });
@@ -87,12 +87,12 @@ export function registerServeCommand(program: Command): void {
         await app.stop();
         throw err;
       }
-      const { orchestrator } = app;
-      log(`workspace ${orchestrator.workspace.dir}; hub on ${orchestrator.address.host}:${orchestrator.address.port}${orchestrator.restUrl ? `, REST ${orchestrator.restUrl}` : ''}`);
+      const { current } = app;
+      log(`workspace ${current.workspace.dir}; hub on ${current.address.host}:${current.address.port}${current.restUrl ? `, REST ${current.restUrl}` : ''}`);
       log(
         given
           ? 'the hub ports need the token given here (MITTELO_TOKEN or --token-file for mittelo commands and agents)'
-          : `the hub ports need the workspace token: mittelo commands in ${orchestrator.workspace.dir} find it; elsewhere use --token-file ${workspaceTokenPath(orchestrator.workspace.dir)}`,
+          : `the hub ports need the workspace token: mittelo commands in ${current.workspace.dir} find it; elsewhere use --token-file ${workspaceTokenPath(current.workspace.dir)}`,
       );
       process.stdout.write(`Mittelo Control Center: ${bridge.url}\n`);
       let stopping = false;

@@ -39,7 +39,7 @@ export interface PackRehearsal {
 
 export const DEFAULT_KEPT_REHEARSALS = 20;
 
-/** The hub calls the baseline is read with (a HubClient, or the app's orchestrator). */
+/** The hub calls the baseline is read with (a HubClient, or the app's open workspace). */
 export interface RunReader {
   call<T>(method: string, params: Record<string, unknown>): Promise<T>;
 }

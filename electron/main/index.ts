@@ -1,5 +1,5 @@
 /**
- * Electron's main process: one instance, one locked-down window over the core's orchestrator
+ * Electron's main process: one instance, one locked-down window over the core's open app workspace
  * (hub, agents, workspace) with the typed API on IPC. Everything else lives in core/.
  */
 import path from 'node:path';
@@ -29,8 +29,8 @@ async function openCore(workspace: string): Promise<void> {
   // Folder backends of the app live in the workspace unless MITTELO_BACKENDS_DIR says otherwise.
   useWorkspaceBackends(workspace);
   // The renderer's switcher uses the system's folder picker through the same core call.
-  core = await startAppCore({ workspace, log }, { pickFolder: () => pickWorkspace(window, core?.orchestrator.workspace.dir) });
-  for (const note of core.orchestrator.notes) log(note);
+  core = await startAppCore({ workspace, log }, { pickFolder: () => pickWorkspace(window, core?.current.workspace.dir) });
+  for (const note of core.current.notes) log(note);
   unsubscribe = core.subscribe((event) => pushEvent(window, event));
 }
 
@@ -47,7 +47,7 @@ function createWindow(): BrowserWindow {
 /** File → Open Workspace: the same switch as the app's switcher (core/app/app-core.ts), asking before it stops runs. */
 async function openAnotherWorkspace(): Promise<void> {
   if (!core) return;
-  const current = core.orchestrator.workspace.dir;
+  const current = core.current.workspace.dir;
   const picked = await pickWorkspace(window, current);
   if (!picked || picked === current) return;
   const going = (await core.dispatch('workspace.current', {})) as { ok: boolean; result?: { runs_in_progress: unknown[] } };

@@ -74,7 +74,7 @@ describe('switching workspaces', () => {
   });
 
   it('a run in progress is refused until confirmed; then the old hub and agents stop and the other folder opens', async () => {
-    const oldPort = app.orchestrator.address.port;
+    const oldPort = app.current.address.port;
     const { run_id } = await app.ok('runs.start', { pack: 'hello', backends: ['slow'], label: 'slow one' });
     // The in-process agent has taken the task: the run is going.
     await untilEvent(app, async () => ((await app.ok('tasks.rows', { run_id })).rows.some((r) => r.status === 'leased') ? true : undefined));
@@ -94,7 +94,7 @@ describe('switching workspaces', () => {
     expect((await app.ok('packs.list', {})).packs.map((p) => p.path.startsWith(second))).not.toContain(false);
     expect(process.env.MITTELO_BACKENDS_DIR).toBe(workspacePaths(second).backendsDir);
     expect(fs.readFileSync(workspaceTokenPath(second), 'utf8')).not.toBe(fs.readFileSync(workspaceTokenPath(first), 'utf8'));
-    expect(app.orchestrator.address.token?.trim()).toBe(fs.readFileSync(workspaceTokenPath(second), 'utf8').trim());
+    expect(app.current.address.token?.trim()).toBe(fs.readFileSync(workspaceTokenPath(second), 'utf8').trim());
     const view = await app.ok('workspace.current', {});
     expect(view).toMatchObject({ dir: second, recent: [{ dir: first, available: true }], runs_in_progress: [] });
 

@@ -1,13 +1,13 @@
 /**
- * The app's orchestrator on real files, a real hub and real sockets: the workspace it makes, the
- * hub it starts or finds, the connection events it emits, its agents, and a clean stop.
+ * The app's open workspace (core/app/app-workspace.ts) on real files, a real hub and real sockets:
+ * the workspace it makes, the hub it starts or finds, the connection events it emits, its agents, and a clean stop.
  */
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import type { UiEvent } from '../../core/api.js';
-import { Orchestrator } from '../../core/app/app-workspace.js';
+import { AppWorkspace } from '../../core/app/app-workspace.js';
 import { portIsFree } from '../../core/session/open-hub.js';
 import { lastWorkspace } from '../../core/app/workspace.js';
 import { HubClient } from '../../core/wire/client.js';
@@ -44,25 +44,25 @@ const connection = (online: boolean, reconnecting: boolean) => (event: UiEvent) 
 
 it('a new workspace gets the example packs and a database; it is remembered, and stop releases the database', async () => {
   const started = await startTestApp();
-  const { workspace, configDir, orchestrator } = started;
+  const { workspace, configDir, current } = started;
   const packs = fs.readdirSync(path.join(workspace, 'packs')).sort();
   // Every example pack, and the fixture folders the system-test pack copies into its tasks' workdirs.
   expect(packs).toEqual(fs.readdirSync(path.join(repoRoot, 'packs')).filter((n) => n.endsWith('.jsonl') || n === 'system').sort());
   const dbPath = path.join(workspace, '.mittelo', 'mittelo.db');
   expect(fs.existsSync(dbPath)).toBe(true);
-  expect(orchestrator.ownsHub).toBe(true);
-  expect(orchestrator.address.port).toBeGreaterThan(0);
+  expect(current.ownsHub).toBe(true);
+  expect(current.address.port).toBeGreaterThan(0);
   expect(hubLockOwner(dbPath)).toBe(process.pid);
   expect(lastWorkspace(configDir)).toBe(path.resolve(workspace));
   expect(started.events[0]).toEqual({ kind: 'connection', online: true, reconnecting: false });
 
   const status = await started.ok('hub.status', {});
-  expect(status).toMatchObject({ online: true, reconnecting: false, port: orchestrator.address.port, workspace: path.resolve(workspace), db_path: dbPath, rest_url: null });
+  expect(status).toMatchObject({ online: true, reconnecting: false, port: current.address.port, workspace: path.resolve(workspace), db_path: dbPath, rest_url: null });
 
   await started.stop();
   expect(started.events.at(-1)).toEqual({ kind: 'connection', online: false, reconnecting: false });
   expect(hubLockOwner(dbPath)).toBeNull();
-  expect(await portIsFree('127.0.0.1', orchestrator.address.port)).toBe(true);
+  expect(await portIsFree('127.0.0.1', current.address.port)).toBe(true);
   await started.remove();
 
   // A second start on the same workspace keeps its packs as they are (no re-seeding over edits).
@@ -77,9 +77,9 @@ it('the workspace used last is opened when none is given', async () => {
   const root = tempDir('mittelo-app-');
   const configDir = path.join(root, 'config');
   const options = { configDir, port: 0, restPort: null, autoStartAgents: false, seedPacksDir: null };
-  const first = await Orchestrator.start({ ...options, workspace: path.join(root, 'chosen') });
+  const first = await AppWorkspace.start({ ...options, workspace: path.join(root, 'chosen') });
   await first.stop();
-  const second = await Orchestrator.start(options);
+  const second = await AppWorkspace.start(options);
   cleanups.push(() => second.stop());
   expect(second.workspace.dir).toBe(path.join(root, 'chosen'));
   // No example packs were asked for: the packs folder exists and is empty.
@@ -92,17 +92,17 @@ it('a default port held by another program is replaced by a free one, and the ap
   cleanups.push(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
   const taken = (blocker.address() as net.AddressInfo).port;
   const started = await app({ port: taken, restPort: 0 });
-  expect(started.orchestrator.address.port).not.toBe(taken);
-  expect(started.orchestrator.notes.join('\n')).toContain(`port ${taken} is used by another program`);
-  expect(started.orchestrator.restUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  expect(started.current.address.port).not.toBe(taken);
+  expect(started.current.notes.join('\n')).toContain(`port ${taken} is used by another program`);
+  expect(started.current.restUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 });
 
 it('a hub already running on the workspace database is used instead of failing', async () => {
   const root = tempDir('mittelo-app-');
   const hub = await hubProcess(root);
   const started = await app({ port: hub.port }, root);
-  expect(started.orchestrator.ownsHub).toBe(false);
-  expect(started.orchestrator.notes.join('\n')).toMatch(/already running on this workspace \(process \d+\)/);
+  expect(started.current.ownsHub).toBe(false);
+  expect(started.current.notes.join('\n')).toMatch(/already running on this workspace \(process \d+\)/);
   const { task_id } = await started.ok('tasks.enqueue', { prompt: 'through the running hub', backend: 'echo' });
 
   // Stopping the app leaves that hub alone.
@@ -146,9 +146,9 @@ it('agents start for the configured backends with their concurrency, run tasks, 
   fs.mkdirSync(path.join(root, 'workspace'), { recursive: true });
   fs.writeFileSync(path.join(root, 'workspace', 'mittelo.config.json'), JSON.stringify({ backends: { echo: { concurrency: 3 }, 'no-such-backend': {} } }));
   const started = await app({ autoStartAgents: true }, root);
-  await started.orchestrator.agentsReady;
-  expect(started.orchestrator.agents.state('echo')).toMatchObject({ running: true, concurrency: 3 });
-  expect(started.orchestrator.agents.state('no-such-backend')).toBeNull();
+  await started.current.agentsReady;
+  expect(started.current.agents.state('echo')).toMatchObject({ running: true, concurrency: 3 });
+  expect(started.current.agents.state('no-such-backend')).toBeNull();
 
   const { task_id } = await started.ok('tasks.enqueue', { prompt: 'echo me', backend: 'echo' });
   const done = await untilEvent(started, async () => {
@@ -160,9 +160,9 @@ it('agents start for the configured backends with their concurrency, run tasks, 
   const { backends } = await started.ok('backends.list', {});
   expect(backends.find((b) => b.name === 'echo')?.local_agent).toEqual({ running: true, concurrency: 3 });
   await started.ok('agents.stop', { backend: 'echo' });
-  expect(started.orchestrator.agents.state('echo')).toBeNull();
+  expect(started.current.agents.state('echo')).toBeNull();
   await started.ok('agents.start', { backend: 'echo', concurrency: 1 });
-  expect(started.orchestrator.agents.state('echo')).toMatchObject({ running: true, concurrency: 1 });
+  expect(started.current.agents.state('echo')).toMatchObject({ running: true, concurrency: 1 });
   const { workers } = await untilEvent(started, async () => {
     const answer = await started.ok('workers.list', {});
     return answer.workers.some((w) => w.backends.includes('echo')) ? answer : undefined;
@@ -172,15 +172,15 @@ it('agents start for the configured backends with their concurrency, run tasks, 
 
 it('its own hub, stopped by a shutdown request from any client, is started again and the app comes back online', async () => {
   const started = await app();
-  const { orchestrator } = started;
-  expect(orchestrator.ownsHub).toBe(true);
+  const { current } = started;
+  expect(current.ownsHub).toBe(true);
   const before = await started.ok('tasks.enqueue', { prompt: 'kept across the restart' });
-  const client = await HubClient.connect(orchestrator.address);
+  const client = await HubClient.connect(current.address);
   await client.call('shutdown');
   client.close();
   await nextEvent(started, connection(false, true));
   // Back on the same address and database: the task enqueued before is still there.
-  await untilEvent(started, async () => (orchestrator.connection().online ? true : undefined));
+  await untilEvent(started, async () => (current.connection().online ? true : undefined));
   const rows = await started.ok('tasks.rows', {});
   expect(rows.rows.map((r) => r.task_id)).toContain(before.task_id);
   expect((await started.ok('tasks.enqueue', { prompt: 'after the restart' })).task_id).toBe(before.task_id + 1);
