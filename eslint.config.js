@@ -1,6 +1,10 @@
 // Lint rules the code already follows, plus the layering rule of STYLE.md as import restrictions:
 // core never imports electron, react or renderer; drivers import neither core nor the shells;
-// the renderer reaches core only through the typed contract (core/api.ts).
+// the renderer reaches core only through the typed contract (core/api.ts). Inside core
+// (docs/ARCHITECTURE.md, "Layers"): the hub side and the shared layers under it (queue, store, wire,
+// runs, compare, agent, hub.ts) never import the client session (core/session) or what sits on it
+// (app, cli, mcp); core/session imports none of app, cli, mcp. tests/unit/layering.test.ts checks
+// that these rules catch a violation.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
@@ -12,6 +16,23 @@ const shells = [
   { group: ['**/renderer/**'], message: 'core and drivers never import renderer/.' },
   { group: ['**/electron/**'], message: 'core and drivers never import electron/.' },
 ];
+
+/** Imports of the client layers from a file one folder below core/ (or core/hub.ts), static or dynamic. */
+const clientLayer = (layers) => `^(\\./|(\\.\\./)+)(${layers.join('|')})/`;
+
+/** The import restrictions of files that must not reach `layers`, with why. */
+function layer(files, layers, message) {
+  const regex = clientLayer(layers);
+  return {
+    files,
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [...shells, { regex, message }] }],
+      'no-restricted-syntax': ['error', { selector: `ImportExpression[source.value=/${regex.replaceAll('/', '\\/')}/]`, message }],
+    },
+  };
+}
+
+const hubSide = ['core/queue/**/*.ts', 'core/store/**/*.ts', 'core/wire/**/*.ts', 'core/runs/**/*.ts', 'core/compare/**/*.ts', 'core/agent/**/*.ts', 'core/hub.ts'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'release/**', 'node_modules/**', 'renderer/dist/**', 'build/**', 'tests/fixtures/**', 'packs/**'] },
@@ -31,6 +52,8 @@ export default tseslint.config(
     files: ['core/**/*.ts'],
     rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: shells }] },
   },
+  layer(hubSide, ['session', 'app', 'cli', 'mcp'], 'the hub side (queue, store, wire, runs, compare, agent) sits under the client session: it never imports core/session, core/app, core/cli or core/mcp.'),
+  layer(['core/session/**/*.ts'], ['app', 'cli', 'mcp'], 'core/session is the client layer the app, the CLI and the MCP adapter share: it never imports them.'),
   {
     files: ['drivers/**/*.ts'],
     rules: {
