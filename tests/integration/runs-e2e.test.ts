@@ -32,7 +32,7 @@ it('a pack of 3 prompts on 4 backends records per-backend outcomes, failure clas
     { id: 'three', prompt: 'third prompt' },
   ]);
   const before = hub.queue.stats();
-  const result = await ws.cli(['run', '--no-embedded', '--pack', pack, '--backend', 'claude_code', '--backend', 'gemini', '--backend', 'sleepy', '--backend', 'codex', '--timeout', '6', '--concurrency', '3'], {
+  const result = await ws.cli(['run', '--no-embedded', '--pack', pack, '--backend', 'claude_code', '--backend', 'gemini', '--backend', 'sleepy', '--backend', 'codex', '--timeout', '20', '--concurrency', '3'], {
     // Present in our environment, so it must not reach the CLIs' artifacts in clear text.
     ANTHROPIC_API_KEY: 'sk-ant-e2e-secret-0123456789',
   });
@@ -91,4 +91,4 @@ it('a pack of 3 prompts on 4 backends records per-backend outcomes, failure clas
 
   expect(JSON.stringify(shown)).not.toContain('sk-ant-e2e-secret-0123456789');
   expect(hub.queue.stats().done - before.done).toBe(3);
-}, 90_000); // 12 processes, three of them timing out through the kill ladder and three flooding 10 MiB: ~7 s quiet, over 30 s on a loaded 2-core machine
+}, 150_000); // 12 processes, three timing out after 20 s through the kill ladder and three flooding 10 MiB (which alone took over 6 s on a loaded 2-core machine): ~21 s quiet
