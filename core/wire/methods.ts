@@ -13,6 +13,7 @@ import { IMPORT_TEXT_FIELDS } from '../runs/import-staging.js';
 import { RUN_PRESETS, type RunRecord } from '../runs/types.js';
 import { expectSchema } from '../runs/expect.js';
 import { MAX_FIELD_DEPTH, jsonDepthWithin } from '../json-input.js';
+import { parseParamsFast } from './fast-params.js';
 
 /**
  * Routing names are compared in one spelling, the one the driver registry accepts: lower case with
@@ -280,6 +281,8 @@ export function parseParams<M extends MethodName>(method: M, raw: unknown): Meth
   if (typeof input !== 'object' || Array.isArray(input)) {
     throw new HubError('bad_request', `bad params for ${method}: params must be an object`);
   }
+  const fast = parseParamsFast(method, input);
+  if (fast !== undefined) return fast;
   const parsed = paramSchemas[method].safeParse(dropAbsentNulls(method, input));
   if (!parsed.success) throw new HubError('bad_request', describeIssues(method, parsed.error));
   return parsed.data as MethodParams<M>;

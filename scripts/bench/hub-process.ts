@@ -49,9 +49,14 @@ export function processMemoryMiB(pid: number): { rss: number; peak: number } {
 
 /** CPU seconds (user + system) a process has used so far (Linux /proc). */
 export function processCpuSeconds(pid: number): number {
+  const { user, system } = processCpuSplit(pid);
+  return user + system;
+}
+
+/** CPU seconds a process has used so far in user space (JS, SQLite) and in the kernel (syscalls). */
+export function processCpuSplit(pid: number): { user: number; system: number } {
   const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return ticks / 100;
+  return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
 }
 
 export function percentile(sorted: number[], p: number): number {

@@ -20,7 +20,7 @@
 import { parseArgs } from 'node:util';
 import { HubClient } from '../../core/wire/client.js';
 import { buildLoadgen, runLoadgen } from './compiled-loadgen.js';
-import { percentile, processCpuSeconds, processMemoryMiB, startBenchHub, type BenchHub } from './hub-process.js';
+import { percentile, processCpuSplit, processMemoryMiB, startBenchHub, type BenchHub } from './hub-process.js';
 
 const MODES = ['pipelined', 'one-in-flight'] as const;
 type Mode = (typeof MODES)[number];
@@ -164,12 +164,15 @@ async function driveCompiled(shape: Shape, hub: BenchHub, binary: string, onStar
 async function runShape(shape: Shape, binary: string | undefined) {
   const hub = await startBenchHub();
   const pid = hub.child.pid ?? 0;
-  let hubCpuBefore = 0;
+  let hubCpuBefore = { user: 0, system: 0 };
   let peakHubRss = 0;
   const memoryProbe = setInterval(() => (peakHubRss = Math.max(peakHubRss, processMemoryMiB(pid).rss)), 100);
-  const onStart = () => (hubCpuBefore = processCpuSeconds(pid));
+  const onStart = () => (hubCpuBefore = processCpuSplit(pid));
   const drive = binary === undefined ? await driveWithNode(shape, hub, onStart) : await driveCompiled(shape, hub, binary, onStart);
-  const hubCpu = processCpuSeconds(pid) - hubCpuBefore;
+  const hubCpuAfter = processCpuSplit(pid);
+  const hubUser = hubCpuAfter.user - hubCpuBefore.user;
+  const hubSystem = hubCpuAfter.system - hubCpuBefore.system;
+  const hubCpu = hubUser + hubSystem;
   clearInterval(memoryProbe);
   const hubMemory = processMemoryMiB(pid);
 
@@ -199,6 +202,8 @@ async function runShape(shape: Shape, binary: string | undefined) {
     hub_cpu_percent: Math.round((hubCpu / drive.seconds) * 100),
     /** CPU the hub spent per task (user + system): what bounds its rate, and steadier than tasks/s on a busy machine. */
     hub_cpu_us_per_task: Math.round((hubCpu / TASKS) * 1e6),
+    /** The same split: user space (JS, SQLite) and kernel (socket and WAL syscalls). */
+    hub_cpu_us_per_task_user_system: [Math.round((hubUser / TASKS) * 1e6), Math.round((hubSystem / TASKS) * 1e6)],
     load_generator_cpu_percent: Math.round((drive.generator_cpu_seconds / drive.seconds) * 100),
     verified: { rows: all.length, done: stats.done, not_done: notDone, acked_twice: drive.twice, lost: TASKS - all.length, protocol_errors: drive.protocol_errors },
   };
