@@ -15,7 +15,7 @@ interface Waiter {
 export class LeaseWaiters {
   private readonly waiters = new Set<Waiter>();
 
-  wait(routes: (string | null)[], waitSeconds: number, attempt: () => LeasedTask[], signal?: AbortSignal): Promise<LeasedTask[]> {
+  wait(routes: readonly (string | null)[], waitSeconds: number, attempt: () => LeasedTask[], signal?: AbortSignal): Promise<LeasedTask[]> {
     return new Promise((resolve) => {
       const onAbort = () => waiter.resolve([]);
       const waiter: Waiter = {

@@ -28,7 +28,11 @@ export interface LeaseRequest {
   routed_only?: boolean;
 }
 
-function leaseRoutes(request: LeaseRequest): (string | null)[] {
+/** The routes of a worker that names no backends: unrouted tasks only (shared: most leases ask this). */
+const UNROUTED_ONLY: readonly (string | null)[] = [null];
+
+function leaseRoutes(request: LeaseRequest): readonly (string | null)[] {
+  if (!request.backends?.length && !request.routed_only) return UNROUTED_ONLY;
   const routed = [...new Set(request.backends ?? [])];
   return request.routed_only ? routed : [null, ...routed];
 }
@@ -231,24 +235,23 @@ export class TaskQueue {
     this.waiters.releaseAll();
   }
 
-  private leaseNow(request: LeaseRequest, routes: (string | null)[]): LeasedTask[] {
+  private leaseNow(request: LeaseRequest, routes: readonly (string | null)[]): LeasedTask[] {
     const leaseSeconds = request.lease_seconds ?? this.options.leaseSeconds;
     const leased = this.tx(() => {
       const now = this.now();
       const someLeaseExpired = now >= this.earliestLeaseEnd;
       if (someLeaseExpired) this.failExhaustedLeases(now);
-      const candidates: StoredTask[] = [];
+      let candidates: StoredTask[] = [];
       for (const backend of routes) {
-        candidates.push(...this.store.queuedFor(backend, request.max_tasks));
-        if (someLeaseExpired) candidates.push(...this.store.expiredFor(backend, now, request.max_tasks));
+        const queued = this.store.queuedFor(backend, request.max_tasks);
+        candidates = candidates.length === 0 ? queued : candidates.concat(queued);
+        if (someLeaseExpired) candidates = candidates.concat(this.store.expiredFor(backend, now, request.max_tasks));
       }
       if (routes.length > 1 || someLeaseExpired) candidates.sort((a, b) => b.priority - a.priority || a.task_id - b.task_id);
-      const chosen = candidates.slice(0, request.max_tasks);
+      const chosen = candidates.length > request.max_tasks ? candidates.slice(0, request.max_tasks) : candidates;
       const leasedUntil = now + leaseSeconds;
-      const result = chosen.map((task): LeasedTask => {
-        const leasedTask = this.store.markLeased(task, request.worker_id, newLeaseToken(), leasedUntil, now);
-        return { ...publicTask(leasedTask), lease_token: leasedTask.lease_token ?? '' };
-      });
+      // The stored task already carries its new lease token: it goes out as is (the token is the worker's to know).
+      const result = chosen.map((task): LeasedTask => this.store.markLeased(task, request.worker_id, newLeaseToken(), leasedUntil, now));
       if (someLeaseExpired) this.earliestLeaseEnd = this.store.earliestLeaseEnd() ?? Infinity;
       else if (chosen.length > 0) this.earliestLeaseEnd = Math.min(this.earliestLeaseEnd, leasedUntil);
       return result;

@@ -21,7 +21,13 @@ export class WorkerRegistry {
 
   seen(workerId: string, backends: string[], now: number): void {
     const known = this.workers.get(workerId);
-    this.workers.set(workerId, { backends, last_seen: now, waiting: known?.waiting ?? 0 });
+    if (known === undefined) {
+      this.workers.set(workerId, { backends, last_seen: now, waiting: 0 });
+      return;
+    }
+    // Updated in place: a busy worker is seen on every lease.
+    known.backends = backends;
+    known.last_seen = now;
   }
 
   /** A sign of life from a worker already known (the end of its long poll): never brings back one that left. */

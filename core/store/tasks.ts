@@ -92,6 +92,11 @@ const MAX_CACHED_TASK_CHARS = 64 * 1024;
 /** All cached tasks together hold at most this much text; beyond it, tasks are read on demand. */
 const MAX_CACHED_CHARS = 64 * 1024 * 1024;
 
+function isEmptyObject(value: object): boolean {
+  for (const _key in value) return false;
+  return true;
+}
+
 /** The text a task holds in memory, roughly (characters of its strings). */
 function taskChars(task: StoredTask): number {
   let chars = task.prompt.length + (task.result?.length ?? 0) + (task.error?.length ?? 0);
@@ -217,8 +222,8 @@ export class TaskStore {
       row.priority,
       row.backend,
       row.max_attempts,
-      JSON.stringify(row.labels),
-      JSON.stringify(row.metadata),
+      row.labels.length === 0 ? '[]' : JSON.stringify(row.labels),
+      isEmptyObject(row.metadata) ? '{}' : JSON.stringify(row.metadata),
       row.run_id,
       row.idempotency_key,
       row.now,
@@ -293,9 +298,9 @@ export class TaskStore {
     return this.stmt.earliestLeaseEnd.get() as number | null;
   }
 
-  markLeased(task: StoredTask, workerId: string, token: string, leasedUntil: number, now: number): StoredTask {
+  markLeased(task: StoredTask, workerId: string, token: string, leasedUntil: number, now: number): StoredTask & { lease_token: string } {
     this.stmt.markLeased.run(workerId, token, leasedUntil, now, now, task.task_id);
-    const leased: StoredTask = {
+    const leased: StoredTask & { lease_token: string } = {
       ...task,
       status: 'leased',
       worker_id: workerId,

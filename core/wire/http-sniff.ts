@@ -14,6 +14,9 @@ const REQUEST_LINE = /^[A-Z][A-Z_-]{1,19} \S+ HTTP\/\d(\.\d)?\s*$/;
 const HEADER_LINE = /^(host|origin|referer|user-agent|accept(-[a-z]+)?|content-(type|length|encoding)|transfer-encoding|connection|cookie|authorization|cache-control|pragma|upgrade|sec-[a-z-]+|dnt|priority|te|keep-alive|expect)[ \t]*:/i;
 
 export function looksLikeHttp(line: string): boolean {
+  // Both patterns start with a letter: a JSON line (`{`) is ruled out without running them, on every request.
+  const first = line.charCodeAt(0) | 0x20;
+  if (first < 0x61 || first > 0x7a) return false;
   return REQUEST_LINE.test(line) || HEADER_LINE.test(line);
 }
 
