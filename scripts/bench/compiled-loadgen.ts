@@ -10,8 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** dist/scripts/bench/ → the source tree's scripts/bench/loadgen.c (tsc does not copy it into dist). */
-const SOURCE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'scripts', 'bench', 'loadgen.c');
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+/** Beside this file when run from the sources (tests); from dist/scripts/bench/, in the source tree (tsc does not copy .c files). */
+const SOURCE = [path.join(HERE, 'loadgen.c'), path.resolve(HERE, '..', '..', '..', 'scripts', 'bench', 'loadgen.c')].find((file) => fs.existsSync(file)) ?? path.join(HERE, 'loadgen.c');
 const CACHE_DIR = path.join(os.tmpdir(), 'mittelo-bench-cache');
 
 export interface CompiledRunOptions {
