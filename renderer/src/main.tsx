@@ -5,6 +5,7 @@ import { App } from './App.js';
 import { ApiProvider } from './api/provider.js';
 import { applyTheme, storedTheme } from './lib/theme.js';
 import './styles.css';
+import './shared.css';
 
 applyTheme(storedTheme());
 

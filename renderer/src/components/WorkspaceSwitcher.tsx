@@ -10,7 +10,6 @@ import { call } from '../api/client.js';
 import { plainMessage } from '../api/errors.js';
 import { useHubStatus } from '../api/queries.js';
 import { useDebounced } from '../lib/useDebounced.js';
-import '../pages/common/pages.css';
 import { FormDialog } from './FormDialog.js';
 
 function folderName(dir: string): string {

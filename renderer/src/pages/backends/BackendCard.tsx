@@ -7,10 +7,10 @@ import { useEffect, useEffectEvent, useId, useState, type FormEvent } from 'reac
 import type { BackendView } from '../../api/types.js';
 import { ConfirmDialog } from '../../components/ConfirmDialog.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
-import { Badge, TechDetail } from '../common/bits.js';
+import { Badge, TechDetail } from '../../components/bits.js';
 import { DASH } from '../common/format.js';
-import { useBackendAction } from '../common/queries.js';
-import { TOOL_POLICY_ORDER } from '../common/types.js';
+import { useBackendAction } from '../../api/run-queries.js';
+import { TOOL_POLICY_ORDER } from '../../api/types.js';
 import { checkSettings, hasOwnCli, OPTION_LABELS, preflightDetail, problemLines, settingsForm, STATUS_INFO, TOOL_POLICY_WORDS, whereFound, type SettingsForm } from './backends-logic.js';
 
 function LocalAgent({ view }: { view: BackendView }) {

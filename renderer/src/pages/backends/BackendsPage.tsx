@@ -2,8 +2,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { backendKeys } from '../../api/keys.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
-import '../common/pages.css';
-import { useBackends } from '../common/queries.js';
+import { useBackends } from '../../api/run-queries.js';
 import { BackendCard } from './BackendCard.js';
 import { NewFolderBackend } from './NewFolderBackend.js';
 import { readyFirst } from './backends-logic.js';

@@ -1,6 +1,6 @@
 /** The Backends page in plain words: preflight status, where a CLI was found, edits to settings. */
 import type { ApiInput, BackendView } from '../../api/types.js';
-import type { BinarySource, CheckStatus, ToolPolicy } from '../common/types.js';
+import type { BinarySource, CheckStatus, ToolPolicy } from '../../api/types.js';
 
 export const STATUS_INFO: Record<CheckStatus, { label: string; tone: 'good' | 'warn' | 'bad'; summary: string }> = {
   ok: { label: 'Ready', tone: 'good', summary: 'Installed and ready to run prompts.' },

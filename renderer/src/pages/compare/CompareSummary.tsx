@@ -2,9 +2,9 @@
  * The summary a comparison leads with: one verdict line, the counts per category (each a button
  * that filters the list), CLI version and model changes, and the numbers per backend.
  */
-import { Badge } from '../common/bits.js';
+import { Badge } from '../../components/bits.js';
 import { formatCost, formatDelta, formatMs, formatTokens } from '../common/format.js';
-import type { Comparison } from '../common/types.js';
+import type { Comparison } from '../../api/types.js';
 import { CATEGORY_INFO, CATEGORY_ORDER, verdict, type CategoryFilter } from './compare-logic.js';
 
 export function CompareSummary({ comparison, onFilter }: { comparison: Comparison; onFilter: (filter: CategoryFilter) => void }) {

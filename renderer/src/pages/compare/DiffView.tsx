@@ -3,7 +3,7 @@
  * children (answers are untrusted): removed words in <del>, added words in <ins>, never as HTML.
  */
 import type { ReactNode } from 'react';
-import type { TextDiff } from '../common/types.js';
+import type { TextDiff } from '../../api/types.js';
 import { diffNotes, diffRows, type DiffCell } from './diff-rows.js';
 
 function Segments({ cell }: { cell: DiffCell }): ReactNode {

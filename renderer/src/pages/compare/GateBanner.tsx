@@ -1,5 +1,5 @@
 /** The CI gate's verdict at the top of Compare: pass or fail, each reason in words, warnings, the policy. */
-import type { Gate } from '../common/types.js';
+import type { Gate } from '../../api/types.js';
 import { gateVerdict } from './matrix-logic.js';
 
 export function GateBanner({ gate }: { gate: Gate }) {

@@ -4,8 +4,8 @@
  * a page at a time (a 1,000-prompt comparison renders its first page at once). Click a cell to open it.
  */
 import { useMemo, useState } from 'react';
-import { Badge } from '../common/bits.js';
-import type { PromptRow } from '../common/types.js';
+import { Badge } from '../../components/bits.js';
+import type { PromptRow } from '../../api/types.js';
 import './compare.css';
 import { buildMatrix, filterLines, rateText, VERDICT_INFO, type MatrixFilter } from './matrix-logic.js';
 

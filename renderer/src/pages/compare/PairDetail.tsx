@@ -2,9 +2,9 @@
  * One compared pair opened: the likely cause (a CLI version or model change), each side's outcome
  * and failing checks, what changed in latency, cost and tokens, and the answers' diff.
  */
-import { AnswerText, Badge, TechDetail } from '../common/bits.js';
+import { AnswerText, Badge, TechDetail } from '../../components/bits.js';
 import { formatCost, formatCount, formatDelta, formatMs, DASH } from '../common/format.js';
-import type { ComparedPair, PairSide } from '../common/types.js';
+import type { ComparedPair, PairSide } from '../../api/types.js';
 import { DiffView } from './DiffView.js';
 import { WorkspacePair } from './WorkspacePair.js';
 

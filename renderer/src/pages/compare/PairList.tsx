@@ -3,8 +3,8 @@
  * place. Arrow keys move between pair headers; Enter or Space opens one.
  */
 import { useMemo, useState, type KeyboardEvent } from 'react';
-import { Badge } from '../common/bits.js';
-import type { Comparison } from '../common/types.js';
+import { Badge } from '../../components/bits.js';
+import type { Comparison } from '../../api/types.js';
 import { CATEGORY_INFO, CATEGORY_ORDER, filterPairs, isInteresting, sortWorstFirst, type CategoryFilter } from './compare-logic.js';
 import { PairDetail } from './PairDetail.js';
 

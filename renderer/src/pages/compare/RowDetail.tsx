@@ -6,10 +6,10 @@
 import { useState } from 'react';
 import { Chart } from '../../components/Chart.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
-import { Badge } from '../common/bits.js';
+import { Badge } from '../../components/bits.js';
 import { formatMs } from '../common/format.js';
-import { useCompareRow, usePassRateHistory } from '../common/queries.js';
-import type { ComparedPair, PairSide, PromptRow } from '../common/types.js';
+import { useCompareRow, usePassRateHistory } from '../../api/run-queries.js';
+import type { ComparedPair, PairSide, PromptRow } from '../../api/types.js';
 import './compare.css';
 import { historySeries, rateText, VERDICT_INFO } from './matrix-logic.js';
 import { PairDetail } from './PairDetail.js';

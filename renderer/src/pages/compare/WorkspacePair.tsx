@@ -2,8 +2,8 @@
  * A system test's pair: the two workspaces side by side (each check and each changed file), the
  * files the agents touched differently, and the diff of the two diffs.
  */
-import type { ComparedPair } from '../common/types.js';
-import { WorkspaceView } from '../common/WorkspaceView.js';
+import type { ComparedPair } from '../../api/types.js';
+import { WorkspaceView } from '../../components/WorkspaceView.js';
 import { DiffView } from './DiffView.js';
 
 type WorkspaceComparison = NonNullable<ComparedPair['workspace']>;

@@ -1,5 +1,5 @@
 /** Categories of compared pairs in plain words, and the filtering the Compare page offers. */
-import { CATEGORY_ORDER, type CategoryCounts, type ComparedPair, type PairCategory } from '../common/types.js';
+import { CATEGORY_ORDER, type CategoryCounts, type ComparedPair, type PairCategory } from '../../api/types.js';
 
 export { CATEGORY_ORDER };
 

@@ -3,7 +3,7 @@
  * context lines on both sides, each block of removed lines next to the added lines that replaced
  * them, a gap row between hunks. Segments stay text; the view renders them as text nodes only.
  */
-import type { DiffLine, DiffSegment, TextDiff } from '../common/types.js';
+import type { DiffLine, DiffSegment, TextDiff } from '../../api/types.js';
 
 export interface DiffCell {
   line: number | null;

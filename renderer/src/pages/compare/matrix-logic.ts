@@ -2,7 +2,7 @@
  * The Compare matrix in plain data: prompts × backends with one cell per row of the comparison,
  * prompts most urgent first, filtered and cut into pages so a 1,000-prompt comparison stays quick.
  */
-import type { Gate, PromptRow, RowVerdict } from '../common/types.js';
+import type { Gate, PromptRow, RowVerdict } from '../../api/types.js';
 import type { Tone } from './compare-logic.js';
 
 export const VERDICT_INFO: Record<RowVerdict, { label: string; tone: Tone; help: string }> = {

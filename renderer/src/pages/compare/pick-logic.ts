@@ -1,5 +1,5 @@
 /** Compare-and-pick: badges and plain-word status of the N answers one prompt got in a run. */
-import type { PickCandidate, SideBySide } from '../common/types.js';
+import type { PickCandidate, SideBySide } from '../../api/types.js';
 
 export type Badge = 'picked' | 'fastest' | 'cheapest';
 

@@ -5,11 +5,10 @@
 import { useState } from 'react';
 import { ConfirmDialog } from '../../components/ConfirmDialog.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
-import '../common/pages.css';
-import { Badge } from '../common/bits.js';
+import { Badge } from '../../components/bits.js';
 import { DASH } from '../common/format.js';
-import { useLockCheck, useWriteLock } from '../common/queries.js';
-import type { DriftReport } from '../common/types.js';
+import { useLockCheck, useWriteLock } from '../../api/run-queries.js';
+import type { DriftReport } from '../../api/types.js';
 import { DRIFT_INFO, driftSummary, flagText, isDrift, sortEntries, writtenSummary } from './lock-logic.js';
 import { UpgradeRehearsal } from './UpgradeRehearsal.js';
 

@@ -11,10 +11,10 @@ import { call } from '../../api/client.js';
 import { lockKeys } from '../../api/keys.js';
 import { ConfirmDialog } from '../../components/ConfirmDialog.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
-import { Badge, TechDetail } from '../common/bits.js';
+import { Badge, TechDetail } from '../../components/bits.js';
 import './upgrade.css';
-import { usePacks } from '../common/queries.js';
-import type { DriftReport } from '../common/types.js';
+import { usePacks } from '../../api/run-queries.js';
+import type { DriftReport } from '../../api/types.js';
 import { PACK_INFO, VERDICT_INFO, adoptable, candidateWhere, engineText, packCounts, type UpgradeJob, type UpgradeReport } from './upgrade-logic.js';
 
 const POLL_MS = 1000;

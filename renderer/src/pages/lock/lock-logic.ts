@@ -1,5 +1,5 @@
 /** The version lock's drift report in plain words, drift first. */
-import type { DriftEntry, DriftReport, DriftStatus } from '../common/types.js';
+import type { DriftEntry, DriftReport, DriftStatus } from '../../api/types.js';
 
 export const DRIFT_INFO: Record<DriftStatus, { label: string; tone: 'good' | 'warn' | 'bad' | 'neutral' }> = {
   ok: { label: 'Matches the lock', tone: 'good' },

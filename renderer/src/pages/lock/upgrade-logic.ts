@@ -1,6 +1,6 @@
 /** An upgrade rehearsal's report in plain words (lock.upgradeCheck), for the Version lock page. */
 import type { ApiResult } from '../../api/types.js';
-import type { Tone } from '../common/bits.js';
+import type { Tone } from '../../components/bits.js';
 
 export type UpgradeJob = ApiResult<'lock.upgradeCheck.status'>['job'];
 export type UpgradeReport = NonNullable<UpgradeJob['reports']>[number];

@@ -8,7 +8,7 @@ import { call } from '../../api/client.js';
 import { packKeys } from '../../api/keys.js';
 import { FormDialog } from '../../components/FormDialog.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
-import { usePacks } from '../common/queries.js';
+import { usePacks } from '../../api/run-queries.js';
 
 const TEMPLATE = `{"id": "say-ok", "prompt": "Reply with exactly OK.", "expect": {"contains": "OK"}}
 {"id": "add", "prompt": "What is 17 + 25? Answer with the number only.", "expect": {"contains": "42"}}

@@ -10,9 +10,9 @@ import { ConfirmDialog } from '../../components/ConfirmDialog.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { hrefFor, navigate } from '../../lib/router.js';
 import { saveHtmlFile } from '../../lib/save-html.js';
-import { AnswerText, Badge } from '../common/bits.js';
+import { AnswerText, Badge } from '../../components/bits.js';
 import { formatMs, formatWhen, runName } from '../common/format.js';
-import { useDeleteRun, useRunGrid } from '../common/queries.js';
+import { useDeleteRun, useRunGrid } from '../../api/run-queries.js';
 
 type GridTask = ApiResult<'runs.grid'>['rows'][number]['cells'][number][number];
 

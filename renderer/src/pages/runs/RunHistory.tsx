@@ -6,10 +6,10 @@ import { Fragment, useState } from 'react';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import type { RunSummary } from '../../api/types.js';
 import { hrefFor } from '../../lib/router.js';
-import { Badge } from '../common/bits.js';
+import { Badge } from '../../components/bits.js';
 import { formatCost, formatMs, formatTokens, formatWhen, runName } from '../common/format.js';
-import { useMarkBaseline } from '../common/queries.js';
-import { FailureList } from '../common/Checks.js';
+import { useMarkBaseline } from '../../api/run-queries.js';
+import { FailureList } from '../../components/Checks.js';
 import { isActive, passFail, splitRollups } from './runs-logic.js';
 
 function BackendRows({ summary }: { summary: RunSummary }) {

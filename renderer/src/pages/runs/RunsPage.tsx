@@ -7,7 +7,6 @@ import { useRuns } from '../../api/queries.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { hrefFor, useLocation } from '../../lib/router.js';
 import { useShortcut } from '../../lib/shortcuts.js';
-import '../common/pages.css';
 import { LatencyChart } from './LatencyChart.js';
 import { RunDetail } from './RunDetail.js';
 import { Packs } from './PackEditor.js';

@@ -5,8 +5,8 @@
  */
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
-import { Badge } from '../common/bits.js';
-import { useBackends, usePacks, useStartRun } from '../common/queries.js';
+import { Badge } from '../../components/bits.js';
+import { useBackends, usePacks, useStartRun } from '../../api/run-queries.js';
 import { readyFirst, STATUS_INFO } from '../backends/backends-logic.js';
 import { checkStart, defaultPack, notReadyChosen, parseRemembered, preselectedBackends, type StartForm } from './runs-logic.js';
 

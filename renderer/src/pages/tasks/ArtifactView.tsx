@@ -1,7 +1,7 @@
 /** What the backend run recorded: command, version, model, how it ended, cost; output collapsed. */
 import type { Artifact } from '../../api/types.js';
 import { formatCost, formatMs, formatTime, formatTokens, shellLine } from '../../lib/format.js';
-import { WorkspaceView } from '../common/WorkspaceView.js';
+import { WorkspaceView } from '../../components/WorkspaceView.js';
 
 function Output({ title, text, truncated }: { title: string; text: string; truncated: boolean }) {
   if (text === '') return <p className="muted">{title}: empty</p>;

@@ -11,7 +11,7 @@ import { ArtifactView } from './ArtifactView.js';
 import { LiveOutput } from './LiveOutput.js';
 import { EarlierAttempts, WaitNotice } from './TaskNotices.js';
 import { canCancel, canRetry, type TaskActions } from './useTaskActions.js';
-import { CheckList, checksVerdict } from '../common/Checks.js';
+import { CheckList, checksVerdict } from '../../components/Checks.js';
 
 export interface TaskDetailProps {
   taskId: number;

@@ -3,7 +3,7 @@
  * and the workdir's diff against the fixture as one collapsible section per file, its lines coloured
  * as added, removed or hunk header and the file's language named.
  */
-import type { Artifact } from '../../api/types.js';
+import type { Artifact } from '../api/types.js';
 import { Badge } from './bits.js';
 
 type Workspace = NonNullable<Artifact['workspace']>;

@@ -2,9 +2,8 @@
  * Check results in words: a task's checks (task detail), and why a run's tasks did not pass
  * (progress, history). Each line carries its meaning in text; the mark and colour only repeat it.
  */
-import type { CheckResult, RunFailure } from '../../api/types.js';
-import { hrefFor } from '../../lib/router.js';
-import './pages.css';
+import type { CheckResult, RunFailure } from '../api/types.js';
+import { hrefFor } from '../lib/router.js';
 
 function checkText(check: CheckResult): string {
   return check.reason ?? `${check.check}: ${check.detail}`;

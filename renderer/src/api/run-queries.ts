@@ -5,9 +5,9 @@
  */
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
-import { call } from '../../api/client.js';
-import { backendKeys, compareKeys, lockKeys, packKeys, runKeys } from '../../api/keys.js';
-import type { ApiInput, RunSummary } from '../../api/types.js';
+import { call } from './client.js';
+import { backendKeys, compareKeys, lockKeys, packKeys, runKeys } from './keys.js';
+import type { ApiInput, RunSummary } from './types.js';
 
 export function usePacks() {
   return useQuery({ queryKey: packKeys.list(), queryFn: () => call('packs.list', {}) });
