@@ -1,6 +1,8 @@
 // Lint rules the code already follows, plus the layering rule of STYLE.md as import restrictions:
 // core never imports electron, react or renderer; drivers import neither core nor the shells;
-// the renderer reaches core only through the typed contract (core/api.ts). Inside core
+// the renderer reaches core only through the typed contract (core/api.ts), plus core/display.ts, the
+// one way numbers and unknown values read in the app, the reports and the CLI (display.ts may import
+// nothing at all, so allowing it cannot let the renderer reach anything else of core). Inside core
 // (docs/ARCHITECTURE.md, "Layers"): the hub side and the shared layers under it (queue, store, wire,
 // runs, compare, agent, hub.ts) never import the client session (core/session) or what sits on it
 // (app, cli, mcp); core/session imports none of app, cli, mcp. tests/unit/layering.test.ts checks
@@ -55,6 +57,10 @@ export default tseslint.config(
   layer(hubSide, ['session', 'app', 'cli', 'mcp'], 'the hub side (queue, store, wire, runs, compare, agent) sits under the client session: it never imports core/session, core/app, core/cli or core/mcp.'),
   layer(['core/session/**/*.ts'], ['app', 'cli', 'mcp'], 'core/session is the client layer the app, the CLI and the MCP adapter share: it never imports them.'),
   {
+    files: ['core/display.ts'],
+    rules: { 'no-restricted-syntax': ['error', { selector: 'ImportDeclaration, ExportAllDeclaration, ExportNamedDeclaration[source]', message: 'core/display.ts is imported by the renderer: it stays pure and imports nothing.' }] },
+  },
+  {
     files: ['drivers/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', {
@@ -72,7 +78,7 @@ export default tseslint.config(
       'react-hooks/exhaustive-deps': 'error',
       '@typescript-eslint/no-restricted-imports': ['error', {
         patterns: [
-          { regex: '^(\\.\\./)+core/(?!api\\.js$)', message: 'the renderer reaches core only through the contract, core/api.ts.' },
+          { regex: '^(\\.\\./)+core/(?!(api|display)\\.js$)', message: 'the renderer reaches core only through the contract, core/api.ts (and core/display.ts, how numbers read).' },
           { group: ['**/drivers/**', '**/electron/**', 'electron', 'node:*'], message: 'the renderer is a browser page: only the contract (core/api.ts).' },
         ],
       }],

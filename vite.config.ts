@@ -12,9 +12,12 @@ const repo = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(repo, 'renderer');
 const serveUrl = process.env.MITTELO_SERVE_URL ?? 'http://127.0.0.1:8780';
 
-/** STYLE: the renderer reaches core only through the contract; type-only imports vanish before this runs. */
+/**
+ * STYLE: the renderer reaches core only through the contract, plus core/display.ts (how numbers read,
+ * pure and import-free: eslint.config.js); type-only imports vanish before this runs.
+ */
 function contractOnly(): Plugin {
-  const contract = path.join(repo, 'core', 'api.ts');
+  const allowed = new Set([path.join(repo, 'core', 'api.ts'), path.join(repo, 'core', 'display.ts')]);
   return {
     name: 'mittelo-contract-only',
     enforce: 'pre',
@@ -23,8 +26,8 @@ function contractOnly(): Plugin {
       const resolved = await this.resolve(source, importer, { ...options, skipSelf: true });
       const file = resolved?.id.split('?')[0] ?? '';
       const inCore = file.startsWith(path.join(repo, 'core') + path.sep) || file.startsWith(path.join(repo, 'drivers') + path.sep);
-      if (inCore && file !== contract) {
-        this.error(`${path.relative(repo, importer)} imports ${path.relative(repo, file)}: the renderer may only import core/api.ts`);
+      if (inCore && !allowed.has(file)) {
+        this.error(`${path.relative(repo, importer)} imports ${path.relative(repo, file)}: the renderer may only import core/api.ts and core/display.ts`);
       }
       return resolved;
     },

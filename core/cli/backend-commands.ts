@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { BackendSpec } from '../agent/backend.js';
 import { EXIT_CODES, allBackendNames, checkBackend, mapLimit, type BackendReport } from '../agent/backend-check.js';
 import { loadWorkspaceConfig, specFromSettings, type WorkspaceConfig } from '../agent/config.js';
+import { DASH } from '../display.js';
 import { driverOptions, withDriverOptions, type DriverOptionFlags } from './options.js';
 import { findDriver } from '../../drivers/registry.js';
 import { BINARY_SOURCE_LABELS } from '../../drivers/resolve.js';
@@ -80,8 +81,8 @@ export function formatBackendTable(reports: BackendReport[]): string {
     r.backend + (r.aliases.length > 0 ? ` (${r.aliases.join(', ')})` : ''),
     r.kind,
     r.status,
-    r.version ?? '-',
-    r.binary ? r.binary.path : r.kind === 'built-in' && r.driver !== 'tmux' ? 'built in' : '-',
+    r.version ?? DASH,
+    r.binary ? r.binary.path : r.kind === 'built-in' && r.driver !== 'tmux' ? 'built in' : DASH,
     cut(r.problems[0] ?? r.auth.hint ?? '', 100),
   ]);
   const all = [header, ...rows];

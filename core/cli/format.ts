@@ -1,12 +1,13 @@
 /**
  * Human output of the CLI: short, aligned, no colour codes when piped. Values a hub did not send
- * (the original mittelo has no priority, backend, cancelled count...) show as `-`.
+ * (the original mittelo has no priority, backend, cancelled count...) show as the dash of core/display.ts.
  */
+import { DASH } from '../display.js';
 import type { WireStats, WireTask } from '../wire/floor.js';
 
-/** `-` for a value the hub did not send (or sent as null). */
+/** The dash for a value the hub did not send (or sent as null). */
 function shown(value: string | number | null | undefined): string {
-  return value === undefined || value === null ? '-' : String(value);
+  return value === undefined || value === null ? DASH : String(value);
 }
 
 export function formatStats(stats: WireStats): string {
@@ -46,11 +47,11 @@ export function formatTaskTable(tasks: WireTask[]): string {
 
 export function formatTask(task: WireTask): string {
   // null is "any backend"; a hub that has no backends at all sends nothing.
-  const backend = task.backend === undefined ? '-' : (task.backend ?? '(any)');
+  const backend = task.backend === undefined ? DASH : (task.backend ?? '(any)');
   const lines = [
     `task ${task.task_id}: ${task.status}`,
     `  backend:   ${backend}    priority: ${shown(task.priority)}    attempts: ${shown(task.attempts)}${task.max_attempts ? `/${task.max_attempts}` : ''}`,
-    `  worker:    ${task.worker_id ?? '-'}`,
+    `  worker:    ${task.worker_id ?? DASH}`,
     `  created:   ${new Date(task.created_at * 1000).toISOString()}`,
   ];
   if (task.run_id) lines.push(`  run:       ${task.run_id}`);

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { TOOL_POLICIES, type ToolPolicy } from '../../drivers/types.js';
 import { loadWorkspaceConfig, specFromSettings } from '../agent/config.js';
 import type { BackendSpec } from '../agent/backend.js';
+import { formatCost, formatMs, formatPlain } from '../display.js';
 import { HubError } from '../errors.js';
 import { readPack, type PackEntry } from '../pack.js';
 import { removeRunWorkdirs, workdirsBase } from '../agent/workdirs.js';
@@ -83,13 +84,9 @@ function resolveBackends(flags: RunFlags, preset: RunPreset): BackendSpec[] {
   });
 }
 
-function n(value: number | null, digits = 0): string {
-  return value === null ? '–' : value.toFixed(digits);
-}
-
 export function formatRollups(rows: RunRollup[]): string {
-  const header = ['backend', 'tasks', 'done', 'failed', 'checks✗', 'p50 ms', 'p95 ms', 'tok in', 'tok out', 'cost $'];
-  const body = rows.map((r) => [r.backend ?? 'all', r.total, r.done, r.failed, r.check_failures, n(r.latency_ms.p50), n(r.latency_ms.p95), n(r.input_tokens), n(r.output_tokens), n(r.cost_usd, 4)].map(String));
+  const header = ['backend', 'tasks', 'done', 'failed', 'checks✗', 'p50 ms', 'p95 ms', 'tok in', 'tok out', 'cost'];
+  const body = rows.map((r) => [r.backend ?? 'all', r.total, r.done, r.failed, r.check_failures, formatPlain(r.latency_ms.p50), formatPlain(r.latency_ms.p95), formatPlain(r.input_tokens), formatPlain(r.output_tokens), formatCost(r.cost_usd)].map(String));
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] ?? '').length)));
   return [header, ...body].map((row) => row.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ')).join('\n');
 }
@@ -227,7 +224,7 @@ export function registerRunCommands(program: Command): void {
       if (!view) throw new HubError('not_found', `run ${runId} has no prompt ${flags.prompt}; see \`mittelo runs answers ${runId}\``);
       const blocks = view.candidates.map((c) => {
         const marks = [c.picked ? 'PICKED' : '', c.task_id === view.fastest_task_id ? 'fastest' : '', c.task_id === view.cheapest_task_id ? 'cheapest' : ''].filter(Boolean).join(', ');
-        const head = `── task ${c.task_id} · ${c.backend}${c.repeat_index ? ` #${c.repeat_index}` : ''} · ${c.ok ? 'ok' : c.status} · ${n(c.latency_ms)} ms · tokens ${n(c.input_tokens)}/${n(c.output_tokens)} · $${n(c.cost_usd, 4)}${c.cli_version ? ` · v${c.cli_version}` : ''}${marks ? ` · ${marks}` : ''}`;
+        const head = `── task ${c.task_id} · ${c.backend}${c.repeat_index ? ` #${c.repeat_index}` : ''} · ${c.ok ? 'ok' : c.status} · ${formatMs(c.latency_ms)} · tokens ${formatPlain(c.input_tokens)}/${formatPlain(c.output_tokens)} · ${formatCost(c.cost_usd)}${c.cli_version ? ` · v${c.cli_version}` : ''}${marks ? ` · ${marks}` : ''}`;
         // Answers are untrusted: control characters are shown escaped, never sent to the terminal.
         return `${head}\n${printable(c.answer ?? c.error ?? '', true)}`;
       });

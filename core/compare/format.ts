@@ -1,4 +1,9 @@
-/** Words and numbers shared by the text and HTML reports, so both say the same thing the same way. */
+/**
+ * Words and numbers shared by the text and HTML reports, so both say the same thing the same way;
+ * amounts, durations and the dash for unknown read as everywhere else (core/display.ts).
+ */
+import { DASH, formatBeforeAfter, formatChange } from '../display.js';
+export { DASH, formatCost, formatCount, formatMs } from '../display.js';
 import type { ComparedPair, Comparison, DistributionDelta, GatePolicy, NumberDelta, PairCategory, PairSide, PromptRow, RowSide, RowVerdict } from './types.js';
 
 export const VERDICT_LABELS: Record<RowVerdict, string> = {
@@ -29,7 +34,7 @@ export function gateHeadline(c: Comparison): string {
 
 /** "7/10 (70%)". */
 export function sideRate(side: RowSide | null): string {
-  return side ? `${side.passes}/${side.n} (${Math.round(side.rate * 100)}%)` : '–';
+  return side ? `${side.passes}/${side.n} (${Math.round(side.rate * 100)}%)` : DASH;
 }
 
 /** "REGRESSED · claude_code · p3 · A 10/10 (100%) → B 4/10 (40%)". */
@@ -40,7 +45,7 @@ export function rowTitle(row: PromptRow): string {
 /** "latency median 1.2 s → 1.5 s (p90 2.0 s → 2.4 s), rank test p = 0.031"; null when neither side reported it. */
 export function distributionText(name: string, d: DistributionDelta, unit: (value: number) => string): string | null {
   if (d.a.median === null && d.b.median === null) return null;
-  const v = (x: number | null) => (x === null ? '?' : unit(x));
+  const v = (x: number | null) => (x === null ? DASH : unit(x));
   const p = d.p_value === null || (d.a.n < 2 && d.b.n < 2) ? '' : `, rank test p = ${d.p_value < 0.001 ? '< 0.001' : d.p_value.toFixed(3)}`;
   const p90 = d.a.n > 1 || d.b.n > 1 ? ` (p90 ${v(d.a.p90)} → ${v(d.b.p90)})` : '';
   return `${name} median ${v(d.a.median)} → ${v(d.b.median)}${p90}${p}`;
@@ -64,42 +69,20 @@ export const CATEGORY_LABELS: Record<PairCategory, string> = {
 /** The categories a report details pair by pair, most urgent first (unchanged pairs are only counted). */
 export const DETAILED_CATEGORIES: readonly PairCategory[] = ['new_failure', 'fixed', 'changed', 'still_failing', 'only_in_a', 'only_in_b'];
 
-export function formatMs(ms: number): string {
-  const size = Math.abs(ms);
-  if (size < 1_000) return `${Math.round(ms)} ms`;
-  if (size < 60_000) return `${(ms / 1_000).toFixed(1)} s`;
-  return `${(ms / 60_000).toFixed(1)} min`;
-}
-
-export function formatCost(usd: number): string {
-  const sign = usd < 0 ? '-' : '';
-  return `${sign}$${Math.abs(usd).toFixed(4)}`;
-}
-
 /** "1 line", "2 lines". */
 export function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
 
-export function formatCount(value: number): string {
-  return Math.round(value).toLocaleString('en-US');
-}
-
-function signed(text: string, value: number): string {
-  return value > 0 ? `+${text}` : text;
-}
-
-/** "+300 ms (+25.0%)", "-$0.0020"; null when either side did not report it or nothing changed. */
+/** "+300 ms (+25.0%)", "−$0.0020"; null when either side did not report it or nothing changed. */
 export function formatDelta(delta: NumberDelta, unit: (value: number) => string): string | null {
   if (delta.delta === null || delta.delta === 0) return null;
-  const pct = delta.pct === null ? '' : ` (${delta.pct > 0 ? '+' : ''}${delta.pct.toFixed(1)}%)`;
-  return `${signed(unit(delta.delta), delta.delta)}${pct}`;
+  return formatChange(delta.delta, delta.pct, unit);
 }
 
-/** "1.2 s → 1.5 s", "? → $0.0100" (unknown stays a question mark, never 0). */
+/** "1.2 s → 1.5 s", "— → $0.0100" (unknown stays the dash, never 0). */
 export function formatPair(delta: NumberDelta, unit: (value: number) => string): string {
-  const side = (value: number | null) => (value === null ? '?' : unit(value));
-  return `${side(delta.a)} → ${side(delta.b)}`;
+  return formatBeforeAfter(delta.a, delta.b, unit);
 }
 
 /** "done, checks pass", "done, 1 of 3 checks fail", "failed (rate_limited)", "cancelled". */

@@ -7,6 +7,7 @@
  */
 import {
   CATEGORY_LABELS,
+  DASH,
   DETAILED_CATEGORIES,
   DETAILED_VERDICTS,
   VERDICT_LABELS,
@@ -117,11 +118,11 @@ function matrix(c: Comparison): string {
   const backends = [...new Set(c.rows.map((row) => row.backend))];
   const prompts = [...new Set(c.rows.map((row) => row.prompt_id))];
   const byKey = new Map(c.rows.map((row) => [`${row.prompt_id}\u0000${row.backend}`, row]));
-  const rate = (side: PromptRow['a']) => (side ? `${Math.round(side.rate * 100)}%` : '–');
+  const rate = (side: PromptRow['a']) => (side ? `${Math.round(side.rate * 100)}%` : DASH);
   const body = prompts.slice(0, MATRIX_PROMPTS).map((prompt) => {
     const cellsHtml = backends.map((backend) => {
       const row = byKey.get(`${prompt}\u0000${backend}`);
-      if (!row) return '<td class="cell muted">–</td>';
+      if (!row) return `<td class="cell muted">${DASH}</td>`;
       const badge = row.verdict === 'flaky' ? '<span class="badge">flaky</span>' : '';
       return `<td class="cell v-${row.verdict}" title="${html(VERDICT_LABELS[row.verdict])}">${rate(row.a)} → <b>${rate(row.b)}</b>${badge}</td>`;
     });

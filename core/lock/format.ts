@@ -1,4 +1,5 @@
 /** Human output of `lock write` and `lock check`: one aligned row per CLI, fixes underneath. */
+import { DASH } from '../display.js';
 import type { DriftReport } from './check.js';
 import type { RecordResult } from './record.js';
 import type { PackRehearsal } from './rehearse-pack.js';
@@ -11,7 +12,7 @@ function table(rows: string[][]): string {
 
 export function formatDriftReport(report: DriftReport): string {
   const rows = [['CLI', 'STATUS', 'LOCKED', 'INSTALLED', 'DETAIL']];
-  for (const e of report.entries) rows.push([e.cli, e.status, e.locked_version ?? '-', e.installed_version ?? '-', e.message]);
+  for (const e of report.entries) rows.push([e.cli, e.status, e.locked_version ?? DASH, e.installed_version ?? DASH, e.message]);
   const lines = [`lock ${report.lock_file} (written ${report.written_at})`, table(rows)];
   const fixes = report.entries.filter((e) => e.fix !== null);
   if (fixes.length > 0) {
@@ -26,7 +27,7 @@ export function formatRecordResult(result: RecordResult, file: string | null): s
   const rows = [['CLI', 'VERSION', 'SOURCE', 'MODEL']];
   for (const e of result.lock.clis) {
     const source = e.source.type === 'npm' ? `npm ${e.source.package}` : e.source.type === 'brew' ? `brew${e.source.formula ? ` ${e.source.formula}` : ''}` : `other (${e.source.note.length > 60 ? `${e.source.note.slice(0, 59)}…` : e.source.note})`;
-    rows.push([e.name, e.version, source, e.model ?? '-']);
+    rows.push([e.name, e.version, source, e.model ?? DASH]);
   }
   const lines = result.lock.clis.length > 0 ? [table(rows)] : ['no CLI could be locked'];
   for (const l of result.left_out) lines.push(`left out ${l.cli}: ${l.reason}`);

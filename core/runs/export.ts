@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { DASH, formatCost, formatPlain } from '../display.js';
 import { HubError, errorMessage } from '../errors.js';
 import { parseJsonInput } from '../json-input.js';
 import { MAX_TEXT, type Artifact } from '../queue/artifact.js';
@@ -152,10 +153,6 @@ export function readExport(dir: string): RunRecord {
   return { run: index.run, tasks };
 }
 
-function cell(value: number | null, digits = 0): string {
-  return value === null ? '–' : value.toFixed(digits);
-}
-
 export function summaryMarkdown(record: RunRecord): string {
   const { run } = record;
   const lines = [
@@ -163,17 +160,17 @@ export function summaryMarkdown(record: RunRecord): string {
     '',
     `Pack **${run.pack_name}**, preset ${run.preset}, backends ${run.backends.join(', ')}, repeat ${run.repeat}, on ${run.host}, started ${new Date(run.created_at * 1000).toISOString()}.`,
     '',
-    '| backend | tasks | done | failed | checks failed | p50 ms | p95 ms | tokens in | tokens out | cost USD |',
+    '| backend | tasks | done | failed | checks failed | p50 ms | p95 ms | tokens in | tokens out | cost |',
     '|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rollups(record.tasks, run.backends)) {
     lines.push(
-      `| ${r.backend ?? '**all**'} | ${r.total} | ${r.done} | ${r.failed} | ${r.check_failures} | ${cell(r.latency_ms.p50)} | ${cell(r.latency_ms.p95)} | ${cell(r.input_tokens)} | ${cell(r.output_tokens)} | ${cell(r.cost_usd, 4)} |`,
+      `| ${r.backend ?? '**all**'} | ${r.total} | ${r.done} | ${r.failed} | ${r.check_failures} | ${formatPlain(r.latency_ms.p50)} | ${formatPlain(r.latency_ms.p95)} | ${formatPlain(r.input_tokens)} | ${formatPlain(r.output_tokens)} | ${formatCost(r.cost_usd)} |`,
     );
   }
   if (run.lock_state) {
     lines.push('', '## Version lock at run time', '', '| CLI | locked | installed | status |', '|---|---|---|---|');
-    for (const e of run.lock_state) lines.push(`| ${e.cli} | ${e.locked_version ?? '–'} | ${e.installed_version ?? '–'} | ${e.status} |`);
+    for (const e of run.lock_state) lines.push(`| ${e.cli} | ${e.locked_version ?? DASH} | ${e.installed_version ?? DASH} | ${e.status} |`);
   }
   const failures = record.tasks.filter((t) => !t.pass);
   if (failures.length > 0) {

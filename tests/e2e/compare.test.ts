@@ -121,7 +121,7 @@ describe('the Compare page', () => {
     const claude = cards.filter({ hasText: 'claude_code' });
     // The fake reports cost and tokens; the folder backend does not (a dash, never 0).
     expect(await claude.textContent()).toContain('Cheapest');
-    expect(await cards.filter({ hasText: 'filed' }).textContent()).toMatch(/Cost–/);
+    expect(await cards.filter({ hasText: 'filed' }).textContent()).toMatch(/Cost—/);
     expect(await page.locator('.candidates').textContent()).toContain('Fastest');
     await claude.getByRole('button', { name: 'Pick as best' }).click();
     await expect.poll(() => claude.textContent()).toContain('Picked as best');

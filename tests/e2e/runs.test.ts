@@ -67,8 +67,8 @@ describe('the Runs page', () => {
     expect(cells[2]).toBe('4'); // passed
     expect(cells[3]).toBe('0'); // failed
     // Folder backends report no tokens or cost: a dash, never 0.
-    expect(cells[5]).toBe('–');
-    expect(cells[6]).toBe('–');
+    expect(cells[5]).toBe('—');
+    expect(cells[6]).toBe('—');
     expect(await page.locator('.chart canvas').count()).toBeGreaterThan(0);
     await row.getByRole('button', { name: 'Per backend' }).click();
     await expect.poll(() => page.getByRole('table', { name: /Per backend/ }).textContent()).toContain('slow');

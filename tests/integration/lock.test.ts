@@ -155,7 +155,7 @@ describe('mittelo lock check', () => {
     const clean = await m.run(['lock', 'check']);
     expect(clean.code).toBe(0);
     expect(clean.stdout).toMatch(/^claude_code\s+ok\s+2\.1\.197\s+2\.1\.197/m);
-    expect(clean.stdout).toMatch(/^gemini\s+unlocked\s+-\s+0\.61\.0\s+installed \(0\.61\.0\) but not in the lock$/m);
+    expect(clean.stdout).toMatch(/^gemini\s+unlocked\s+—\s+0\.61\.0\s+installed \(0\.61\.0\) but not in the lock$/m);
     expect(clean.stdout).toContain('no drift');
 
     m.uninstall('claude');

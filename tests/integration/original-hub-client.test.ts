@@ -79,16 +79,16 @@ describe('client commands against the original hub', () => {
     expect(await taskCount()).toBe(tasksBefore + 3);
   });
 
-  it('status prints - for the backend and priority it does not have, and for the cancelled count', async () => {
+  it('status prints the dash (—) for the backend and priority it does not have, and for the cancelled count', async () => {
     await call('enqueue', { prompt: 'shown in the table' });
     const result = await mittelo(['status', '--limit', '1']);
     expect(result).toMatchObject({ code: 0, stderr: '' });
     const [header, row, , stats] = result.stdout.split('\n');
     expect(header).toMatch(/^ID\s+STATUS\s+BACKEND\s+PRI\s+UPDATED\s+PROMPT/);
-    expect(row).toMatch(/^\d+\s+queued\s+-\s+-\s+\d+s ago\s+shown in the table/);
-    expect(stats).toMatch(/^queued \d+ {2}leased \d+ {2}done \d+ {2}failed \d+ {2}cancelled -$/);
+    expect(row).toMatch(/^\d+\s+queued\s+—\s+—\s+\d+s ago\s+shown in the table/);
+    expect(stats).toMatch(/^queued \d+ {2}leased \d+ {2}done \d+ {2}failed \d+ {2}cancelled —$/);
     expect(result.stdout).not.toContain('undefined');
-    expect((await mittelo(['stats'])).stdout).toMatch(/cancelled -\n$/);
+    expect((await mittelo(['stats'])).stdout).toMatch(/cancelled —\n$/);
   });
 
   it('status --backend and --run-id are refused; status --status works', async () => {
@@ -114,11 +114,11 @@ describe('client commands against the original hub', () => {
     expect(all).toMatchObject({ code: 0, stdout: `retried ${leased.length} tasks\n` });
   });
 
-  it('get shows the task from the list (no get method), with - for what the hub does not have', async () => {
+  it('get shows the task from the list (no get method), with the dash (—) for what the hub does not have', async () => {
     const { task_id: taskId } = (await call('enqueue', { prompt: 'look me up' })) as { task_id: number };
     const result = await mittelo(['get', String(taskId)]);
     expect(result).toMatchObject({ code: 0, stderr: '' });
-    expect(result.stdout).toContain(`task ${taskId}: queued\n  backend:   -    priority: -    attempts: -\n`);
+    expect(result.stdout).toContain(`task ${taskId}: queued\n  backend:   —    priority: —    attempts: —\n`);
     expect(result.stdout).toContain('    look me up');
     expect((await mittelo(['get', '99999'])).stderr).toBe('mittelo: no task 99999\n');
   });

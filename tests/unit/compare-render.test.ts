@@ -54,7 +54,7 @@ describe('text report', () => {
     expect(greet).toContain('  -How are you?');
     expect(greet).toContain('  +Hi.');
     const sum = text.slice(text.indexOf('CHANGED ·'), text.indexOf('IMPROVED ·'));
-    expect(sum).toContain('latency -100 ms (-11.1%)');
+    expect(sum).toContain('latency −100 ms (−11.1%)');
     expect(sum).not.toContain('cost');
   });
 

@@ -23,7 +23,7 @@ describe('compare matrix', () => {
     const breaks = m.lines[0];
     expect(breaks?.cells.filter((c) => c === null)).toHaveLength(1);
     expect(rateText(breaks?.cells.find((c) => c !== null)?.b ?? null)).toBe('0%');
-    expect(rateText(null)).toBe('–');
+    expect(rateText(null)).toBe('—');
   });
 
   it('"needs attention" leaves out the steady prompts; search matches id and text', () => {

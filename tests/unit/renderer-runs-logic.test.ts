@@ -4,7 +4,6 @@ import type { BackendView } from '../../core/api.js';
 import { rollups } from '../../core/runs/rollup.js';
 import { checkStart, defaultPack, notReadyChosen, parseRemembered, preselectedBackends, isActive, passFail, progressOf, readyBackends, splitRollups } from '../../renderer/src/pages/runs/runs-logic.js';
 import { hasPoints, latencySeries, ofPack, packsByRecency, toAligned } from '../../renderer/src/pages/runs/latency-series.js';
-import { formatCost, formatMs, formatTokens } from '../../renderer/src/pages/common/format.js';
 import { record, task } from '../fixtures/run-records.js';
 
 function backend(name: string, status: 'ok' | 'warn' | 'fail'): BackendView {
@@ -116,16 +115,5 @@ describe('progress and history', () => {
     const series = latencySeries(ofPack(history, 'smoke'));
     expect(series.runs.map((r) => r.run_id)).toEqual(['s1', 's2']);
     expect(series.values).toEqual([[10, 12]]);
-  });
-});
-
-describe('numbers on the page', () => {
-  it('shows an unreported value as a dash, never as 0', () => {
-    expect(formatCost(null)).toBe('–');
-    expect(formatTokens(null, undefined)).toBe('–');
-    expect(formatMs(null)).toBe('–');
-    expect(formatCost(0)).toBe('$0');
-    expect(formatTokens(1200, null)).toBe('1,200 in / – out');
-    expect(formatMs(1530)).toBe('1.53 s');
   });
 });

@@ -1,12 +1,21 @@
-/** Numbers, times and money as people read them. Hub times are seconds since the epoch. */
+/**
+ * Numbers, times and money as people read them, on every page. Amounts, durations, changes and the
+ * dash for a value nobody reported come from core/display.ts, so the app, the reports and the CLI
+ * read the same. Hub times are seconds since the epoch.
+ */
+import { DASH, formatCount, isKnown } from '../../../core/display.js';
 
-export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
+export { DASH, formatBeforeAfter, formatChange, formatCost, formatCount, formatMs } from '../../../core/display.js';
+
+/** Hub seconds as the full local date and time (task detail). */
+export function formatTime(seconds: number | null | undefined): string {
+  return isKnown(seconds) ? new Date(seconds * 1000).toLocaleString() : DASH;
 }
 
-export function formatTime(seconds: number | null | undefined): string {
-  if (seconds === null || seconds === undefined) return '—';
-  return new Date(seconds * 1000).toLocaleString();
+/** Hub seconds as a short local date and time (run lists). */
+export function formatWhen(seconds: number | null | undefined): string {
+  if (!isKnown(seconds)) return DASH;
+  return new Date(seconds * 1000).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 }
 
 export function formatClock(seconds: number): string {
@@ -14,7 +23,7 @@ export function formatClock(seconds: number): string {
 }
 
 export function formatAgo(seconds: number | null | undefined, now = Date.now() / 1000): string {
-  if (seconds === null || seconds === undefined) return '—';
+  if (!isKnown(seconds)) return DASH;
   const delta = Math.max(0, now - seconds);
   if (delta < 5) return 'just now';
   if (delta < 60) return `${Math.round(delta)} s ago`;
@@ -23,18 +32,15 @@ export function formatAgo(seconds: number | null | undefined, now = Date.now() /
   return `${Math.round(delta / 86_400)} d ago`;
 }
 
-export function formatMs(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined) return '—';
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+/** Input and output tokens as "1,200 in / 340 out"; the dash when neither was reported. */
+export function formatTokens(input: number | null | undefined, output: number | null | undefined): string {
+  if (!isKnown(input) && !isKnown(output)) return DASH;
+  return `${formatCount(input)} in / ${formatCount(output)} out`;
 }
 
-export function formatCost(usd: number | null | undefined): string {
-  if (usd === null || usd === undefined) return 'not reported';
-  return usd < 0.01 && usd > 0 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`;
-}
-
-export function formatTokens(n: number | null | undefined): string {
-  return n === null || n === undefined ? 'not reported' : formatCount(n);
+/** A run's name for lists: its label, else its id. */
+export function runName(run: { run_id: string; label: string | null }): string {
+  return run.label?.trim() || run.run_id;
 }
 
 /** argv as a shell line a person could paste (single quotes where needed). */

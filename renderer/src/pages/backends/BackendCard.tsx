@@ -8,7 +8,7 @@ import type { BackendView } from '../../api/types.js';
 import { ConfirmDialog } from '../../components/ConfirmDialog.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { Badge, TechDetail } from '../../components/bits.js';
-import { DASH } from '../common/format.js';
+import { DASH } from '../../lib/format.js';
 import { useBackendAction } from '../../api/run-queries.js';
 import { TOOL_POLICY_ORDER } from '../../api/types.js';
 import { checkSettings, hasOwnCli, OPTION_LABELS, preflightDetail, problemLines, settingsForm, STATUS_INFO, TOOL_POLICY_WORDS, whereFound, type SettingsForm } from './backends-logic.js';

@@ -11,7 +11,7 @@ import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { hrefFor, navigate, useLocation } from '../../lib/router.js';
 import { saveHtmlFile } from '../../lib/save-html.js';
 import { Badge } from '../../components/bits.js';
-import { runName } from '../common/format.js';
+import { runName } from '../../lib/format.js';
 import { useComparisonInStages } from '../../api/run-queries.js';
 import type { Comparison } from '../../api/types.js';
 import { CATEGORY_ORDER, type CategoryFilter } from './compare-logic.js';

@@ -3,7 +3,7 @@
  * that filters the list), CLI version and model changes, and the numbers per backend.
  */
 import { Badge } from '../../components/bits.js';
-import { formatCost, formatDelta, formatMs, formatTokens } from '../common/format.js';
+import { formatCost, formatChange, formatMs, formatTokens } from '../../lib/format.js';
 import type { Comparison } from '../../api/types.js';
 import { CATEGORY_INFO, CATEGORY_ORDER, verdict, type CategoryFilter } from './compare-logic.js';
 
@@ -58,7 +58,7 @@ export function CompareSummary({ comparison, onFilter }: { comparison: Compariso
               <td className="num">{b.counts.changed}</td>
               <td className="num">
                 {formatMs(b.latency_p50_ms.a)} → {formatMs(b.latency_p50_ms.b)}
-                <div className="muted">{formatDelta(b.latency_p50_ms.delta, b.latency_p50_ms.pct, formatMs)}</div>
+                <div className="muted">{formatChange(b.latency_p50_ms.delta, b.latency_p50_ms.pct, formatMs)}</div>
               </td>
               <td className="num">
                 {formatTokens(b.a.input_tokens, b.a.output_tokens)} → {formatTokens(b.b.input_tokens, b.b.output_tokens)}

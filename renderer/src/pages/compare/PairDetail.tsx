@@ -3,7 +3,7 @@
  * and failing checks, what changed in latency, cost and tokens, and the answers' diff.
  */
 import { AnswerText, Badge, TechDetail } from '../../components/bits.js';
-import { formatCost, formatCount, formatDelta, formatMs, DASH } from '../common/format.js';
+import { formatCost, formatCount, formatChange, formatMs, DASH } from '../../lib/format.js';
 import type { ComparedPair, PairSide } from '../../api/types.js';
 import { DiffView } from './DiffView.js';
 import { WorkspacePair } from './WorkspacePair.js';
@@ -85,7 +85,7 @@ export function PairDetail({ pair, aName, bName }: { pair: ComparedPair; aName: 
       <dl className="kv">
         <dt>Latency</dt>
         <dd>
-          {formatMs(d.latency_ms.a)} → {formatMs(d.latency_ms.b)} ({formatDelta(d.latency_ms.delta, d.latency_ms.pct, formatMs)})
+          {formatMs(d.latency_ms.a)} → {formatMs(d.latency_ms.b)} ({formatChange(d.latency_ms.delta, d.latency_ms.pct, formatMs)})
         </dd>
         <dt>Cost</dt>
         <dd>

@@ -6,7 +6,7 @@ import { useRuns } from '../../api/queries.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { navigate, useLocation } from '../../lib/router.js';
 import { AnswerText, Badge, TechDetail } from '../../components/bits.js';
-import { formatCost, formatMs, formatTokens, runName, DASH } from '../common/format.js';
+import { formatCost, formatMs, formatTokens, runName, DASH } from '../../lib/format.js';
 import { usePick, usePrompts, useSideBySide } from '../../api/run-queries.js';
 import type { SideBySide } from '../../api/types.js';
 import { runOption } from './RunPicker.js';

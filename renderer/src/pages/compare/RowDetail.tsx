@@ -7,7 +7,7 @@ import { useState } from 'react';
 import { Chart } from '../../components/Chart.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { Badge } from '../../components/bits.js';
-import { formatMs } from '../common/format.js';
+import { DASH, formatMs } from '../../lib/format.js';
 import { useCompareRow, usePassRateHistory } from '../../api/run-queries.js';
 import type { ComparedPair, PairSide, PromptRow } from '../../api/types.js';
 import './compare.css';
@@ -70,7 +70,7 @@ export function RowDetail({ row, runA, runB, packName, aName, bName, onClose }: 
       <dl className="kv">
         <dt>Passed</dt>
         <dd>
-          A {row.a ? `${row.a.passes}/${row.a.n}` : '–'} ({rateText(row.a)}) → B {row.b ? `${row.b.passes}/${row.b.n}` : '–'} ({rateText(row.b)})
+          A {row.a ? `${row.a.passes}/${row.a.n}` : DASH} ({rateText(row.a)}) → B {row.b ? `${row.b.passes}/${row.b.n}` : DASH} ({rateText(row.b)})
         </dd>
         {row.a && row.b && (row.a.n > 1 || row.b.n > 1) && (
           <>

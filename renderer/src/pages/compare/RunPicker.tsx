@@ -1,6 +1,6 @@
 /** Choosing the two runs to compare: A (before) and B (after), or automatic (latest vs previous). */
 import type { RunSummary } from '../../api/types.js';
-import { formatWhen, runName } from '../common/format.js';
+import { formatWhen, runName } from '../../lib/format.js';
 
 export const AUTO = '';
 

@@ -3,6 +3,7 @@
  * prompts most urgent first, filtered and cut into pages so a 1,000-prompt comparison stays quick.
  */
 import type { Gate, PromptRow, RowVerdict } from '../../api/types.js';
+import { DASH } from '../../lib/format.js';
 import type { Tone } from './compare-logic.js';
 
 export const VERDICT_INFO: Record<RowVerdict, { label: string; tone: Tone; help: string }> = {
@@ -69,7 +70,7 @@ export function filterLines(lines: readonly MatrixLine[], filter: MatrixFilter, 
 
 /** "7/10" → "70%"; a side that did not run is a dash. */
 export function rateText(side: PromptRow['a']): string {
-  return side ? `${Math.round(side.rate * 100)}%` : '–';
+  return side ? `${Math.round(side.rate * 100)}%` : DASH;
 }
 
 /** The gate's one-line verdict and its tone. */

@@ -6,7 +6,7 @@ import { useState } from 'react';
 import { ConfirmDialog } from '../../components/ConfirmDialog.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { Badge } from '../../components/bits.js';
-import { DASH } from '../common/format.js';
+import { DASH } from '../../lib/format.js';
 import { useLockCheck, useWriteLock } from '../../api/run-queries.js';
 import type { DriftReport } from '../../api/types.js';
 import { DRIFT_INFO, driftSummary, flagText, isDrift, sortEntries, writtenSummary } from './lock-logic.js';

@@ -1,5 +1,6 @@
 /** The version lock's drift report in plain words, drift first. */
 import type { DriftEntry, DriftReport, DriftStatus } from '../../api/types.js';
+import { DASH } from '../../lib/format.js';
 
 export const DRIFT_INFO: Record<DriftStatus, { label: string; tone: 'good' | 'warn' | 'bad' | 'neutral' }> = {
   ok: { label: 'Matches the lock', tone: 'good' },
@@ -41,7 +42,7 @@ export function writtenSummary(clis: number): { tone: 'good' | 'warn'; text: str
 
 /** The flag column: "all present", or the missing ones. */
 export function flagText(entry: DriftEntry): string {
-  if (entry.status === 'missing') return '–';
+  if (entry.status === 'missing') return DASH;
   if (entry.status === 'unlocked') return 'not checked';
   return entry.missing_flags.length === 0 ? 'all present' : `missing: ${entry.missing_flags.join(' ')}`;
 }

@@ -2,7 +2,7 @@
 import { useWorkers } from '../../api/queries.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { HEALTH_LABEL, workerHealth } from '../../lib/agents.js';
-import { formatAgo } from '../../lib/format.js';
+import { DASH, formatAgo } from '../../lib/format.js';
 import { hrefFor } from '../../lib/router.js';
 import { useNow } from '../../lib/useNow.js';
 
@@ -33,7 +33,7 @@ export function AgentsPanel() {
                   <td><code>{worker.worker_id}</code></td>
                   <td>{worker.backends.length ? worker.backends.join(', ') : <span className="muted">any</span>}</td>
                   <td>
-                    {worker.running.length === 0 && <span className="muted">—</span>}
+                    {worker.running.length === 0 && <span className="muted">{DASH}</span>}
                     {worker.running.map((task) => (
                       <a key={task.task_id} href={hrefFor('/tasks', { task: task.task_id })} className="task-link">
                         task {task.task_id}

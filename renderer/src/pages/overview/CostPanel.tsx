@@ -2,7 +2,7 @@
 import { useMemo } from 'react';
 import { useRuns } from '../../api/queries.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
-import { formatCost, formatCount, formatTokens } from '../../lib/format.js';
+import { formatCost, formatCount } from '../../lib/format.js';
 import { rollupByBackend } from '../../lib/rollup.js';
 
 const LATEST_RUNS = 10;
@@ -40,8 +40,8 @@ export function CostPanel() {
                 <td>
                   {formatCount(row.done)} / {formatCount(row.failed)}
                 </td>
-                <td>{formatTokens(row.input_tokens)}</td>
-                <td>{formatTokens(row.output_tokens)}</td>
+                <td>{formatCount(row.input_tokens)}</td>
+                <td>{formatCount(row.output_tokens)}</td>
                 <td>{formatCost(row.cost_usd)}</td>
               </tr>
             ))}

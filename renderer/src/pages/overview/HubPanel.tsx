@@ -4,7 +4,7 @@ import { useHubStatus } from '../../api/queries.js';
 import { TASK_STATUS_ORDER } from '../../api/types.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { STATUS_LABEL } from '../../components/StatusBadge.js';
-import { formatCount } from '../../lib/format.js';
+import { DASH, formatCount } from '../../lib/format.js';
 import { hrefFor } from '../../lib/router.js';
 
 const STATE_TEXT = {
@@ -23,12 +23,12 @@ export function HubPanel() {
       <div className="tiles" data-testid="task-counts">
         {TASK_STATUS_ORDER.map((status) => (
           <a key={status} className={`tile tile--${status}`} href={hrefFor('/tasks', { status })}>
-            <div className="tile__value">{data ? formatCount(data.stats[status]) : '—'}</div>
+            <div className="tile__value">{data ? formatCount(data.stats[status]) : DASH}</div>
             <div className="tile__label">{STATUS_LABEL[status]}</div>
           </a>
         ))}
         <a className="tile" href={hrefFor('/tasks')}>
-          <div className="tile__value">{total === null ? '—' : formatCount(total)}</div>
+          <div className="tile__value">{formatCount(total)}</div>
           <div className="tile__label">all tasks</div>
         </a>
       </div>

@@ -5,7 +5,7 @@
 import { useId, useMemo, useState } from 'react';
 import { Chart, type ChartSeries } from '../../components/Chart.js';
 import type { RunSummary } from '../../api/types.js';
-import { formatMs } from '../common/format.js';
+import { formatMs } from '../../lib/format.js';
 import { hasPoints, latencySeries, ofPack, packsByRecency } from './latency-series.js';
 
 const COLORS = 8;

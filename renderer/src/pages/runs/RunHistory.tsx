@@ -7,7 +7,7 @@ import { ErrorNotice } from '../../components/ErrorNotice.js';
 import type { RunSummary } from '../../api/types.js';
 import { hrefFor } from '../../lib/router.js';
 import { Badge } from '../../components/bits.js';
-import { formatCost, formatMs, formatTokens, formatWhen, runName } from '../common/format.js';
+import { formatCost, formatMs, formatTokens, formatWhen, runName } from '../../lib/format.js';
 import { useMarkBaseline } from '../../api/run-queries.js';
 import { FailureList } from '../../components/Checks.js';
 import { isActive, passFail, splitRollups } from './runs-logic.js';

@@ -1,7 +1,7 @@
 /** A run's progress per backend: a bar of done/failed/running/queued and the same in words. */
 import type { RunFailure, RunInfo, RunRollup } from '../../api/types.js';
 import { FailureList } from '../../components/Checks.js';
-import { formatWhen, runName } from '../common/format.js';
+import { formatWhen, runName } from '../../lib/format.js';
 import { Badge } from '../../components/bits.js';
 import { isActive, passFail, progressOf, splitRollups } from './runs-logic.js';
 

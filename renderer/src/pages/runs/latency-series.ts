@@ -4,7 +4,7 @@
  * reported no latency, so the line has a gap instead of a fake 0.
  */
 import type { RunInfo, RunRollup } from '../../api/types.js';
-import { runName } from '../common/format.js';
+import { runName } from '../../lib/format.js';
 
 export interface LatencySeries {
   /** Oldest first. */

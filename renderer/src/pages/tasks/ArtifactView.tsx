@@ -62,10 +62,8 @@ export function ArtifactView({ artifact }: { artifact: Artifact }) {
         )}
         <dt>Latency</dt>
         <dd>{formatMs(artifact.latency_ms)}</dd>
-        <dt>Tokens in / out</dt>
-        <dd>
-          {formatTokens(artifact.input_tokens)} / {formatTokens(artifact.output_tokens)}
-        </dd>
+        <dt>Tokens</dt>
+        <dd>{formatTokens(artifact.input_tokens, artifact.output_tokens)}</dd>
         <dt>Cost</dt>
         <dd>{formatCost(artifact.cost_usd)}</dd>
         <dt>Started / finished</dt>
