@@ -5,6 +5,8 @@
  */
 import { useMemo, useState } from 'react';
 import { Badge } from '../../components/bits.js';
+import { PromptBackendHead } from '../../components/PromptBackendHead.js';
+import { DASH } from '../../lib/format.js';
 import type { PromptRow } from '../../api/types.js';
 import './compare.css';
 import { buildMatrix, filterLines, rateText, VERDICT_INFO, type MatrixFilter } from './matrix-logic.js';
@@ -46,16 +48,7 @@ export function MatrixView({ rows, selected, onOpen }: MatrixViewProps) {
       </div>
       <div className="matrix-wrap">
         <table className="matrix" data-testid="matrix" aria-label="Pass rate by prompt and backend">
-          <thead>
-            <tr>
-              <th scope="col">Prompt</th>
-              {matrix.backends.map((b) => (
-                <th key={b} scope="col">
-                  {b}
-                </th>
-              ))}
-            </tr>
-          </thead>
+          <PromptBackendHead backends={matrix.backends} />
           <tbody>
             {visible.map((line) => (
               <tr key={line.prompt_id}>
@@ -84,7 +77,7 @@ export function MatrixView({ rows, selected, onOpen }: MatrixViewProps) {
                     </td>
                   ) : (
                     <td key={`${line.prompt_id}:${matrix.backends[i]}`} className="matrix__empty">
-                      –
+                      {DASH}
                     </td>
                   ),
                 )}

@@ -8,10 +8,11 @@ import { call } from '../../api/client.js';
 import type { ApiResult } from '../../api/types.js';
 import { ConfirmDialog } from '../../components/ConfirmDialog.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
+import { PromptBackendHead } from '../../components/PromptBackendHead.js';
 import { hrefFor, navigate } from '../../lib/router.js';
 import { saveHtmlFile } from '../../lib/save-html.js';
 import { AnswerText, Badge } from '../../components/bits.js';
-import { formatMs, formatWhen, runName } from '../common/format.js';
+import { formatMs, formatWhen, runName } from '../../lib/format.js';
 import { useDeleteRun, useRunGrid } from '../../api/run-queries.js';
 
 type GridTask = ApiResult<'runs.grid'>['rows'][number]['cells'][number][number];
@@ -86,16 +87,7 @@ export function RunDetail({ runId }: { runId: string }) {
       {exportError !== null && <ErrorNotice title="The HTML was not saved" error={exportError} />}
       <div className="run-grid-wrap">
         <table className="table run-grid" aria-label={`Prompts × backends of ${runName(info)}`}>
-          <thead>
-            <tr>
-              <th scope="col">Prompt</th>
-              {grid.backends.map((b) => (
-                <th key={b} scope="col">
-                  {b}
-                </th>
-              ))}
-            </tr>
-          </thead>
+          <PromptBackendHead backends={grid.backends} />
           <tbody>
             {grid.rows.map((row) => (
               <tr key={row.prompt_id} data-testid="grid-row">
