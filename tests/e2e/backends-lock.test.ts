@@ -5,30 +5,21 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers.js';
-import { checkBothThemes, FAKE_BIN, launchChromium, Machine, openApp, serve, type Child, tearDown } from './harness.js';
+import { checkBothThemes, FAKE_BIN, useApp } from './harness.js';
 
-let machine: Machine;
-let server: { proc: Child; url: string };
-let browser: Browser;
-let page: Page;
-let errors: string[];
-
-beforeAll(async () => {
-  machine = new Machine(['claude', 'gemini']);
-  machine.pack('smoke', [{ id: 'a', prompt: 'a' }]);
-  machine.backend('upper', "tr '[:lower:]' '[:upper:]'");
-  machine.config({ echo: {} });
-  server = await serve(machine);
-  browser = await launchChromium();
-  ({ page, errors } = await openApp(browser, server.url, '/backends'));
+const app = useApp({
+  clis: ['claude', 'gemini'],
+  prepare: (machine) => {
+    machine.pack('smoke', [{ id: 'a', prompt: 'a' }]);
+    machine.backend('upper', "tr '[:lower:]' '[:upper:]'");
+    machine.config({ echo: {} });
+  },
+  open: '/backends',
 });
 
-afterAll(() => tearDown({ browser, server, machine }));
-
-const card = (name: string) => page.locator(`[data-testid="backend"][data-backend="${name}"]`);
+const card = (name: string) => app.page.locator(`[data-testid="backend"][data-backend="${name}"]`);
 
 describe('the Backends page', () => {
   it('shows each backend’s status in words, its version and where its CLI was found', async () => {
@@ -37,13 +28,13 @@ describe('the Backends page', () => {
     expect(claude).toContain('Ready, with warnings');
     expect(claude).toContain('no credentials found');
     expect(claude).toContain('2.1.197');
-    expect(claude).toContain(`${machine.bin}/claude (found via PATH)`);
+    expect(claude).toContain(`${app.machine.bin}/claude (found via PATH)`);
     expect(await card('codex').textContent()).toContain('Not ready');
     expect(await card('echo').textContent()).toContain('No separate program');
     // The whole check is one click away.
     await card('codex').getByText('Full check (technical)').click();
     expect(await card('codex').locator('pre').textContent()).toContain('"status": "fail"');
-    await checkBothThemes(page, 'backends');
+    await checkBothThemes(app.page, 'backends');
   });
 
   it('saves a CLI path and a concurrency cap, and says in words when the path is wrong', async () => {
@@ -52,33 +43,33 @@ describe('the Backends page', () => {
     const settings = claude.locator('summary', { hasText: 'Settings:' });
     expect(await settings.textContent()).toContain('2 at once · no tools (answers only) · default model');
     await settings.focus();
-    await page.keyboard.press('Enter');
+    await app.page.keyboard.press('Enter');
     // A path that does not exist is refused, in words, where it was typed.
     await claude.getByLabel(/Path to the CLI/).fill('/nowhere/claude');
     await claude.getByRole('button', { name: 'Save settings' }).click();
     // A path is a program the app will run: it asks first, and Go back leaves everything as it was.
-    const ask = page.getByRole('dialog', { name: 'Run this program for claude_code?' });
+    const ask = app.page.getByRole('dialog', { name: 'Run this program for claude_code?' });
     await expect.poll(() => ask.isVisible()).toBe(true);
     expect(await ask.textContent()).toContain('/nowhere/claude');
     await ask.getByRole('button', { name: 'Go back' }).click();
     await expect.poll(() => ask.isVisible()).toBe(false);
-    expect(fs.existsSync(path.join(machine.workspace, 'mittelo.config.json')) ? fs.readFileSync(path.join(machine.workspace, 'mittelo.config.json'), 'utf8') : '').not.toContain('/nowhere/claude');
+    expect(fs.existsSync(path.join(app.machine.workspace, 'mittelo.config.json')) ? fs.readFileSync(path.join(app.machine.workspace, 'mittelo.config.json'), 'utf8') : '').not.toContain('/nowhere/claude');
     await claude.getByRole('button', { name: 'Save settings' }).click();
     await ask.getByRole('button', { name: 'Use this program' }).click();
     await expect.poll(() => claude.getByRole('alert').first().textContent(), { timeout: 15_000 }).toContain('The settings were not saved');
     expect(await claude.getByRole('alert').first().textContent()).toContain('/nowhere/claude does not exist');
     // A copy of the CLI elsewhere, and a cap of 3 prompts at once.
-    const elsewhere = path.join(machine.root, 'elsewhere');
+    const elsewhere = path.join(app.machine.root, 'elsewhere');
     fs.mkdirSync(elsewhere);
     fs.symlinkSync(path.join(FAKE_BIN, 'claude'), path.join(elsewhere, 'claude'));
     await claude.getByLabel(/Path to the CLI/).fill(path.join(elsewhere, 'claude'));
     await claude.getByLabel(/Prompts at once/).fill('3');
     await claude.getByRole('button', { name: 'Save settings' }).click();
-    await page.getByRole('dialog', { name: 'Run this program for claude_code?' }).getByRole('button', { name: 'Use this program' }).click();
+    await app.page.getByRole('dialog', { name: 'Run this program for claude_code?' }).getByRole('button', { name: 'Use this program' }).click();
     await expect.poll(() => claude.textContent(), { timeout: 30_000 }).toContain(`${elsewhere}/claude (found via the path you set)`);
     expect(await settings.textContent()).toContain('3 at once');
     expect(await claude.getByLabel(/Prompts at once/).inputValue()).toBe('3');
-    const config = JSON.parse(fs.readFileSync(path.join(machine.workspace, 'mittelo.config.json'), 'utf8')) as { backends: Record<string, object> };
+    const config = JSON.parse(fs.readFileSync(path.join(app.machine.workspace, 'mittelo.config.json'), 'utf8')) as { backends: Record<string, object> };
     expect(config.backends.claude_code).toMatchObject({ concurrency: 3, binary_path: path.join(elsewhere, 'claude') });
     // A cap out of range is refused before anything is sent.
     await claude.getByLabel(/Prompts at once/).fill('0');
@@ -93,7 +84,7 @@ describe('the Backends page', () => {
     await kimi.locator('summary', { hasText: 'Settings:' }).click();
     await kimi.getByLabel(/Path to the CLI/).fill(path.join(repoRoot, 'tests', 'fixtures', 'kimi-code', 'kimi'));
     await kimi.getByRole('button', { name: 'Save settings' }).click();
-    await page.getByRole('dialog', { name: 'Run this program for kimi?' }).getByRole('button', { name: 'Use this program' }).click();
+    await app.page.getByRole('dialog', { name: 'Run this program for kimi?' }).getByRole('button', { name: 'Use this program' }).click();
     const runsAs = kimi.locator('dt', { hasText: 'Runs as' }).locator('xpath=following-sibling::dd[1]');
     await expect.poll(() => runsAs.count(), { timeout: 30_000 }).toBe(1);
     expect(await runsAs.textContent()).toBe('kimi_code');
@@ -113,47 +104,47 @@ describe('the Backends page', () => {
 
 describe('the Version lock page', () => {
   it('writes the lock from this machine only after a confirmation', async () => {
-    await page.goto(`${server.url.replace(/\/?$/, '/')}#/lock`);
-    await expect.poll(() => page.locator('main').textContent(), { timeout: 30_000 }).toContain('no lock file yet');
-    await page.getByRole('button', { name: 'Write lock from this machine' }).click();
+    await app.goto('/lock');
+    await expect.poll(() => app.page.locator('main').textContent(), { timeout: 30_000 }).toContain('no lock file yet');
+    await app.page.getByRole('button', { name: 'Write lock from this machine' }).click();
     // There is no lock yet: nothing to replace.
-    const dialog = page.getByRole('dialog', { name: 'Write the version lock?' });
+    const dialog = app.page.getByRole('dialog', { name: 'Write the version lock?' });
     await dialog.waitFor();
     // "Go back" has the focus: Enter here would not write anything.
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Go back');
-    await page.keyboard.press('Escape');
+    expect(await app.page.evaluate(() => document.activeElement?.textContent)).toBe('Go back');
+    await app.page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'hidden' });
-    expect(fs.existsSync(machine.lockFile)).toBe(false);
-    await page.getByRole('button', { name: 'Write lock from this machine' }).click();
+    expect(fs.existsSync(app.machine.lockFile)).toBe(false);
+    await app.page.getByRole('button', { name: 'Write lock from this machine' }).click();
     await dialog.getByRole('button', { name: 'Write the lock' }).click();
-    await expect.poll(() => fs.existsSync(machine.lockFile), { timeout: 30_000 }).toBe(true);
-    await expect.poll(() => page.getByTestId('drift-summary').textContent(), { timeout: 30_000 }).toContain('matches the lock');
+    await expect.poll(() => fs.existsSync(app.machine.lockFile), { timeout: 30_000 }).toBe(true);
+    await expect.poll(() => app.page.getByTestId('drift-summary').textContent(), { timeout: 30_000 }).toContain('matches the lock');
     // claude and gemini are installed here: the lock pins them, said as a success.
-    expect(await page.getByTestId('lock-written').textContent()).toMatch(/^Lock written with 2 CLIs\./);
-    expect(await page.getByTestId('lock-written').getAttribute('class')).toContain('tone-good');
+    expect(await app.page.getByTestId('lock-written').textContent()).toMatch(/^Lock written with 2 CLIs\./);
+    expect(await app.page.getByTestId('lock-written').getAttribute('class')).toContain('tone-good');
     // Now a lock exists: writing again replaces it.
-    await page.getByRole('button', { name: 'Write lock from this machine' }).click();
-    await page.getByRole('dialog', { name: 'Replace the version lock?' }).waitFor();
-    await page.keyboard.press('Escape');
+    await app.page.getByRole('button', { name: 'Write lock from this machine' }).click();
+    await app.page.getByRole('dialog', { name: 'Replace the version lock?' }).waitFor();
+    await app.page.keyboard.press('Escape');
   });
 
   it('highlights a CLI whose installed version differs from an edited lock', async () => {
-    const lock = JSON.parse(fs.readFileSync(machine.lockFile, 'utf8')) as { clis: { name: string; version: string }[] };
+    const lock = JSON.parse(fs.readFileSync(app.machine.lockFile, 'utf8')) as { clis: { name: string; version: string }[] };
     const claude = lock.clis.find((c) => c.name === 'claude_code');
     if (!claude) throw new Error('claude_code is not in the lock');
     claude.version = '2.0.0';
-    fs.writeFileSync(machine.lockFile, JSON.stringify(lock, null, 2));
-    await page.getByRole('button', { name: 'Check again' }).click();
-    await expect.poll(() => page.getByTestId('drift-summary').textContent(), { timeout: 30_000 }).toContain('1 CLI has drifted');
+    fs.writeFileSync(app.machine.lockFile, JSON.stringify(lock, null, 2));
+    await app.page.getByRole('button', { name: 'Check again' }).click();
+    await expect.poll(() => app.page.getByTestId('drift-summary').textContent(), { timeout: 30_000 }).toContain('1 CLI has drifted');
     // The green "written" banner is old news once drift is found.
-    expect(await page.getByTestId('lock-written').count()).toBe(0);
-    const row = page.locator('[data-testid="lock-row"][data-status="newer"]');
+    expect(await app.page.getByTestId('lock-written').count()).toBe(0);
+    const row = app.page.locator('[data-testid="lock-row"][data-status="newer"]');
     expect(await row.textContent()).toContain('claude_code');
     expect(await row.textContent()).toContain('Drift: Newer than locked');
     expect(await row.getAttribute('class')).toContain('drift-row');
     // Drift comes first in the table.
-    expect(await page.getByTestId('lock-row').first().getAttribute('data-status')).toBe('newer');
-    await checkBothThemes(page, 'version-lock');
-    expect(errors).toEqual([]);
+    expect(await app.page.getByTestId('lock-row').first().getAttribute('data-status')).toBe('newer');
+    await checkBothThemes(app.page, 'version-lock');
+    expect(app.errors).toEqual([]);
   });
 });

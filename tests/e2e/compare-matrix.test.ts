@@ -6,15 +6,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { checkBothThemes, launchChromium, Machine, openApp, runToEnd, serve, type Child, tearDown } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { checkBothThemes, runToEnd, useApp } from './harness.js';
 
-let machine: Machine;
-let server: { proc: Child; url: string };
-let browser: Browser;
-let page: Page;
-let errors: string[];
 let runA = '';
 let runB = '';
 
@@ -32,45 +26,45 @@ const PLANNED = [
 ].join('\n');
 
 function plan(outcomes: Record<string, string[]>): void {
-  const dir = path.join(machine.backendsDir, 'planned', 'plan');
+  const dir = path.join(app.machine.backendsDir, 'planned', 'plan');
   fs.mkdirSync(dir, { recursive: true });
   for (const [prompt, lines] of Object.entries(outcomes)) fs.writeFileSync(path.join(dir, prompt), `${lines.join('\n')}\n`);
 }
 
-beforeAll(async () => {
-  machine = new Machine();
-  machine.pack('rep', [{ pack: { repeat: 4 } }, ...['breaks', 'wobbles', 'steady'].map((id) => ({ id, prompt: id, expect: { contains: 'fine' } }))]);
-  machine.backend('planned', PLANNED);
-  machine.backend('steady', 'prompt=$(cat)\necho "fine $prompt"');
-  server = await serve(machine);
-  const all = (outcome: string) => [outcome, outcome, outcome, outcome];
-  plan({ breaks: all('ok'), wobbles: all('ok'), steady: all('ok') });
-  runA = await runToEnd(server.url, { pack: 'rep', backends: ['planned', 'steady'], label: 'before' });
-  plan({ breaks: all('bad'), wobbles: ['ok', 'bad', 'ok', 'ok'], steady: all('ok') });
-  runB = await runToEnd(server.url, { pack: 'rep', backends: ['planned', 'steady'], label: 'after' });
-  browser = await launchChromium();
-  ({ page, errors } = await openApp(browser, server.url, `/compare?a=${runA}&b=${runB}`));
-}, 180_000);
-
-afterAll(() => tearDown({ browser, server, machine }));
+const app = useApp({
+  prepare: (machine) => {
+    machine.pack('rep', [{ pack: { repeat: 4 } }, ...['breaks', 'wobbles', 'steady'].map((id) => ({ id, prompt: id, expect: { contains: 'fine' } }))]);
+    machine.backend('planned', PLANNED);
+    machine.backend('steady', 'prompt=$(cat)\necho "fine $prompt"');
+  },
+  ready: async ({ url }) => {
+    const all = (outcome: string) => [outcome, outcome, outcome, outcome];
+    plan({ breaks: all('ok'), wobbles: all('ok'), steady: all('ok') });
+    runA = await runToEnd(url, { pack: 'rep', backends: ['planned', 'steady'], label: 'before' });
+    plan({ breaks: all('bad'), wobbles: ['ok', 'bad', 'ok', 'ok'], steady: all('ok') });
+    runB = await runToEnd(url, { pack: 'rep', backends: ['planned', 'steady'], label: 'after' });
+  },
+  open: () => `/compare?a=${runA}&b=${runB}`,
+  timeoutMs: 180_000,
+});
 
 describe('Compare with repeats', () => {
   it('leads with the gate verdict and why it fails', async () => {
-    const gate = page.getByTestId('gate');
+    const gate = app.page.getByTestId('gate');
     await expect.poll(() => gate.getAttribute('data-pass'), { timeout: 30_000 }).toBe('false');
     const text = (await gate.textContent()) ?? '';
     expect(text).toContain('The gate fails: 1 reason.');
     expect(text).toMatch(/✗ breaks on planned: passed 4\/4 \(100%\) in A, 0\/4 \(0%\) in B; drop significant: p = 0\.014 ≤ alpha 0\.05/);
     expect(text).toContain('! wobbles on planned passed every try in A and is flaky in B');
     // The gate comes before the matrix and the older summary.
-    const order = await page.evaluate(() => ['gate', 'matrix', 'verdict'].map((id) => document.querySelector(`[data-testid="${id}"]`)?.getBoundingClientRect().top ?? -1));
+    const order = await app.page.evaluate(() => ['gate', 'matrix', 'verdict'].map((id) => document.querySelector(`[data-testid="${id}"]`)?.getBoundingClientRect().top ?? -1));
     expect(order[0]).toBeLessThan(order[1] ?? 0);
     expect(order[1]).toBeLessThan(order[2] ?? 0);
   });
 
   it('asks for the gate and matrix first without the pairs, then lists the pairs from a second answer', async () => {
-    await page.locator('#pairs-heading').waitFor({ timeout: 30_000 });
-    const asked = await page.evaluate(async ({ a, b }) => {
+    await app.page.locator('#pairs-heading').waitFor({ timeout: 30_000 });
+    const asked = await app.page.evaluate(async ({ a, b }) => {
       const call = async (pairs: boolean) => {
         const res = await fetch('/api/call/compare.runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ run_a: a, run_b: b, pairs }) });
         const body = (await res.json()) as { result: { comparison: { pairs: unknown[]; rows: unknown[]; summary: { pairs: number } } } };
@@ -81,28 +75,28 @@ describe('Compare with repeats', () => {
     expect(asked.without).toEqual({ pairs: 0, rows: 6, counted: asked.with.counted });
     expect(asked.with.pairs).toBe(asked.with.counted);
     expect(asked.with.rows).toBe(6);
-    expect(await page.getByTestId('pairs-loading').count()).toBe(0);
+    expect(await app.page.getByTestId('pairs-loading').count()).toBe(0);
   });
 
   it('shows the matrix of pass rates with colour by verdict and a flaky badge', async () => {
-    const cells = page.getByTestId('matrix-cell');
+    const cells = app.page.getByTestId('matrix-cell');
     // "Needs attention" first: the two prompts with a non-stable cell, on both backends.
     await expect.poll(() => cells.count()).toBe(4);
-    const breaks = page.getByRole('button', { name: 'breaks on planned: Regressed, 100% in A, 0% in B' });
+    const breaks = app.page.getByRole('button', { name: 'breaks on planned: Regressed, 100% in A, 0% in B' });
     expect(await breaks.getAttribute('data-verdict')).toBe('regressed');
     expect(await breaks.getAttribute('class')).toContain('tone-bad');
-    const wobbles = page.getByRole('button', { name: 'wobbles on planned: Flaky, 100% in A, 75% in B' });
+    const wobbles = app.page.getByRole('button', { name: 'wobbles on planned: Flaky, 100% in A, 75% in B' });
     expect(await wobbles.textContent()).toContain('flaky');
-    await page.getByRole('button', { name: /^All prompts \(3\)/ }).click();
+    await app.page.getByRole('button', { name: /^All prompts \(3\)/ }).click();
     await expect.poll(() => cells.count()).toBe(6);
-    expect(await page.getByRole('button', { name: 'steady on steady: Stable pass, 100% in A, 100% in B' }).count()).toBe(1);
+    expect(await app.page.getByRole('button', { name: 'steady on steady: Stable pass, 100% in A, 100% in B' }).count()).toBe(1);
   });
 
   it('opens a cell: every try side by side, the pass-rate history, a try’s diff against A', async () => {
-    await page.getByRole('button', { name: /^breaks on planned:/ }).click();
-    const detail = page.getByTestId('row-detail');
+    await app.page.getByRole('button', { name: /^breaks on planned:/ }).click();
+    const detail = app.page.getByTestId('row-detail');
     await detail.waitFor();
-    expect(page.url()).toContain('cell=');
+    expect(app.page.url()).toContain('cell=');
     expect(await detail.getByTestId('row-why').textContent()).toContain('passed 4/4 (100%) in A, 0/4 (0%) in B');
     const tries = detail.getByTestId('try');
     await expect.poll(() => tries.count(), { timeout: 15_000 }).toBe(8);
@@ -118,9 +112,9 @@ describe('Compare with repeats', () => {
     const diff = opened.getByTestId('diff');
     await diff.waitFor();
     expect(await diff.textContent()).toContain('broken');
-    await checkBothThemes(page, 'compare-matrix');
-    await page.getByRole('button', { name: 'Close' }).click();
+    await checkBothThemes(app.page, 'compare-matrix');
+    await app.page.getByRole('button', { name: 'Close' }).click();
     await expect.poll(() => detail.count()).toBe(0);
-    expect(errors).toEqual([]);
+    expect(app.errors).toEqual([]);
   });
 });

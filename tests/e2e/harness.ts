@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { lowContrast } from './contrast.js';
 import { listDrivers } from '../../drivers/registry.js';
 import { cliPath, repoRoot, tempDir } from '../helpers.js';
@@ -238,9 +238,95 @@ export async function runToEnd(url: string, input: { pack: string; backends: str
   }
 }
 
-/** Ends what a test file started: the browser, the app server, the throwaway machine. */
-export async function tearDown(parts: { browser?: Browser | undefined; server?: { proc: Child } | undefined; machine?: Machine | undefined }): Promise<void> {
-  await parts.browser?.close();
-  await parts.server?.proc.stop();
-  parts.machine?.remove();
+/** What a test file's app is made of, for `useApp`. */
+export interface AppOptions {
+  /** Fake vendor CLIs installed on the machine (file names in tests/fixtures/bin). */
+  clis?: string[];
+  /** Packs, folder backends, config: the machine as it is before the app starts. */
+  prepare?: (machine: Machine) => void | Promise<void>;
+  /** More `mittelo serve` arguments (a function when they depend on something it starts first). */
+  serveArgs?: string[] | ((machine: Machine) => Promise<string[]>);
+  /** After the app has started and before the browser: runs to compare, a lock written... */
+  ready?: (app: E2eApp) => Promise<void>;
+  /** The address the page opens at (`#<hash>`, a function when `ready` decides it); none: no page is opened. */
+  open?: string | (() => string);
+  /** Stops what the test file started itself (an external hub), before the machine is removed. */
+  stop?: () => Promise<void>;
+  /** For the whole set-up; runs in `ready` need more than the default hook timeout. */
+  timeoutMs?: number;
+}
+
+/** A test file's machine, `mittelo serve` on it, Chromium and one page: each there once set up. */
+export class E2eApp {
+  private parts: { machine?: Machine; server?: Awaited<ReturnType<typeof serve>>; browser?: Browser; page?: Page; errors: string[] } = { errors: [] };
+
+  private need<T>(value: T | undefined, what: string): T {
+    if (value === undefined) throw new Error(`the e2e app has no ${what} (yet): use it inside the tests, after useApp's set-up`);
+    return value;
+  }
+
+  get machine(): Machine {
+    return this.need(this.parts.machine, 'machine');
+  }
+
+  get server(): Awaited<ReturnType<typeof serve>> {
+    return this.need(this.parts.server, 'server');
+  }
+
+  /** The app's base URL (the token is in the page's cookie; `api` and `tokenOf` know it). */
+  get url(): string {
+    return this.server.url;
+  }
+
+  get browser(): Browser {
+    return this.need(this.parts.browser, 'browser');
+  }
+
+  get page(): Page {
+    return this.need(this.parts.page, 'page (pass `open`)');
+  }
+
+  /** Every page error seen so far (a test asserts it stays empty). */
+  get errors(): string[] {
+    return this.parts.errors;
+  }
+
+  /** The page at `#<hash>` of the app. */
+  async goto(hash: string): Promise<void> {
+    await this.page.goto(`${this.url}#${hash}`);
+  }
+
+  async start(options: AppOptions): Promise<void> {
+    const machine = new Machine(options.clis);
+    this.parts.machine = machine;
+    await options.prepare?.(machine);
+    const extra = typeof options.serveArgs === 'function' ? await options.serveArgs(machine) : (options.serveArgs ?? []);
+    this.parts.server = await serve(machine, extra);
+    await options.ready?.(this);
+    this.parts.browser = await launchChromium();
+    if (options.open !== undefined) {
+      const { page, errors } = await openApp(this.parts.browser, this.url, typeof options.open === 'function' ? options.open() : options.open);
+      this.parts.page = page;
+      this.parts.errors = errors;
+    }
+  }
+
+  /** Ends what `start` began, whatever part of it ran: the browser, the app server, the machine. */
+  async stop(options: AppOptions): Promise<void> {
+    await this.parts.browser?.close();
+    await this.parts.server?.proc.stop();
+    await options.stop?.();
+    this.parts.machine?.remove();
+  }
+}
+
+/**
+ * The set-up every e2e file shares, as its beforeAll and afterAll: a machine prepared by the test,
+ * `mittelo serve` on it, Chromium, and a page open at `open`. Tests read `app.page`, `app.machine`...
+ */
+export function useApp(options: AppOptions = {}): E2eApp {
+  const app = new E2eApp();
+  beforeAll(() => app.start(options), options.timeoutMs);
+  afterAll(() => app.stop(options));
+  return app;
 }

@@ -3,36 +3,29 @@
  * words, saved as one HTML file from the app, and the run deleted after a confirmation.
  */
 import fs from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { api, checkBothThemes, launchChromium, Machine, openApp, runToEnd, serve, type Child, tearDown } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { api, checkBothThemes, runToEnd, useApp } from './harness.js';
 
-let machine: Machine;
-let server: { proc: Child; url: string };
-let browser: Browser;
-let page: Page;
-let errors: string[];
 let runId: string;
 
-beforeAll(async () => {
-  machine = new Machine();
-  machine.pack('grid', [
-    { id: 'shout', prompt: 'make <b>me</b> loud', expect: { contains: 'LOUD' } },
-    { id: 'count', prompt: 'count to three', expect: { contains: 'three' } },
-  ]);
-  machine.backend('upper', "tr '[:lower:]' '[:upper:]'");
-  server = await serve(machine);
-  runId = await runToEnd(server.url, { pack: 'grid', backends: ['echo', 'upper'], label: 'grid run' });
-  browser = await launchChromium();
-  ({ page, errors } = await openApp(browser, server.url, '/runs'));
+const app = useApp({
+  prepare: (machine) => {
+    machine.pack('grid', [
+      { id: 'shout', prompt: 'make <b>me</b> loud', expect: { contains: 'LOUD' } },
+      { id: 'count', prompt: 'count to three', expect: { contains: 'three' } },
+    ]);
+    machine.backend('upper', "tr '[:lower:]' '[:upper:]'");
+  },
+  ready: async ({ url }) => {
+    runId = await runToEnd(url, { pack: 'grid', backends: ['echo', 'upper'], label: 'grid run' });
+  },
+  open: '/runs',
 });
-
-afterAll(() => tearDown({ browser, server, machine }));
 
 describe('the run page', () => {
   it('opens from the history and shows every prompt against every backend with its answer', async () => {
-    await page.getByTestId('run-row').filter({ hasText: 'grid run' }).getByRole('link', { name: 'grid run' }).click();
-    const detail = page.getByTestId('run-detail');
+    await app.page.getByTestId('run-row').filter({ hasText: 'grid run' }).getByRole('link', { name: 'grid run' }).click();
+    const detail = app.page.getByTestId('run-detail');
     await detail.getByRole('heading', { name: 'grid run' }).waitFor();
     const headers = await detail.getByRole('columnheader').allTextContents();
     expect(headers).toEqual(['Prompt', 'echo', 'upper']);
@@ -46,11 +39,11 @@ describe('the run page', () => {
     expect(await upper.textContent()).toContain('passed');
     const count = rows.filter({ hasText: 'count to three' }).locator('[data-testid="grid-cell"][data-backend="upper"]');
     expect(await count.textContent()).toContain('1 check failed');
-    await checkBothThemes(page, 'run-page');
+    await checkBothThemes(app.page, 'run-page');
   });
 
   it('saves the run as one HTML file', async () => {
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Save as HTML' }).click()]);
+    const [download] = await Promise.all([app.page.waitForEvent('download'), app.page.getByRole('button', { name: 'Save as HTML' }).click()]);
     expect(download.suggestedFilename()).toBe(`${runId}.html`);
     const file = await download.path();
     const text = fs.readFileSync(file, 'utf8');
@@ -61,13 +54,13 @@ describe('the run page', () => {
   });
 
   it('deletes the run after asking, and is back on the list without it', async () => {
-    await page.getByRole('button', { name: 'Delete run…' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Delete grid run?' });
+    await app.page.getByRole('button', { name: 'Delete run…' }).click();
+    const dialog = app.page.getByRole('dialog', { name: 'Delete grid run?' });
     await dialog.waitFor();
     await dialog.getByRole('button', { name: 'Delete the run' }).click();
-    await page.getByRole('heading', { name: 'Runs', exact: true }).waitFor();
-    await expect.poll(async () => (await api<{ runs: { run: { run_id: string } }[] }>(server.url, 'runs.list', {})).runs.map((r) => r.run.run_id)).not.toContain(runId);
-    expect(await page.getByTestId('run-row').count()).toBe(0);
-    expect(errors).toEqual([]);
+    await app.page.getByRole('heading', { name: 'Runs', exact: true }).waitFor();
+    await expect.poll(async () => (await api<{ runs: { run: { run_id: string } }[] }>(app.url, 'runs.list', {})).runs.map((r) => r.run.run_id)).not.toContain(runId);
+    expect(await app.page.getByTestId('run-row').count()).toBe(0);
+    expect(app.errors).toEqual([]);
   });
 });

@@ -6,47 +6,42 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { api, checkBothThemes, launchChromium, Machine, openApp, runToEnd, serve, type Child, tearDown } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { api, checkBothThemes, runToEnd, useApp } from './harness.js';
 import { fakeClaudeCandidate } from '../lock-helpers.js';
 
-let machine: Machine;
-let server: { proc: Child; url: string };
-let browser: Browser;
-let page: Page;
-let errors: string[];
 let baselineRun = '';
 
 function candidate(name: string, version: string, vars: Record<string, string> = {}): string {
-  return fakeClaudeCandidate(path.join(machine.root, 'candidates', name), version, vars);
+  return fakeClaudeCandidate(path.join(app.machine.root, 'candidates', name), version, vars);
 }
 
-beforeAll(async () => {
-  machine = new Machine(['claude']);
-  machine.pack('greetings', [
-    { id: 'greet', prompt: 'say hello', expect: { contains: 'hello' } },
-    { id: 'count', prompt: 'count to three', expect: { contains: 'three' } },
-  ]);
-  server = await serve(machine);
-  await api(server.url, 'lock.write', { confirm: true });
-  baselineRun = await runToEnd(server.url, { pack: 'greetings', backends: ['claude_code'] });
-  await api(server.url, 'runs.baseline', { run_id: baselineRun });
-  browser = await launchChromium();
-  ({ page, errors } = await openApp(browser, server.url, '/lock'));
-}, 120_000);
+const app = useApp({
+  clis: ['claude'],
+  prepare: (machine) => {
+    machine.pack('greetings', [
+      { id: 'greet', prompt: 'say hello', expect: { contains: 'hello' } },
+      { id: 'count', prompt: 'count to three', expect: { contains: 'three' } },
+    ]);
+  },
+  ready: async ({ url }) => {
+    await api(url, 'lock.write', { confirm: true });
+    baselineRun = await runToEnd(url, { pack: 'greetings', backends: ['claude_code'] });
+    await api(url, 'runs.baseline', { run_id: baselineRun });
+  },
+  open: '/lock',
+  timeoutMs: 120_000,
+});
 
-afterAll(() => tearDown({ browser, server, machine }));
-
-const report = (cli: string) => page.locator(`[data-testid="upgrade-report"][data-cli="${cli}"]`);
+const report = (cli: string) => app.page.locator(`[data-testid="upgrade-report"][data-cli="${cli}"]`);
 
 async function rehearse(program: string): Promise<void> {
-  const section = page.getByTestId('upgrade-rehearsal');
+  const section = app.page.getByTestId('upgrade-rehearsal');
   if (!(await section.getByLabel('Path to the candidate program').isVisible())) await section.getByText('Rehearse a program on disk').click();
   await section.getByLabel('Path to the candidate program').fill(program);
   await section.getByRole('button', { name: 'Rehearse claude_code' }).click();
   // A path is a program the app will run: it asks first.
-  const ask = page.getByRole('dialog', { name: 'Run this program as claude_code?' });
+  const ask = app.page.getByRole('dialog', { name: 'Run this program as claude_code?' });
   await expect.poll(() => ask.isVisible()).toBe(true);
   expect(await ask.textContent()).toContain(program);
   await ask.getByRole('button', { name: 'Run it' }).click();
@@ -54,11 +49,11 @@ async function rehearse(program: string): Promise<void> {
 
 describe('rehearsing an upgrade on the Version lock page', () => {
   it('a candidate that regresses the baseline pack breaks, with each prompt and no way to write the lock', async () => {
-    await page.getByRole('button', { name: 'Rehearse claude_code' }).waitFor({ timeout: 30_000 });
+    await app.page.getByRole('button', { name: 'Rehearse claude_code' }).waitFor({ timeout: 30_000 });
     await rehearse(candidate('bad', '2.1.400', { FAKE_CLI_ANSWER: 'goodbye' }));
     // Progress shows while it runs, then the report.
-    await expect.poll(() => page.getByTestId('upgrade-job').getAttribute('data-state'), { timeout: 60_000 }).toBe('done');
-    expect(await page.getByTestId('upgrade-log').textContent()).toContain('running the pack with 2.1.400');
+    await expect.poll(() => app.page.getByTestId('upgrade-job').getAttribute('data-state'), { timeout: 60_000 }).toBe('done');
+    expect(await app.page.getByTestId('upgrade-log').textContent()).toContain('running the pack with 2.1.400');
     const card = report('claude_code');
     expect(await card.getAttribute('data-verdict')).toBe('breaks');
     const text = (await card.textContent()) ?? '';
@@ -69,7 +64,7 @@ describe('rehearsing an upgrade on the Version lock page', () => {
     expect(text).toContain('0 of 2 passed · 2 prompts regressed');
     expect(text).toContain(`Baseline run ${baselineRun}`);
     expect(await card.getByRole('button', { name: /Write lock/ }).count()).toBe(0);
-    await checkBothThemes(page, 'lock-upgrade-breaks');
+    await checkBothThemes(app.page, 'lock-upgrade-breaks');
   }, 120_000);
 
   it('a safe candidate can be pinned; the page says it is not installed here and the table shows the drift', async () => {
@@ -80,35 +75,35 @@ describe('rehearsing an upgrade on the Version lock page', () => {
     expect(await card.getByTestId('pack-result').getAttribute('data-verdict')).toBe('pass');
     expect(await card.textContent()).toContain('2 of 2 passed · 0 prompts regressed');
     await card.getByRole('button', { name: 'Write lock with claude_code 2.1.332' }).click();
-    const ask = page.getByRole('dialog', { name: 'Pin claude_code 2.1.332 in the lock?' });
+    const ask = app.page.getByRole('dialog', { name: 'Pin claude_code 2.1.332 in the lock?' });
     await expect.poll(() => ask.isVisible()).toBe(true);
     expect(await ask.textContent()).toContain('did not install it for you');
     expect(await ask.textContent()).toContain('npm install -g @anthropic-ai/claude-code@2.1.332');
     await ask.getByRole('button', { name: 'Write the lock' }).click();
-    await expect.poll(() => page.getByTestId('adopted').isVisible(), { timeout: 15_000 }).toBe(true);
+    await expect.poll(() => app.page.getByTestId('adopted').isVisible(), { timeout: 15_000 }).toBe(true);
     // Pinned: the button is gone (writing it again would be a no-op the lock refuses).
     expect(await card.getByRole('button', { name: /Write lock/ }).count()).toBe(0);
-    expect(await page.getByTestId('adopted').textContent()).toContain('The lock now pins claude_code 2.1.332');
-    const lock = JSON.parse(fs.readFileSync(machine.lockFile, 'utf8')) as { clis: { name: string; version: string }[] };
+    expect(await app.page.getByTestId('adopted').textContent()).toContain('The lock now pins claude_code 2.1.332');
+    const lock = JSON.parse(fs.readFileSync(app.machine.lockFile, 'utf8')) as { clis: { name: string; version: string }[] };
     expect(lock.clis.find((e) => e.name === 'claude_code')?.version).toBe('2.1.332');
     // This machine still runs 2.1.197: the drift table says so once it is checked again.
-    await expect.poll(() => page.locator('[data-testid="lock-row"]').first().getAttribute('data-status'), { timeout: 30_000 }).toBe('older');
-    await checkBothThemes(page, 'lock-upgrade-adopted');
-    expect(errors).toEqual([]);
+    await expect.poll(() => app.page.locator('[data-testid="lock-row"]').first().getAttribute('data-status'), { timeout: 30_000 }).toBe('older');
+    await checkBothThemes(app.page, 'lock-upgrade-adopted');
+    expect(app.errors).toEqual([]);
   }, 120_000);
 
   it('the contract refuses a candidate path without the confirmation, and pinning a rehearsal that breaks', async () => {
-    await expect(api(server.url, 'lock.upgradeCheck.start', { backends: ['claude_code'], candidate_path: '/bin/true' })).rejects.toThrow('confirm it first');
-    await expect(api(server.url, 'lock.upgradeCheck.status', { job_id: 'not-a-uuid' })).rejects.toThrow('job_id');
+    await expect(api(app.url, 'lock.upgradeCheck.start', { backends: ['claude_code'], candidate_path: '/bin/true' })).rejects.toThrow('confirm it first');
+    await expect(api(app.url, 'lock.upgradeCheck.status', { job_id: 'not-a-uuid' })).rejects.toThrow('job_id');
     // The lock back at this machine's 2.1.197; a candidate that regresses the pack cannot be pinned.
-    await api(server.url, 'lock.write', { confirm: true });
+    await api(app.url, 'lock.write', { confirm: true });
     const bad = candidate('bad', '2.1.400', { FAKE_CLI_ANSWER: 'goodbye' });
-    const { job } = await api<{ job: { job_id: string } }>(server.url, 'lock.upgradeCheck.start', { backends: ['claude_code'], candidate_path: bad, confirm_candidate_path: true });
+    const { job } = await api<{ job: { job_id: string } }>(app.url, 'lock.upgradeCheck.start', { backends: ['claude_code'], candidate_path: bad, confirm_candidate_path: true });
     type Job = { job: { state: string; reports: { verdict: string; pack: { verdict: string } | null }[] | null } };
-    await expect.poll(async () => (await api<Job>(server.url, 'lock.upgradeCheck.status', { job_id: job.job_id })).job.state, { timeout: 60_000 }).toBe('done');
-    const [rehearsed] = (await api<Job>(server.url, 'lock.upgradeCheck.status', { job_id: job.job_id })).job.reports ?? [];
+    await expect.poll(async () => (await api<Job>(app.url, 'lock.upgradeCheck.status', { job_id: job.job_id })).job.state, { timeout: 60_000 }).toBe('done');
+    const [rehearsed] = (await api<Job>(app.url, 'lock.upgradeCheck.status', { job_id: job.job_id })).job.reports ?? [];
     expect(rehearsed).toMatchObject({ verdict: 'breaks', pack: { verdict: 'regressed' } });
-    await expect(api(server.url, 'lock.adopt', { job_id: job.job_id, cli: 'claude_code', confirm: true })).rejects.toThrow('cannot be pinned');
-    expect((JSON.parse(fs.readFileSync(machine.lockFile, 'utf8')) as { clis: { version: string }[] }).clis[0]?.version).toBe('2.1.197');
+    await expect(api(app.url, 'lock.adopt', { job_id: job.job_id, cli: 'claude_code', confirm: true })).rejects.toThrow('cannot be pinned');
+    expect((JSON.parse(fs.readFileSync(app.machine.lockFile, 'utf8')) as { clis: { version: string }[] }).clis[0]?.version).toBe('2.1.197');
   }, 120_000);
 });

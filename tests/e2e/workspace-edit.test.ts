@@ -5,72 +5,61 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { api, checkBothThemes, launchChromium, Machine, openApp, runToEnd, serve, type Child, tearDown } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { api, checkBothThemes, runToEnd, useApp } from './harness.js';
 
-let machine: Machine;
-let server: { proc: Child; url: string };
-let browser: Browser;
-let page: Page;
-let errors: string[];
 
-beforeAll(async () => {
-  machine = new Machine();
-  machine.pack('smoke', [{ id: 'a', prompt: 'say a' }]);
-  server = await serve(machine);
-  browser = await launchChromium();
-  ({ page, errors } = await openApp(browser, server.url, '/runs'));
+const app = useApp({
+  prepare: (machine) => machine.pack('smoke', [{ id: 'a', prompt: 'say a' }]),
+  open: '/runs',
 });
-
-afterAll(() => tearDown({ browser, server, machine }));
 
 describe('packs from the app', () => {
   it('refuses a pack with a bad line, naming it, then saves the fixed one', async () => {
-    await page.getByRole('button', { name: 'New pack…' }).click();
-    const dialog = page.getByRole('dialog', { name: 'New pack' });
+    await app.page.getByRole('button', { name: 'New pack…' }).click();
+    const dialog = app.page.getByRole('dialog', { name: 'New pack' });
     await dialog.getByLabel(/^Name/).fill('greetings');
     await dialog.getByLabel(/^Prompts/).fill('{"id": "hi", "prompt": "Say hi"}\n{"id": "bad", "prompt": ""}\n');
     await dialog.getByRole('button', { name: 'Save pack' }).click();
     await expect.poll(() => dialog.getByRole('alert').textContent()).toMatch(/greetings\.jsonl:2/i);
-    expect(fs.existsSync(path.join(machine.packsDir, 'greetings.jsonl'))).toBe(false);
-    await checkBothThemes(page, 'pack-editor-error');
+    expect(fs.existsSync(path.join(app.machine.packsDir, 'greetings.jsonl'))).toBe(false);
+    await checkBothThemes(app.page, 'pack-editor-error');
     await dialog.getByLabel(/^Prompts/).fill('{"id": "hi", "prompt": "Say hi"}\n{"id": "bye", "prompt": "Say bye"}\n');
     await dialog.getByRole('button', { name: 'Save pack' }).click();
     await dialog.waitFor({ state: 'hidden' });
-    await page.getByRole('button', { name: 'Edit greetings (2)' }).waitFor();
-    expect(fs.readFileSync(path.join(machine.packsDir, 'greetings.jsonl'), 'utf8')).toContain('"Say bye"');
+    await app.page.getByRole('button', { name: 'Edit greetings (2)' }).waitFor();
+    expect(fs.readFileSync(path.join(app.machine.packsDir, 'greetings.jsonl'), 'utf8')).toContain('"Say bye"');
   });
 
   it('edits an existing pack and refuses to create one over it', async () => {
-    await page.getByRole('button', { name: 'Edit smoke (1)' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Edit pack smoke' });
+    await app.page.getByRole('button', { name: 'Edit smoke (1)' }).click();
+    const dialog = app.page.getByRole('dialog', { name: 'Edit pack smoke' });
     await expect.poll(() => dialog.getByLabel(/^Prompts/).inputValue()).toContain('say a');
     expect(await dialog.getByLabel(/^Name/).isDisabled()).toBe(true);
     await dialog.getByLabel(/^Prompts/).fill('{"id": "a", "prompt": "say a"}\n{"id": "b", "prompt": "say b"}\n');
     await dialog.getByRole('button', { name: 'Save pack' }).click();
-    await page.getByRole('button', { name: 'Edit smoke (2)' }).waitFor();
-    await expect(api(server.url, 'packs.save', { name: 'smoke', text: '{"prompt": "x"}', create: true })).rejects.toThrow(/exists already/);
+    await app.page.getByRole('button', { name: 'Edit smoke (2)' }).waitFor();
+    await expect(api(app.url, 'packs.save', { name: 'smoke', text: '{"prompt": "x"}', create: true })).rejects.toThrow(/exists already/);
   });
 });
 
 describe('folder backends from the app', () => {
   it('creates one from a script; it is ready and answers prompts', async () => {
-    await page.goto(`${server.url.replace(/[#?].*$/, '').replace(/\/?$/, '/')}#/backends`);
-    await page.getByRole('button', { name: 'New folder backend…' }).click();
-    const dialog = page.getByRole('dialog', { name: 'New folder backend' });
+    await app.goto('/backends');
+    await app.page.getByRole('button', { name: 'New folder backend…' }).click();
+    const dialog = app.page.getByRole('dialog', { name: 'New folder backend' });
     await dialog.getByLabel(/^Name/).fill('echo');
     await dialog.getByRole('button', { name: 'Create backend' }).click();
     await expect.poll(() => dialog.getByRole('alert').textContent()).toContain('exists already');
     await dialog.getByLabel(/^Name/).fill('shouter');
     await dialog.getByRole('button', { name: 'Create backend' }).click();
     await dialog.waitFor({ state: 'hidden' });
-    const card = page.locator('[data-testid="backend"][data-backend="shouter"]');
+    const card = app.page.locator('[data-testid="backend"][data-backend="shouter"]');
     await expect.poll(() => card.locator('h2').first().textContent(), { timeout: 30_000 }).toContain('Ready');
-    expect(fs.statSync(path.join(machine.backendsDir, 'shouter', 'run')).mode & 0o111).not.toBe(0);
-    const runId = await runToEnd(server.url, { pack: 'greetings', backends: ['shouter'] });
-    const record = await api<{ tasks: { result: string | null }[] }>(server.url, 'runs.get', { run_id: runId });
+    expect(fs.statSync(path.join(app.machine.backendsDir, 'shouter', 'run')).mode & 0o111).not.toBe(0);
+    const runId = await runToEnd(app.url, { pack: 'greetings', backends: ['shouter'] });
+    const record = await api<{ tasks: { result: string | null }[] }>(app.url, 'runs.get', { run_id: runId });
     expect(record.tasks.map((t) => t.result).sort()).toEqual(['SAY BYE', 'SAY HI']);
-    expect(errors).toEqual([]);
+    expect(app.errors).toEqual([]);
   });
 });
