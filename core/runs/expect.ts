@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { compileSchema } from './json-schema.js';
 import { linearRegex } from './safe-regex.js';
+import { formatCost } from '../display.js';
 
 const oneOrMore = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
 
@@ -219,7 +220,8 @@ function limitChecks(expect: Expect, figures: AnswerFigures, failed: boolean, ou
     const limit = expect.max_cost;
     const cost = figures.costUsd ?? null;
     const pass = !failed && cost !== null && cost <= limit;
-    out.push(result('max_cost', `cost <= $${limit}`, pass, cost === null ? 'no cost reported' : `$${cost}`, failed ? TASK_FAILED : cost === null ? `the backend reported no cost, so the limit of $${limit} cannot be checked` : pass ? `cost $${cost}, within $${limit}` : `expected a cost of at most $${limit}, it cost $${cost}`));
+    const [costText, limitText] = [formatCost(cost), formatCost(limit)];
+    out.push(result('max_cost', `cost <= ${limitText}`, pass, cost === null ? 'no cost reported' : costText, failed ? TASK_FAILED : cost === null ? `the backend reported no cost, so the limit of ${limitText} cannot be checked` : pass ? `cost ${costText}, within ${limitText}` : `expected a cost of at most ${limitText}, it cost ${costText}`));
   }
   if (expect.max_tokens !== undefined) {
     const limit = expect.max_tokens;

@@ -4,6 +4,7 @@
  * is untrusted and escaped; a Content-Security-Policy forbids scripts besides.
  */
 import { html } from '../compare/render-html.js';
+import { formatMs } from '../display.js';
 import { cellVerdict, runGrid } from './grid.js';
 import type { RunRecord, RunTask } from './types.js';
 
@@ -34,7 +35,7 @@ function cell(tasks: RunTask[]): string {
       failed.length ? `<ul>${failed.map((c) => `<li>${html(c.reason ?? (c.detail ? `${c.check}: ${c.detail}` : c.check))}</li>`).join('')}</ul>` : '',
       task.result !== null && task.result !== '' ? `<pre>${html(task.result)}</pre>` : '',
       task.error ? `<pre class="bad">${html(task.error)}</pre>` : '',
-      `<div class="meta">task ${task.task_id}${typeof latency === 'number' ? ` · ${Math.round(latency)} ms` : ''}${task.retried_after_run ? ` · retried after the run: now ${html(task.retried_after_run.status)}` : ''}</div>`,
+      `<div class="meta">task ${task.task_id}${typeof latency === 'number' ? ` · ${formatMs(latency)}` : ''}${task.retried_after_run ? ` · retried after the run: now ${html(task.retried_after_run.status)}` : ''}</div>`,
     ].join('');
   });
   return `<td>${parts.join('<hr>')}</td>`;
@@ -48,7 +49,7 @@ export function renderRunHtml(record: RunRecord): string {
     `run ${run.run_id}`,
     `pack ${run.pack_name}`,
     `started ${seconds(run.created_at)}`,
-    run.finished_at !== null ? `took ${Math.max(0, run.finished_at - run.created_at).toFixed(1)} s` : 'not finished',
+    run.finished_at !== null ? `took ${formatMs(Math.max(0, run.finished_at - run.created_at) * 1000)}` : 'not finished',
     `on ${run.host}`,
   ];
   const head = `<tr><th>Prompt</th>${grid.backends.map((b) => `<th>${html(b)}</th>`).join('')}</tr>`;

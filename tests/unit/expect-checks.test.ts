@@ -58,9 +58,9 @@ describe('expect checks', () => {
   });
 
   it('max_cost and max_tokens compare with what the backend reported', () => {
-    expect(check({ max_cost: 0.01 }, 'a', 5, { costUsd: 0.002 })[0]).toMatchObject({ pass: true, reason: 'cost $0.002, within $0.01' });
-    expect(check({ max_cost: 0.01 }, 'a', 5, { costUsd: 0.05 })[0]).toMatchObject({ pass: false, reason: 'expected a cost of at most $0.01, it cost $0.05' });
-    expect(check({ max_cost: 0.01 }, 'a', 5, {})[0]).toMatchObject({ pass: false, reason: 'the backend reported no cost, so the limit of $0.01 cannot be checked' });
+    expect(check({ max_cost: 0.01 }, 'a', 5, { costUsd: 0.002 })[0]).toMatchObject({ pass: true, reason: 'cost $0.0020, within $0.0100' });
+    expect(check({ max_cost: 0.01 }, 'a', 5, { costUsd: 0.05 })[0]).toMatchObject({ pass: false, reason: 'expected a cost of at most $0.0100, it cost $0.0500' });
+    expect(check({ max_cost: 0.01 }, 'a', 5, {})[0]).toMatchObject({ pass: false, reason: 'the backend reported no cost, so the limit of $0.0100 cannot be checked' });
     expect(check({ max_tokens: 100 }, 'a', 5, { inputTokens: 60, outputTokens: 30 })[0]).toMatchObject({ pass: true });
     expect(check({ max_tokens: 100 }, 'a', 5, { inputTokens: 60, outputTokens: 50 })[0]).toMatchObject({ pass: false, reason: 'expected at most 100 tokens (input + output), used 110' });
     expect(check({ max_tokens: 100 }, 'a', 5, { inputTokens: null, outputTokens: null })[0]?.pass).toBe(false);

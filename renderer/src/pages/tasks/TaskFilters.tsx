@@ -3,7 +3,7 @@ import { forwardRef } from 'react';
 import type { RunSummary, Stats, TaskStatus } from '../../api/types.js';
 import { TASK_STATUS_ORDER } from '../../api/types.js';
 import { STATUS_LABEL } from '../../components/StatusBadge.js';
-import { formatCount } from '../../lib/format.js';
+import { formatCount, formatTime } from '../../lib/format.js';
 
 export interface FilterValues {
   status: TaskStatus | '';
@@ -57,7 +57,7 @@ export const TaskFilters = forwardRef<HTMLInputElement, TaskFiltersProps>(functi
           {values.run && !runs.some((r) => r.run.run_id === values.run) && <option value={values.run}>{values.run}</option>}
           {runs.map(({ run }) => (
             <option key={run.run_id} value={run.run_id}>
-              {run.label ?? run.pack_name} · {new Date(run.created_at * 1000).toLocaleString()}
+              {run.label ?? run.pack_name} · {formatTime(run.created_at)}
             </option>
           ))}
         </select>
