@@ -114,6 +114,8 @@ describe('the Compare page', () => {
     const claude = cards.filter({ hasText: 'claude_code' });
     // The fake reports cost and tokens; the folder backend does not (a dash, never 0).
     expect(await claude.textContent()).toContain('Cheapest');
+    // A per-task cost reads as in the CLI and the reports: 4 decimals under $1.
+    expect(await claude.textContent()).toMatch(/Cost\$0\.0123/);
     expect(await cards.filter({ hasText: 'filed' }).textContent()).toMatch(/Cost—/);
     expect(await app.page.locator('.candidates').textContent()).toContain('Fastest');
     await claude.getByRole('button', { name: 'Pick as best' }).click();

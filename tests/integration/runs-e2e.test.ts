@@ -88,6 +88,10 @@ it('a pack of 3 prompts on 4 backends records per-backend outcomes, failure clas
   }
   expect(rollupOf(shown.rollups, null)).toMatchObject({ total: 12, done: 3, failed: 9, input_tokens: claude.input_tokens, output_tokens: claude.output_tokens });
   expect(rollupOf(shown.rollups, null).cost_usd).toBeCloseTo(3 * 0.0123, 6);
+  // The human table reads as the app does (core/display.ts): 4 decimals under $1, the one dash for unreported.
+  const table = (await ws.cli(['runs', 'show', runId ?? ''])).stdout;
+  expect(table).toMatch(/^claude_code\s.*\s\$0\.0369\s*$/m);
+  expect(table).toMatch(/^gemini\s.*\s—\s+—\s+—\s*$/m);
 
   expect(JSON.stringify(shown)).not.toContain('sk-ant-e2e-secret-0123456789');
   expect(hub.queue.stats().done - before.done).toBe(3);
