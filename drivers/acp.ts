@@ -174,6 +174,7 @@ async function execute(ctx: ExecuteContext): Promise<{ outcome: DriverOutcome; r
     killGraceMs: graceMs,
     redactor,
     containment,
+    ...(run.confine ? { confine: run.confine } : {}),
     ...(run.ledger ? { ledger: run.ledger } : {}),
     ...(run.onNotice ? { onNotice: run.onNotice } : {}),
     commandLine: [command, ...args].map((arg) => redactor.redact(arg)).join(' '),

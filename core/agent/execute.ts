@@ -10,8 +10,8 @@ import { collectSecrets, createRedactor } from '../../drivers/run/redact.js';
 import type { OutputStream, RunRequest, RunResult } from '../../drivers/run/types.js';
 import type { ArtifactInput } from '../queue/artifact.js';
 import type { LeasedTask } from '../queue/types.js';
-import { finishSystemTest, startSystemTest, systemTestOf, type AllowedChecks, type SystemTest } from './system-test.js';
-import type { PreparedWorkdir } from './workdirs.js';
+import type { WorkdirConfinement } from '../../drivers/run/confine.js';
+import { finishSystemTest, startSystemTest, systemTestOf, type AllowedChecks, type StartedSystemTest, type SystemTest } from './system-test.js';
 
 export interface ReadyBackend {
   name: string;
@@ -71,17 +71,22 @@ export function crashedAck(backend: Pick<ReadyBackend, 'name' | 'driver'>, worke
 
 export async function executeTask(backend: ReadyBackend, task: LeasedTask, settings: TaskRunSettings): Promise<TaskAck> {
   let test: SystemTest | null;
-  let prepared: PreparedWorkdir | null = null;
+  let prepared: StartedSystemTest | null = null;
   try {
     test = systemTestOf(task.metadata);
     if (test) prepared = await startSystemTest(test, task.run_id ?? null, task.task_id);
   } catch (err) {
     return crashedAck(backend, settings.workerId, 'preparing the system test failed', err instanceof Error ? err.message : String(err));
   }
-  const ack = await executeInWorkdir(backend, task, settings, prepared?.workdir);
+  const ack = await executeInWorkdir(backend, task, settings, prepared ? { workdir: prepared.workdir, confine: prepared.isolation.confine } : undefined);
   if (!test || !prepared) return ack;
   try {
-    const workspace = await finishSystemTest(test, prepared, { allowed: settings.allowedChecks, run: { ...settings.run, signal: settings.signal, taskId: task.task_id, workerId: settings.workerId }, cancelled: settings.signal.aborted });
+    const workspace = await finishSystemTest(test, prepared, {
+      allowed: settings.allowedChecks,
+      run: { ...settings.run, signal: settings.signal, taskId: task.task_id, workerId: settings.workerId },
+      cancelled: settings.signal.aborted,
+      agentOutput: `${ack.artifact.stdout ?? ''}\n${ack.artifact.stderr ?? ''}`,
+    });
     return { ...ack, artifact: { ...ack.artifact, workspace } };
   } catch (err) {
     const message = `the system test's workdir could not be read: ${err instanceof Error ? err.message : String(err)}`;
@@ -89,7 +94,7 @@ export async function executeTask(backend: ReadyBackend, task: LeasedTask, setti
   }
 }
 
-async function executeInWorkdir(backend: ReadyBackend, task: LeasedTask, settings: TaskRunSettings, workdir: string | undefined): Promise<TaskAck> {
+async function executeInWorkdir(backend: ReadyBackend, task: LeasedTask, settings: TaskRunSettings, place: { workdir: string; confine: WorkdirConfinement | null } | undefined): Promise<TaskAck> {
   const requestedPolicy = taskSetting(task, 'tool_policy');
   const call = {
     prompt: task.prompt,
@@ -105,7 +110,8 @@ async function executeInWorkdir(backend: ReadyBackend, task: LeasedTask, setting
     workerId: settings.workerId,
     ...(backend.env ? { env: { ...settings.run?.env, ...backend.env } } : {}),
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-    ...(workdir !== undefined ? { workdir } : {}),
+    ...(place ? { workdir: place.workdir } : {}),
+    ...(place?.confine ? { confine: place.confine } : {}),
     ...(settings.onOutput ? { onOutput: settings.onOutput } : {}),
   };
   const ctx = { call, run, binary: backend.binary };

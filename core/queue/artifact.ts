@@ -25,8 +25,17 @@ export const workspaceSchema = z.object({
   diff: z.string().max(MAX_TEXT),
   /** The diff (or the file list) stopped at its cap. */
   truncated: z.boolean(),
-  /** What left the workdir: writes next to it (through `..`), links pointing out. Contained, reported. */
+  /** What left the workdir, in words: writes outside it (through `..`), refused writes, links pointing out. */
   outside: z.array(z.string().max(4096)).max(1000).default([]),
+  /** Paths (relative to the workdir: `../x`, `../../task-2-abcdef/work/y`) written outside the workdir, found after the task. */
+  wrote_outside: z.array(z.string().max(4096)).max(1000).default([]),
+  /** Paths the agent tried to write outside the workdir and the containment refused (from its output). */
+  refused_outside: z.array(z.string().max(4096)).max(1000).default([]),
+  /**
+   * How the task was kept inside its workdir: `contained` (a mount namespace made everything but the
+   * workdir read-only) or `detected_only` (writes outside found after the task); absent in older runs.
+   */
+  isolation: z.object({ mode: z.enum(['contained', 'detected_only']), detail: z.string().max(4096) }).optional(),
   check: z
     .object({
       command: z.string().max(65536),

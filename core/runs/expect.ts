@@ -95,6 +95,7 @@ export const CHECK_KINDS = [
   'command',
   'judge',
   'workspace_check',
+  'workspace_outside',
 ] as const;
 export type CheckKind = (typeof CHECK_KINDS)[number];
 

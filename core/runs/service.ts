@@ -13,7 +13,7 @@ import type { TaskQueue } from '../queue/queue.js';
 import type { PackEntry } from '../pack.js';
 import { checkTaskKinds, runChecks, type CheckResult, type CommandCheck, type Expect } from './expect.js';
 import type { FixtureSnapshot } from './fixture.js';
-import { workspaceCheckResult } from './workspace-check.js';
+import { workspaceCheckResult, workspaceOutsideResult } from './workspace-check.js';
 import { checkTaskMeta, checkTaskResult, type CheckTaskKind } from './check-tasks.js';
 import type { Task } from '../queue/types.js';
 import type { StoredTask } from '../store/tasks.js';
@@ -86,8 +86,9 @@ function isEnded(status: Task['status']): boolean {
 /** Every check of a task: those of its text and figures, then its check tasks' verdicts. */
 function checksOf(task: Task, artifact: Artifact | null, checkTask: (kind: CheckTaskKind) => Task | undefined): CheckResult[] {
   const workspace = workspaceCheckResult((task.metadata as TaskMetadata).workspace_check !== undefined, task.status, artifact);
+  const outside = workspaceOutsideResult(artifact);
   const own = expectChecks(task, artifact, checkTask);
-  return workspace ? [...own, workspace] : own;
+  return [...own, ...(workspace ? [workspace] : []), ...(outside ? [outside] : [])];
 }
 
 function expectChecks(task: Task, artifact: Artifact | null, checkTask: (kind: CheckTaskKind) => Task | undefined): CheckResult[] {

@@ -18,3 +18,22 @@ export function workspaceCheckResult(hasCheck: boolean, status: TaskStatus, arti
   if (status !== 'done') return { ...base, pass: false, detail, reason: `the task failed; ${ran.reason}` };
   return { ...base, pass: ran.pass, detail, reason: ran.reason };
 }
+
+/**
+ * A system test whose agent wrote (or, contained, tried to write) outside its workdir fails this
+ * check, naming the paths. Present only then: a task that stayed inside has nothing to say, and a
+ * pair whose B side escaped is a new failure anyway (B does not pass).
+ */
+export function workspaceOutsideResult(artifact: Artifact | null): CheckResult | null {
+  const workspace = artifact?.workspace;
+  if (!workspace) return null;
+  const wrote = workspace.wrote_outside;
+  const refused = workspace.refused_outside;
+  if (wrote.length === 0 && refused.length === 0) return null;
+  const list = (paths: string[]): string => (paths.length > 5 ? `${paths.slice(0, 5).join(', ')} and ${paths.length - 5} more` : paths.join(', '));
+  const reasons = [
+    ...(wrote.length ? [`wrote outside its workdir: ${list(wrote)}`] : []),
+    ...(refused.length ? [`tried to write outside its workdir (refused, the task was contained): ${list(refused)}`] : []),
+  ];
+  return { check: 'stays inside its workdir', kind: 'workspace_outside', pass: false, detail: wrote.length ? 'wrote outside' : 'refused writes outside', reason: reasons.join('; ') };
+}

@@ -9,6 +9,7 @@ import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { LineSplitter, LineTooLongError } from '../run/line-splitter.js';
 import { OutputCapture } from '../run/capture.js';
+import { confinedCommand, type WorkdirConfinement } from '../run/confine.js';
 import { openContainment, TAG_VARIABLE, type Containment, type ContainmentMode } from '../run/containment.js';
 import { killProcessGroup, runKillLadder, track, untrack, type KillTarget } from '../run/kill.js';
 import type { ProcessLedger } from '../run/ledger.js';
@@ -29,6 +30,8 @@ export interface AgentProcessOptions {
   redactor: Redactor;
   onOutput?: (stream: OutputStream, text: string) => void;
   containment: ContainmentMode;
+  /** Kept inside its workdir (a system test): see drivers/run/confine.ts. */
+  confine?: WorkdirConfinement;
   ledger?: ProcessLedger;
   /** Noted for the run's log (a ledger note that could not be written). */
   onNotice?: (message: string) => void;
@@ -77,11 +80,13 @@ export class AgentProcess {
     const live = (stream: OutputStream) => (options.onOutput ? (text: string) => options.onOutput?.(stream, text) : undefined);
     this.stdout = new OutputCapture(options.maxOutputBytes, options.redactor, live('stdout'));
     this.stderr = new OutputCapture(options.maxOutputBytes, options.redactor, live('stderr'));
+    // Throws (before anything starts) when confinement was asked for and is not possible.
+    const spawned = options.confine ? confinedCommand(options.command, options.args, options.confine, options.env, options.cwd) : options;
     const containment = openContainment(options.containment);
     this.containment = containment;
     try {
       this.child = containment.spawnInside(() =>
-        spawn(options.command, options.args, {
+        spawn(spawned.command, spawned.args, {
           cwd: options.cwd,
           env: { ...options.env, [TAG_VARIABLE]: containment.tag },
           stdio: ['pipe', 'pipe', 'pipe'],

@@ -19,6 +19,7 @@ import fs from 'node:fs/promises';
 import { execa } from 'execa';
 import { OutputCapture } from './capture.js';
 import { prepareChild, type ChildSetup } from './env.js';
+import { confinedCommand } from './confine.js';
 import { containmentMode, openContainment, TAG_VARIABLE, type Containment } from './containment.js';
 import { killProcessGroup, runKillLadder, track, untrack } from './kill.js';
 import { collectSecrets, createRedactor, redactEnv, type Redactor } from './redact.js';
@@ -95,6 +96,12 @@ export async function runProcess(req: RunRequest): Promise<RunResult> {
   const cwdError = await checkCwd(setup.cwd);
   if (cwdError) return finish(setup, { spawnError: cwdError });
 
+  let spawned = { command: req.command, args: req.args };
+  try {
+    if (req.confine) spawned = confinedCommand(req.command, req.args, req.confine, setup.env, setup.cwd);
+  } catch (error) {
+    return finish(setup, { spawnError: errorInfo(error, 'ECONFINE') });
+  }
   let containment: Containment;
   try {
     containment = openContainment(req.containment ?? containmentMode());
@@ -102,7 +109,7 @@ export async function runProcess(req: RunRequest): Promise<RunResult> {
     return finish(setup, { spawnError: errorInfo(error, 'ECONFIG') });
   }
   try {
-    return await spawnAndWait(req, setup, redactor, containment, argv.join(' '), finish);
+    return await spawnAndWait(req, spawned, setup, redactor, containment, argv.join(' '), finish);
   } finally {
     // Only once nothing of the run is left: else its note stays for the next agent to reap.
     if (containment.close()) req.ledger?.remove(containment.tag);
@@ -111,6 +118,7 @@ export async function runProcess(req: RunRequest): Promise<RunResult> {
 
 async function spawnAndWait(
   req: RunRequest,
+  spawned: { command: string; args: string[] },
   setup: ChildSetup,
   redactor: Redactor,
   containment: Containment,
@@ -124,7 +132,7 @@ async function spawnAndWait(
 
   let subprocess;
   try {
-    subprocess = containment.spawnInside(() => execa(req.command, req.args, {
+    subprocess = containment.spawnInside(() => execa(spawned.command, spawned.args, {
       env: { ...setup.env, [TAG_VARIABLE]: containment.tag },
       extendEnv: false,
       cwd: setup.cwd,

@@ -1,4 +1,5 @@
 /** The contract between drivers and the one process runner (drivers/run/runner.ts). */
+import type { WorkdirConfinement } from './confine.js';
 import type { ContainmentMode } from './containment.js';
 import type { ProcessLedger } from './ledger.js';
 
@@ -34,6 +35,11 @@ export interface RunRequest {
   onOutput?: (stream: OutputStream, text: string) => void;
   /** How the run's processes are held together (default MITTELO_CONTAINMENT, else `auto`). */
   containment?: ContainmentMode;
+  /**
+   * Run in a mount namespace where `confine.readOnly` is read-only except `confine.writable`
+   * (confine.ts; the caller checked probeConfinement). The recorded argv stays the CLI's own.
+   */
+  confine?: WorkdirConfinement;
   /** Where running processes are noted so that a later agent can reap them if this one dies. */
   ledger?: ProcessLedger;
   /** Something the caller's log should say (a note that could not be written). */

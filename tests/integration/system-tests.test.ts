@@ -88,10 +88,10 @@ describe('system tests (fixture, workspace diff, check)', () => {
     expect(readme.artifact?.workspace?.check?.stderr).toContain('README.md does not document: --shout');
   });
 
-  it('writes through .. and links pointing out are contained and reported', async () => {
+  it('writes through .. and links pointing out are reported (detection only: containment is tests/integration/workdir-containment.test.ts)', async () => {
     ws.wrap('claude', { FAKE_CLI_EDIT: 'escape' });
     const pack = ws.pack('escape', [{ id: 'fix-test', fixture: path.join(repoRoot, 'packs', 'system', 'fix-test'), check: 'node test.js', prompt: 'fix it' }]);
-    const run = await ws.run(['--pack', pack, '--backend', 'claude_code'], { MITTELO_WORKDIRS: workdirs });
+    const run = await ws.run(['--pack', pack, '--backend', 'claude_code'], { MITTELO_WORKDIRS: workdirs, MITTELO_CONFINE_WORKDIRS: 'off' });
     const record = await ws.show(run.runId);
     const workspace = record.tasks[0]?.artifact?.workspace;
     expect(workspace?.outside).toEqual([

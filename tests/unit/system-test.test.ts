@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readFixture } from '../../core/runs/fixture.js';
 import { diffWorkspace, looksBinary } from '../../core/agent/workspace-diff.js';
-import { outsideEntries, prepareWorkdir, pruneWorkdirs, writeFixture } from '../../core/agent/workdirs.js';
+import { prepareWorkdir, pruneWorkdirs, writeFixture, writesOutside } from '../../core/agent/workdirs.js';
 import { runWorkspaceCheck, systemTestOf } from '../../core/agent/system-test.js';
 import { workspaceCheckResult } from '../../core/runs/workspace-check.js';
 import { tempDir } from '../helpers.js';
@@ -112,7 +112,7 @@ describe('workspace diff', () => {
     const prepared = await prepareWorkdir(base, 'r', 1, null);
     fs.writeFileSync(path.join(prepared.workdir, '..', 'escaped'), 'x');
     fs.symlinkSync('/etc', path.join(prepared.workdir, 'etc'));
-    expect(await outsideEntries(prepared)).toEqual(['../escaped']);
+    expect(writesOutside(prepared, { siblings: false })).toEqual([{ path: '../escaped', where: 'task' }]);
     expect((await diffWorkspace(null, prepared.workdir)).outside).toEqual(['etc -> /etc (a link pointing out of the workdir)']);
   });
 });
