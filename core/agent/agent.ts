@@ -17,6 +17,7 @@ import { HubLink, LinkClosedError } from './hub-link.js';
 import { POLL_INTERVAL_MS, backendsToServe, fallbackNotice, leaseSecondsFor, withTaskDefaults, type WireLeasedTask } from './hub-fallbacks.js';
 import { OutputPump } from './output-pump.js';
 import { reapLeftovers } from './reap.js';
+import { removeRunWorkdirs, workdirsBase } from './workdirs.js';
 import { StartRate, pause } from './start-rate.js';
 
 export interface ServedBackend extends ReadyBackend {
@@ -110,8 +111,9 @@ export class Agent {
       log: (line) => this.log(line),
       onConnect: async (client) => {
         this.adopt(client, await detectHubFeatures(client));
-        // Cancellations reach the agent at once, not at the next heartbeat.
-        if (this.has('subscribe')) await client.subscribe((event) => this.onEvent(event), ['cancelled']);
+        // Cancellations reach the agent at once, not at the next heartbeat; deleted runs take the
+        // system-test workdirs this agent kept for them (on its machine, out of the hub's reach).
+        if (this.has('subscribe')) await client.subscribe((event) => this.onEvent(event), this.has('runs_deleted') ? ['cancelled', 'runs_deleted'] : ['cancelled']);
       },
     });
   }
@@ -222,6 +224,10 @@ export class Agent {
   }
 
   private onEvent(event: HubEvent): void {
+    if (event.type === 'runs_deleted') {
+      removeRunWorkdirs(workdirsBase(), event.run_ids).catch((err: unknown) => this.log(`could not remove the workdirs of deleted runs ${event.run_ids.join(', ')}: ${errorMessage(err)}`));
+      return;
+    }
     if (event.type !== 'cancelled') return;
     const entry = this.running.get(event.task.task_id);
     if (!entry) return;

@@ -30,6 +30,10 @@ export class EventBus {
     if (taskIds.length > 0) this.publish({ seq: ++this.seq, type: 'retried', task_ids: taskIds });
   }
 
+  runsDeleted(runIds: string[]): void {
+    if (runIds.length > 0) this.publish({ seq: ++this.seq, type: 'runs_deleted', run_ids: runIds });
+  }
+
   hold(): void {
     this.held ??= [];
   }

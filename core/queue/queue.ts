@@ -370,7 +370,10 @@ export class TaskQueue {
 
   /** Deletes the tasks of a run and their artifacts (retention). */
   deleteRunTasks(runId: string): number {
-    return this.tx(() => this.store.deleteRun(runId));
+    const deleted = this.tx(() => this.store.deleteRun(runId));
+    // Held with the transaction: published only once the deletion is committed.
+    if (this.events.hasListeners) this.events.runsDeleted([runId]);
+    return deleted;
   }
 
   /** An agent that stops says so (`bye`); one that vanishes stays listed until it is forgotten. */

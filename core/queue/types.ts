@@ -40,14 +40,16 @@ export interface Stats {
 }
 
 export type TaskEventType = 'enqueued' | 'leased' | 'acked' | 'cancelled' | 'expired' | 'released';
-export type HubEventType = TaskEventType | 'retried' | 'output';
-export const HUB_EVENT_TYPES: readonly HubEventType[] = ['enqueued', 'leased', 'acked', 'cancelled', 'expired', 'released', 'retried', 'output'];
+export type HubEventType = TaskEventType | 'retried' | 'output' | 'runs_deleted';
+export const HUB_EVENT_TYPES: readonly HubEventType[] = ['enqueued', 'leased', 'acked', 'cancelled', 'expired', 'released', 'retried', 'output', 'runs_deleted'];
 
 export type HubEvent =
   | { seq: number; type: TaskEventType; task: Task }
   | { seq: number; type: 'retried'; task_ids: number[] }
   /** Live output of a running task (not stored: the artifact holds the whole output). */
-  | { seq: number; type: 'output'; task_id: number; worker_id: string | null; stream: 'stdout' | 'stderr'; text: string };
+  | { seq: number; type: 'output'; task_id: number; worker_id: string | null; stream: 'stdout' | 'stderr'; text: string }
+  /** Runs deleted with their tasks (run_delete, run_prune): agents remove the workdirs they kept for them. */
+  | { seq: number; type: 'runs_deleted'; run_ids: string[] };
 
 export interface EnqueueInput {
   prompt: string;

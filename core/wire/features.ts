@@ -10,7 +10,7 @@ import type { HubClient } from './client.js';
 export type HubFeature =
   | 'get' | 'cancel' | 'extend' | 'subscribe' | 'priority' | 'routing' | 'max_attempts' | 'lease_token'
   | 'idempotency_key' | 'wait_seconds' | 'labels' | 'metadata' | 'run_id' | 'list_filters' | 'retry_one'
-  | 'release' | 'output' | 'artifact' | 'bye';
+  | 'release' | 'output' | 'artifact' | 'bye' | 'runs_deleted';
 
 export interface HubFeatures {
   /** No `hello`: a hub that serves only the floor methods (the original mittelo). */

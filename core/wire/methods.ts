@@ -175,7 +175,7 @@ export const EXTENSIONS = [
   'priority', 'routing', 'max_attempts', 'lease_token', 'idempotency_key', 'wait_seconds',
   'labels', 'metadata', 'run_id', 'list_filters', 'retry_one',
   'release', 'output', 'artifact', 'subscribe_types', 'workers', 'runs', 'list_rows',
-  'run_import_pieces', 'bye',
+  'run_import_pieces', 'bye', 'runs_deleted',
 ];
 
 type Handler<M extends MethodName> = (ctx: MethodContext, params: MethodParams<M>, signal?: AbortSignal) => unknown;

@@ -124,6 +124,7 @@ export class LiveUpdates {
         if (typeof checkOf === 'number') touched.add(checkOf);
         if (event.task.run_id) runs = true;
       } else if (event.type === 'retried') event.task_ids.forEach((id) => touched.add(id));
+      else if (event.type === 'runs_deleted') runs = true;
     }
     for (const taskId of touched) {
       if (qc.getQueryState(taskKeys.detail(taskId))) void qc.invalidateQueries({ queryKey: taskKeys.detail(taskId), exact: true });
