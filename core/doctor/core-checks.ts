@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
+import { confineMode, probeConfinement } from '../../drivers/run/confine.js';
 import { containmentMode, probeContainment } from '../../drivers/run/containment.js';
 import { errorMessage } from '../errors.js';
 import { compareVersions } from '../lock/semver.js';
@@ -34,20 +35,31 @@ export function checkNode(version: string = process.versions.node): CoreCheck {
  */
 export function checkContainment(env: NodeJS.ProcessEnv = process.env): CoreCheck {
   const chosen = env.MITTELO_CONTAINMENT?.trim();
+  let confine: ReturnType<typeof confineMode>;
   try {
     containmentMode(env);
+    confine = confineMode(env);
   } catch (err) {
-    // Every run would fail with this error: say it here first.
-    return { check: 'containment', status: 'fail', summary: errorMessage(err), details: { mechanism: null, override: chosen ?? null } };
+    // Every run (or every system test) would fail with this error: say it here first.
+    return { check: 'containment', status: 'fail', summary: errorMessage(err), details: { mechanism: null, override: chosen ?? null, workdirs: null } };
   }
   const probe = probeContainment();
   const override = chosen && chosen !== 'auto' ? `; MITTELO_CONTAINMENT=${chosen} is set` : '';
+  const workdirs = workdirsLine(confine);
   return {
     check: 'containment',
-    status: 'ok',
-    summary: `task processes: ${probe.detail}${override}`,
-    details: { mechanism: probe.mechanism, override: chosen || null },
+    status: confine === 'on' && workdirs.mode !== 'contained' ? 'fail' : 'ok',
+    summary: `task processes: ${probe.detail}${override}; system-test workdirs: ${workdirs.text}`,
+    details: { mechanism: probe.mechanism, override: chosen || null, workdirs: workdirs.mode },
   };
+}
+
+/** How system tests are kept inside their workdirs here (drivers/run/confine.ts). */
+function workdirsLine(mode: ReturnType<typeof confineMode>): { mode: 'contained' | 'detected_only'; text: string } {
+  if (mode === 'off') return { mode: 'detected_only', text: 'writes outside are detected after the task (MITTELO_CONFINE_WORKDIRS=off)' };
+  const probe = probeConfinement();
+  if (probe.available) return { mode: 'contained', text: `contained, ${probe.detail}` };
+  return { mode: 'detected_only', text: `writes outside are detected after the task, not stopped (${probe.detail})${mode === 'on' ? '; MITTELO_CONFINE_WORKDIRS=on makes every system test fail' : ''}` };
 }
 
 /** Loads better-sqlite3 (a native module: an ABI mismatch after a Node upgrade shows here) and asks SQLite its version. */

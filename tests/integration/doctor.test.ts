@@ -50,6 +50,16 @@ describe('mittelo doctor', () => {
     });
   });
 
+  it('says how system-test workdirs are kept in, and fails on an unknown MITTELO_CONFINE_WORKDIRS', async () => {
+    const m = machine([]);
+    const off = json<DoctorReport>(await runCli(['doctor', '--json', '--core', '--db', m.dbPath, '--port', '0'], { ...m.env, MITTELO_CONFINE_WORKDIRS: 'off' }, m.workspace));
+    expect(core(off, 'containment')?.summary).toMatch(/; system-test workdirs: writes outside are detected after the task \(MITTELO_CONFINE_WORKDIRS=off\)$/);
+    expect(core(off, 'containment')?.details.workdirs).toBe('detected_only');
+    const bad = await runCli(['doctor', '--json', '--core', '--db', m.dbPath, '--port', '0'], { ...m.env, MITTELO_CONFINE_WORKDIRS: 'maybe' }, m.workspace);
+    expect(bad.code).toBe(1);
+    expect(core(json<DoctorReport>(bad), 'containment')).toMatchObject({ status: 'fail', summary: 'MITTELO_CONFINE_WORKDIRS must be one of auto, on, off; got "maybe"' });
+  });
+
   it.skipIf(SOME_CLI_IN_BREW_DIRS)('--json reports core checks and every vendor CLI; only locked CLIs are required, so exit 0', async () => {
     const m = machine(['claude', 'gemini']);
     expect((await m.run(['lock', 'write', '--backend', 'claude_code'])).code).toBe(0);

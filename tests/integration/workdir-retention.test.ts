@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { RunningHub } from '../../core/hub.js';
-import type { WorkerInfo } from '../../core/queue/types.js';
+import type { WorkerInfo } from '../../core/queue/workers.js';
 import { AgentProcess } from '../agent-helpers.js';
 import { cliPath, connect, repoRoot, startTestHub, tempDir } from '../helpers.js';
 import { stopTestHub, Workspace } from '../runs-helpers.js';
