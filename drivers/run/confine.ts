@@ -46,11 +46,12 @@ export const CONFINE_FAILED_EXIT = 125;
  */
 const WRAPPER = `fail() { echo "mittelo: cannot keep the task inside its workdir: $1" >&2; exit ${CONFINE_FAILED_EXIT}; }
 m=$1; u=$2; back=$3; n=$4; shift 4
-here=$(pwd -P) || fail "no working directory"
+here=\${PWD:-$(pwd -P)}
 while [ "$n" -gt 0 ]; do
-  "$m" --bind "$1" "$1" && "$m" -o remount,bind,ro "$1" || fail "could not make $1 read-only"
+  "$m" -o bind,ro "$1" "$1" || fail "could not make $1 read-only"
   shift; n=$((n - 1))
 done
+# A bind takes the flags of the mount it comes from (read-only now): remount it writable.
 "$m" --bind "$1" "$1" && "$m" -o remount,bind,rw "$1" || fail "could not keep $1 writable"
 shift
 # The working directory was entered before the mounts: enter it again, through them.

@@ -2,7 +2,8 @@
  * System tests: the per-task overhead Mittelo adds around the agent for a fixture of N files
  * (default 1,000 files of ~1.5 KiB in 20 folders): writing the fixture into a fresh workdir, the
  * workdir's diff against the fixture after an agent-like edit (10 changed, 5 added, 5 deleted), and
- * running a check (`true`, so the figure is the runner's spawn and containment, not a test suite).
+ * looking for writes outside the workdir, and running a check (`true`, so the figure is the runner's
+ * spawn and containment, not a test suite), confined to the workdir where the machine allows it.
  * Target: <= 300 ms per task. Reading the fixture into its snapshot (once per pack) is shown apart.
  *
  *   node dist/scripts/bench/system-test.js [--files 1000] [--runs 15] [--target-ms 300]
@@ -12,9 +13,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readFixture } from '../../core/runs/fixture.js';
-import { prepareWorkdir } from '../../core/agent/workdirs.js';
+import { prepareWorkdir, writesOutside } from '../../core/agent/workdirs.js';
 import { diffWorkspace } from '../../core/agent/workspace-diff.js';
-import { runWorkspaceCheck } from '../../core/agent/system-test.js';
+import { isolationFor, runWorkspaceCheck } from '../../core/agent/system-test.js';
 
 const { values } = parseArgs({ options: { files: { type: 'string', default: '1000' }, runs: { type: 'string', default: '15' }, 'target-ms': { type: 'string', default: '300' } } });
 const FILES = Number(values.files);
@@ -50,7 +51,8 @@ for (let run = 0; run < Math.min(RUNS, 5); run++) {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
-const phases = { copy: [] as number[], diff: [] as number[], check: [] as number[], total: [] as number[] };
+const phases = { copy: [] as number[], diff: [] as number[], detect: [] as number[], check: [] as number[], total: [] as number[] };
+let mode = '';
 /** CPU time of this process for copy + diff (the check's own process is not in it): the cost without the machine's load. */
 const cpu: number[] = [];
 for (let run = 0; run < RUNS; run++) {
@@ -73,15 +75,23 @@ for (let run = 0; run < RUNS; run++) {
   cpu.push(cpuMs + (used.user + used.system) / 1000);
   if (diff.files.length !== 20) throw new Error(`expected 20 changed files, got ${diff.files.length}`);
   t = process.hrtime.bigint();
-  const check = await runWorkspaceCheck('true', prepared.workdir, 'any', {});
+  // Not contained, the most work: the finished siblings' workdirs are looked at too.
+  const outside = writesOutside(prepared, { siblings: true });
+  phases.detect.push(ms(t));
+  if (outside.length !== 0) throw new Error(`expected nothing outside, got ${JSON.stringify(outside)}`);
+  const isolation = isolationFor(prepared);
+  mode = `${isolation.mode} (${isolation.detail})`;
+  t = process.hrtime.bigint();
+  const check = await runWorkspaceCheck('true', prepared.workdir, 'any', isolation.confine ? { confine: isolation.confine } : {});
   phases.check.push(ms(t));
   if (!check.pass) throw new Error(`check failed: ${check.reason}`);
-  phases.total.push((phases.copy.at(-1) ?? 0) + (phases.diff.at(-1) ?? 0) + (phases.check.at(-1) ?? 0));
+  phases.total.push((phases.copy.at(-1) ?? 0) + (phases.diff.at(-1) ?? 0) + (phases.detect.at(-1) ?? 0) + (phases.check.at(-1) ?? 0));
   fs.rmSync(prepared.taskDir, { recursive: true, force: true });
 }
 
 console.log(`fixture: ${FILES} files, ${(snapshot.files.reduce((n, f) => n + ('base64' in f ? f.base64.length * 0.75 : 0), 0) / 1024).toFixed(0)} KiB; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 console.log(`snapshot (once per pack):   ${snapshotMs.toFixed(1)} ms`);
+console.log(`workdir: ${mode}`);
 for (const [name, xs] of Object.entries(phases)) console.log(`${`${name} per task`.padEnd(27)} median ${median(xs).toFixed(1)} ms  (max ${Math.max(...xs).toFixed(1)})`);
 console.log(`floor: bare write loop      median ${median(floor).toFixed(1)} ms  (the same files without Mittelo)`);
 console.log(`CPU of copy + diff       median ${median(cpu).toFixed(1)} ms  (this process; the wall times above include waiting for the CPU on a loaded machine)`);
