@@ -3,6 +3,7 @@
  * mount-namespace confinement (where this machine allows it), the detection of writes outside the
  * workdir after a task, the refused writes read from an agent's output, and the choice of mode.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -12,7 +13,7 @@ import { confineMode, probeConfinement } from '../../drivers/run/confine.js';
 import { runProcess } from '../../drivers/run/runner.js';
 import { workspaceOutsideResult } from '../../core/runs/workspace-check.js';
 import { artifactSchema } from '../../core/queue/artifact.js';
-import { tempDir } from '../helpers.js';
+import { repoRoot, tempDir } from '../helpers.js';
 
 const made: string[] = [];
 function scratch(): string {
@@ -68,6 +69,28 @@ describe.skipIf(!confinement.available)(`confined runs (${confinement.detail})`,
     });
     expect(result.timedOut).toBe(true);
     expect(result.exitCode === null || result.signal !== null).toBe(true);
+  });
+
+  // Not root: a user namespace to mount in, our own uid again for the CLI (run as nobody by a root test process).
+  it.skipIf(process.getuid?.() !== 0)('works for a user that is not root: the CLI runs as that user, its files are that user\'s', async () => {
+    const dir = scratch();
+    fs.chmodSync(dir, 0o777);
+    const script = path.join(dir, 'confined.mjs');
+    fs.writeFileSync(
+      script,
+      [
+        "import fs from 'node:fs';",
+        `const { runProcess } = await import(${JSON.stringify(path.join(repoRoot, 'dist', 'drivers', 'run', 'runner.js'))});`,
+        `const base = fs.mkdtempSync(${JSON.stringify(path.join(dir, 'base-'))});`,
+        "fs.mkdirSync(`${base}/t/work`, { recursive: true });",
+        "const r = await runProcess({ command: 'sh', args: ['-c', 'id -u; echo in > in.txt; echo x > ../out.txt || echo refused'], stdin: null, workdir: `${base}/t/work`, confine: { writable: `${base}/t/work`, readOnly: [base] } });",
+        "console.log(JSON.stringify({ stdout: r.stdout, spawnError: r.spawnError, owner: fs.statSync(`${base}/t/work/in.txt`).uid, outside: fs.existsSync(`${base}/t/out.txt`) }));",
+      ].join('\n'),
+    );
+    const ran = spawnSync(process.execPath, [script], { uid: 65534, gid: 65534, env: { PATH: process.env.PATH, HOME: dir }, encoding: 'utf8', timeout: 60_000 });
+    expect(ran.status, ran.stderr).toBe(0);
+    const seen = JSON.parse(ran.stdout) as { stdout: string; spawnError: unknown; owner: number; outside: boolean };
+    expect(seen).toEqual({ stdout: '65534\nrefused\n', spawnError: null, owner: 65534, outside: false });
   });
 
   it('a missing command still fails to start (ENOENT), not as a wrapper error', async () => {
