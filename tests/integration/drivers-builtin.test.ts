@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { acpDriver } from '../../drivers/acp.js';
+import { probeConfinement } from '../../drivers/run/confine.js';
 import { echoDriver } from '../../drivers/echo.js';
 import { FolderBackendError, folderDriver, listFolderBackends } from '../../drivers/folder.js';
 import { UnknownBackendError, getDriver } from '../../drivers/registry.js';
@@ -283,6 +284,29 @@ describe('acp (fake agent over stdio)', () => {
     const pids = fs.readFileSync(pidFile, 'utf8').trim().split(' ').map(Number);
     expect(pids).toHaveLength(2);
     for (const pid of pids) expect(!alive(pid)).toBe(true);
+  });
+
+  it.runIf(probeConfinement().available)('confined to its workdir (a system test): talks ACP as usual, cannot write next to the workdir, and its timeout still ends every process', async () => {
+    const base = tempDir('mittelo-acp-confined-');
+    const workdir = path.join(base, 'task', 'work');
+    fs.mkdirSync(workdir, { recursive: true });
+    const confine = { writable: workdir, readOnly: [base] };
+    const log = path.join(workdir, 'received.jsonl');
+    const ok = await acp('success', 'hi', { run: { workdir, confine, env: { FAKE_ACP_LOG: log } } });
+    expect(ok.outcome).toMatchObject({ ok: true, output: { answer: 'Hello, you said: hi' } });
+    expect(ok.result.argv).toEqual([fakeAgent, '--acp']);
+    expect(fs.readFileSync(log, 'utf8')).toContain('session/prompt');
+    // The same agent told to log next to its workdir cannot: the folder is read-only for it.
+    const outside = await acp('success', 'hi', { run: { workdir, confine, env: { FAKE_ACP_LOG: path.join(base, 'task', 'escape.jsonl') } } });
+    expect(outside.outcome.ok).toBe(false);
+    expect(outside.result.stderr).toContain('EROFS');
+    expect(fs.existsSync(path.join(base, 'task', 'escape.jsonl'))).toBe(false);
+    const pidFile = path.join(workdir, 'pids');
+    const hung = await acp('hang', 'x', { run: { workdir, confine, timeoutMs: 600, env: { FAKE_ACP_PIDFILE: pidFile } } });
+    expect(hung.outcome).toMatchObject({ ok: false, failure: 'timeout' });
+    const pids = fs.readFileSync(pidFile, 'utf8').trim().split(' ').map(Number);
+    expect(pids.filter(alive)).toEqual([]);
+    fs.rmSync(base, { recursive: true, force: true });
   });
 
   it.runIf(process.platform === 'linux')('a hanging agent\'s grandchild in a session of its own is ended too', async () => {
