@@ -16,6 +16,11 @@ export interface WorkspaceSide {
   diff: string;
   truncated: boolean;
   outside: string[];
+  /** Paths written outside the workdir / refused by the containment (relative to the workdir). */
+  wrote_outside: string[];
+  refused_outside: string[];
+  /** `contained` or `detected_only` (null: a run from before either was recorded). */
+  isolation: NonNullable<WorkspaceArtifact['isolation']>['mode'] | null;
   check: { command: string; pass: boolean; exit_code: number | null; reason: string } | null;
 }
 
@@ -46,6 +51,10 @@ function side(task: RunTask | null): WorkspaceSide | null {
     diff: ws.diff,
     truncated: ws.truncated,
     outside: ws.outside,
+    // Artifacts stored before these fields existed lack them.
+    wrote_outside: (ws.wrote_outside as string[] | undefined) ?? [],
+    refused_outside: (ws.refused_outside as string[] | undefined) ?? [],
+    isolation: ws.isolation?.mode ?? null,
     check: ws.check ? { command: ws.check.command, pass: ws.check.pass, exit_code: ws.check.exit_code, reason: ws.check.reason } : null,
   };
 }

@@ -27,8 +27,9 @@ export function workspaceCheckResult(hasCheck: boolean, status: TaskStatus, arti
 export function workspaceOutsideResult(artifact: Artifact | null): CheckResult | null {
   const workspace = artifact?.workspace;
   if (!workspace) return null;
-  const wrote = workspace.wrote_outside;
-  const refused = workspace.refused_outside;
+  // Artifacts stored before these fields existed lack them (the database keeps what was acked).
+  const wrote = (workspace.wrote_outside as string[] | undefined) ?? [];
+  const refused = (workspace.refused_outside as string[] | undefined) ?? [];
   if (wrote.length === 0 && refused.length === 0) return null;
   const list = (paths: string[]): string => (paths.length > 5 ? `${paths.slice(0, 5).join(', ')} and ${paths.length - 5} more` : paths.join(', '));
   const reasons = [

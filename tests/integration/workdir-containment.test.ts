@@ -16,6 +16,9 @@ const FIXTURE = path.join(repoRoot, 'packs', 'system', 'fix-test');
 const confinement = probeConfinement();
 
 let hub: RunningHub & { dbPath: string };
+/** Runs of the same one-row pack: one whose agent wrote outside (detected), one whose agent stayed in. */
+let escapedRun = '';
+let insideRun = '';
 let ws: Workspace;
 const made: string[] = [];
 
@@ -39,7 +42,7 @@ function workdirsRoot(): string {
 /** Runs a pack of system-test rows with the fake agent editing as `edit` says, one task at a time. */
 async function runEscaping(edit: string, rows: number, env: NodeJS.ProcessEnv) {
   ws.wrap('claude', { FAKE_CLI_EDIT: edit });
-  const pack = ws.pack(`escape-${edit}-${rows}`, Array.from({ length: rows }, (_, i) => ({ id: `row-${i}`, fixture: FIXTURE, check: 'node test.js', prompt: `fix it ${i}` })));
+  const pack = ws.pack(`system-${rows}`, Array.from({ length: rows }, (_, i) => ({ id: `row-${i}`, fixture: FIXTURE, check: 'node test.js', prompt: `fix it ${i}` })));
   const run = await ws.run(['--pack', pack, '--backend', 'claude_code', '--concurrency', '1'], env);
   const record = await ws.show(run.runId);
   const tasks = [...record.tasks].sort((a, b) => a.task_id - b.task_id);
@@ -91,7 +94,8 @@ describe.skipIf(!confinement.available)(`contained (${confinement.detail})`, () 
 describe('detected only (MITTELO_CONFINE_WORKDIRS=off)', () => {
   it('writes to ../ and ../../ happen, and the artifact names them, the mode and a failing check', async () => {
     const root = workdirsRoot();
-    const { tasks } = await runEscaping('escape-far', 1, { MITTELO_WORKDIRS: root, MITTELO_CONFINE_WORKDIRS: 'off' });
+    const { run, tasks } = await runEscaping('escape-far', 1, { MITTELO_WORKDIRS: root, MITTELO_CONFINE_WORKDIRS: 'off' });
+    escapedRun = run.runId;
     const workspace = tasks[0]?.artifact?.workspace;
     expect(workspace?.isolation?.mode).toBe('detected_only');
     expect(workspace?.isolation?.detail).toContain('MITTELO_CONFINE_WORKDIRS=off');
@@ -122,9 +126,31 @@ describe('detected only (MITTELO_CONFINE_WORKDIRS=off)', () => {
 
   it('a task that stays inside has no outside check and passes', async () => {
     const root = workdirsRoot();
-    const { tasks } = await runEscaping('fix', 1, { MITTELO_WORKDIRS: root, MITTELO_CONFINE_WORKDIRS: 'off' });
+    const { run, tasks } = await runEscaping('fix', 1, { MITTELO_WORKDIRS: root, MITTELO_CONFINE_WORKDIRS: 'off' });
+    insideRun = run.runId;
     expect(tasks[0]?.artifact?.workspace).toMatchObject({ wrote_outside: [], refused_outside: [], isolation: { mode: 'detected_only' } });
     expect(tasks[0]?.checks.map((c) => c.kind)).toEqual(['workspace_check']);
     expect(tasks[0]?.pass).toBe(true);
+  });
+
+  it('compare: the pair whose agent wrote outside is a new failure and shows the paths and the mode', async () => {
+    const c = await ws.compare(insideRun, escapedRun, [], 1);
+    const pair = c.pairs[0];
+    expect(pair?.category).toBe('new_failure');
+    expect(pair?.workspace?.a).toMatchObject({ wrote_outside: [], isolation: 'detected_only' });
+    expect(pair?.workspace?.b).toMatchObject({ wrote_outside: ['../escape.txt', '../../escape.txt'], refused_outside: [], isolation: 'detected_only' });
+    const text = await ws.cli(['compare', insideRun, escapedRun]);
+    expect(text.stdout).toContain("outside the workdir: ../escape.txt (written next to the workdir; removed with it); ../../escape.txt (written in the run's folder)");
+  });
+
+  it('the outside paths and the mode travel with an exported run; the imported run fails the same check', async () => {
+    const out = path.join(ws.dir, 'exported-escape');
+    expect((await ws.cli(['runs', 'export', escapedRun, out])).code).toBe(0);
+    const imported = await ws.cli(['runs', 'import', out, '--json']);
+    expect(imported.code, imported.stderr).toBe(0);
+    const record = await ws.show((JSON.parse(imported.stdout) as { run_id: string }).run_id);
+    const task = record.tasks[0];
+    expect(task?.artifact?.workspace).toMatchObject({ wrote_outside: ['../escape.txt', '../../escape.txt'], isolation: { mode: 'detected_only' } });
+    expect(task?.checks.find((c) => c.kind === 'workspace_outside')).toMatchObject({ pass: false, reason: 'wrote outside its workdir: ../escape.txt, ../../escape.txt' });
   });
 });

@@ -12,7 +12,7 @@ import { isolationFor, refusedWrites } from '../../core/agent/system-test.js';
 import { confineMode, probeConfinement } from '../../drivers/run/confine.js';
 import { runProcess } from '../../drivers/run/runner.js';
 import { workspaceOutsideResult } from '../../core/runs/workspace-check.js';
-import { artifactSchema } from '../../core/queue/artifact.js';
+import { artifactSchema, type Artifact } from '../../core/queue/artifact.js';
 import { repoRoot, tempDir } from '../helpers.js';
 
 const made: string[] = [];
@@ -179,6 +179,9 @@ describe('the outside check and the artifact', () => {
     expect(workspaceOutsideResult(artifact({}))).toBeNull();
     expect(artifact({}).workspace).toMatchObject({ wrote_outside: [], refused_outside: [] });
     expect(artifact({}).workspace?.isolation).toBeUndefined();
+    // As stored by a hub from before these fields (the database keeps the acked JSON as it was).
+    const stored = { backend: 'x', workspace: { fixture: null, workdir: null, files: [], diff: '', truncated: false, outside: [], check: null } } as unknown as Artifact;
+    expect(workspaceOutsideResult(stored)).toBeNull();
     const failed = workspaceOutsideResult(artifact({ wrote_outside: ['../other/file'], isolation: { mode: 'detected_only', detail: 'd' } }));
     expect(failed).toMatchObject({ kind: 'workspace_outside', pass: false, reason: 'wrote outside its workdir: ../other/file' });
   });
