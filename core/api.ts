@@ -175,7 +175,10 @@ export const API_CALLS = {
       run_a: runId.optional(),
       run_b: runId.optional(),
       pack_name: z.string().min(1).optional(),
-      /** false: `pairs` left empty (a tenth of the size for 30,000 tasks), so the gate and matrix show first; ask again with true for them. */
+      /**
+       * false: `pairs`, each row's `pair_keys` and each side's `task_ids` left empty (a fifth of the
+       * size for 30,000 tasks), so the gate and matrix show first; ask again with true for them.
+       */
       pairs: z.boolean().default(true),
     }),
     result: null as unknown as { comparison: Comparison | null; reason: string | null },

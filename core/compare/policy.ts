@@ -31,7 +31,7 @@ export function resolvePolicy(layers: PolicyLayer[]): { policy: GatePolicy; sour
  * from, when still there), then `overrides` (the command line). A header that no longer parses is
  * said, not ignored silently: the defaults apply and the source says why.
  */
-export function policyForRun(b: RunRecord, overrides: GatePolicyOverrides = {}, overridesSource = 'command line'): { policy: GatePolicy; source: string } {
+export function policyForRun(b: Pick<RunRecord, 'run'>, overrides: GatePolicyOverrides = {}, overridesSource = 'command line'): { policy: GatePolicy; source: string } {
   let header: GatePolicyOverrides | undefined;
   let headerSource = `pack header of ${b.run.pack_name}`;
   if (b.run.pack_path) {

@@ -8,6 +8,9 @@ import os from 'node:os';
 import type { Db } from '../store/database.js';
 import { RunStore, type StoredRun } from '../store/runs.js';
 import { RunAttemptStore } from '../store/run-attempts.js';
+import { RunRecordStore } from '../store/run-records.js';
+import { ComparisonStore } from '../store/comparisons.js';
+import { isStorageFailure } from '../store/storage-error.js';
 import { HubError } from '../errors.js';
 import type { TaskQueue } from '../queue/queue.js';
 import type { PackEntry } from '../pack.js';
@@ -20,6 +23,8 @@ import type { StoredTask } from '../store/tasks.js';
 import type { Artifact } from '../queue/artifact.js';
 import { ImportStaging } from './import-staging.js';
 import { RecordCache, type RecordBody } from './record-cache.js';
+import { compactTask, RECORD_FORMAT, type KeptBody, type KeptSummary } from './compare-record.js';
+import { compareAndKeep, comparisonInputs, type KeptRuns } from '../compare/kept.js';
 import { failures, rollups } from './rollup.js';
 import type { LockEntryState, RunCheckTask, RunFailure, RunInfo, RunPreset, RunRecord, RunRollup, RunTask } from './types.js';
 
@@ -134,13 +139,24 @@ function runTask(task: StoredTask, artifact: Artifact | null, checks: CheckResul
   };
 }
 
-export class RunService {
+/** How many earlier runs of a pack are looked at for the one a settled run is compared with. */
+const PREVIOUS_LOOKED_AT = 20;
+
+export class RunService implements KeptRuns {
   private readonly store: RunStore;
   /** Runs being imported in pieces (run_import_begin ... run_import_commit). */
   readonly staging = new ImportStaging();
   private readonly attempts: RunAttemptStore;
   /** Settled runs' tasks as their records list them (reading a 30,000-task run takes seconds). */
   private readonly records = new RecordCache();
+  /** The same, as compare reads them (compare-record.ts). */
+  private readonly compareRecords = new RecordCache();
+  /** Settled runs' compare records and summaries as kept in the database (read after a restart). */
+  private readonly kept: RunRecordStore;
+  /** Comparisons of settled runs kept (core/compare/kept.ts). */
+  readonly comparisons: ComparisonStore;
+  /** A comparison is being prepared (reading the earlier run must not prepare another). */
+  private preparing = false;
 
   constructor(
     db: Db,
@@ -148,6 +164,8 @@ export class RunService {
   ) {
     this.store = new RunStore(db);
     this.attempts = new RunAttemptStore(db);
+    this.kept = new RunRecordStore(db);
+    this.comparisons = new ComparisonStore(db);
   }
 
   create(input: RunCreateInput): { run_id: string; task_ids: number[] } {
@@ -218,22 +236,112 @@ export class RunService {
 
   get(runId: string): RunRecord {
     const stored = this.mustGet(runId);
-    const body = this.body(runId);
+    return this.recordOf(stored, this.body(runId, stored));
+  }
+
+  private recordOf(stored: StoredRun, body: RecordBody): RunRecord {
     const tasks = body.tasks as RunTask[];
-    const { imported_from: _imported, ...info } = stored;
-    const frozenEnd = this.attempts.runEnd(runId);
-    const run: RunInfo = { ...info, finished_at: frozenEnd ?? (body.terminal && tasks.length > 0 ? body.last_end : null) };
+    const run = this.runInfo(stored, body.terminal && tasks.length > 0, body.last_end);
     return body.check_tasks.length > 0 ? { run, tasks, check_tasks: body.check_tasks as RunCheckTask[] } : { run, tasks };
   }
 
+  /** The run's row with its end: when it was frozen (a retry after it ended), else its last task's end once every task has. */
+  private runInfo(stored: StoredRun, ended: boolean, lastEnd: number): RunInfo {
+    const { imported_from: _imported, ...info } = stored;
+    return { ...info, finished_at: this.attempts.runEnd(stored.run_id) ?? (ended ? lastEnd : null) };
+  }
+
+  /**
+   * The run's row and what its tasks are at now, without reading them: `version` names its tasks'
+   * state (RunStore.version) and `settled` says no task of it waits or runs (only then is anything
+   * built from it kept).
+   */
+  stamp(runId: string): { run: RunInfo; version: string; settled: boolean } {
+    const stored = this.mustGet(runId);
+    const { active, version, tasks, last_end } = this.store.version(runId);
+    return { run: this.runInfo(stored, active === 0 && tasks > 0, last_end), version, settled: active === 0 };
+  }
+
+  /**
+   * The run's record as compare reads it (compare-record.ts): a settled run's is kept in memory and
+   * in the database, so after a restart it is one row to read instead of every task to rebuild.
+   */
+  compareRecord(runId: string): RunRecord {
+    const stored = this.mustGet(runId);
+    const { active, version } = this.store.version(runId);
+    if (active > 0) {
+      this.compareRecords.drop(runId);
+      return this.compacted(this.get(runId));
+    }
+    let body = this.compareRecords.get(runId, version);
+    if (!body) {
+      const kept = this.kept.body(runId, version, RECORD_FORMAT);
+      const parsed = kept === undefined ? null : (JSON.parse(kept) as KeptBody);
+      body = this.compareRecords.set(runId, version, parsed ?? this.compactBody(this.body(runId, stored)));
+    }
+    return this.recordOf(stored, body);
+  }
+
+  private compacted(record: RunRecord): RunRecord {
+    return { ...record, tasks: record.tasks.map(compactTask), ...(record.check_tasks ? { check_tasks: record.check_tasks.map(compactTask) } : {}) };
+  }
+
+  private compactBody(body: RecordBody): KeptBody {
+    return { tasks: body.tasks.map(compactTask), check_tasks: body.check_tasks.map(compactTask), last_end: body.last_end, terminal: body.terminal };
+  }
+
   /** The tasks of a run as its record lists them: kept while the run is settled and unchanged (RecordCache). */
-  private body(runId: string): RecordBody {
+  private body(runId: string, stored: StoredRun): RecordBody {
     const { active, version } = this.store.version(runId);
     if (active > 0) {
       this.records.drop(runId);
       return this.buildBody(runId);
     }
-    return this.records.get(runId, version) ?? this.records.set(runId, version, this.buildBody(runId));
+    const cached = this.records.get(runId, version);
+    if (cached) return cached;
+    const body = this.records.set(runId, version, this.buildBody(runId));
+    this.keep(stored, version, body);
+    return body;
+  }
+
+  /**
+   * Writes down a settled run's compare record and summary at `version` unless already kept: the
+   * first read of a finished run pays for building it, every later one (after a restart too) reads it.
+   */
+  private keep(stored: StoredRun, version: string, body: RecordBody): void {
+    const current = this.kept.stamp(stored.run_id);
+    if (current && current.version === version && current.format === RECORD_FORMAT) return;
+    const tasks = body.tasks as RunTask[];
+    const summary: KeptSummary = { last_end: body.last_end, terminal: body.terminal, tasks: tasks.length, rollups: rollups(tasks, stored.backends), failures: failures(tasks) };
+    const compact = this.compactBody(body);
+    this.compareRecords.set(stored.run_id, version, compact);
+    try {
+      this.kept.put(stored.run_id, version, RECORD_FORMAT, JSON.stringify(summary), JSON.stringify(compact));
+    } catch (err) {
+      // A full or read-only disk costs the next restart a rebuild, not this read its answer.
+      if (!isStorageFailure(err)) throw err;
+    }
+    this.prepareComparison(stored);
+  }
+
+  /**
+   * When the newest run of a pack has settled, compares it with the finished run of its pack before
+   * it (what the Compare page opens on) and keeps the comparison, so opening Compare, even after a
+   * restart, reads it instead of reading and comparing both runs.
+   */
+  private prepareComparison(stored: StoredRun): void {
+    if (this.preparing) return;
+    const recent = this.store.list(PREVIOUS_LOOKED_AT, stored.pack_name);
+    if (recent[0]?.run_id !== stored.run_id) return;
+    const previous = recent.find((run) => run.run_id !== stored.run_id && run.created_at <= stored.created_at && this.stamp(run.run_id).run.finished_at !== null);
+    if (!previous) return;
+    this.preparing = true;
+    try {
+      const inputs = comparisonInputs(this, previous.run_id, stored.run_id);
+      if (inputs.settled && !this.comparisons.has(inputs.run_a, inputs.run_b, inputs.hash)) compareAndKeep(this, inputs);
+    } finally {
+      this.preparing = false;
+    }
   }
 
   private buildBody(runId: string): RecordBody {
@@ -278,8 +386,18 @@ export class RunService {
     return checksOf(task, this.queue.artifact(taskId), newest);
   }
 
-  /** The run, its rollups and (up to MAX_LISTED_FAILURES) why tasks failed, in words. */
+  /**
+   * The run, its rollups and (up to MAX_LISTED_FAILURES) why tasks failed, in words. A settled run's
+   * summary is read as kept (listing runs after a restart reads no task).
+   */
   summary(runId: string): RunSummary {
+    const stored = this.mustGet(runId);
+    const { active, version } = this.store.version(runId);
+    const kept = active > 0 || this.records.get(runId, version) ? undefined : this.kept.summary(runId, version, RECORD_FORMAT);
+    if (kept !== undefined) {
+      const summary = JSON.parse(kept) as KeptSummary;
+      return { run: this.runInfo(stored, summary.terminal && summary.tasks > 0, summary.last_end), rollups: summary.rollups, failures: summary.failures };
+    }
     const record = this.get(runId);
     return { run: record.run, rollups: rollups(record.tasks, record.run.backends), failures: failures(record.tasks) };
   }
@@ -314,6 +432,13 @@ export class RunService {
   import(record: RunRecord): { run_id: string; tasks: number } {
     let runId = record.run.run_id;
     for (let n = 2; this.store.get(runId); n++) runId = `${record.run.run_id}-import${n}`;
+    const imported = this.importTasks(record, runId);
+    // An imported run has ended: its record is built and kept now, as a finished run's first read does.
+    this.get(runId);
+    return imported;
+  }
+
+  private importTasks(record: RunRecord, runId: string): { run_id: string; tasks: number } {
     return this.queue.batch(() => {
       this.store.insert({ ...record.run, run_id: runId, baseline: false, picks: {}, imported_from: record.run.host });
       const idMap = new Map<number, number>();

@@ -105,6 +105,29 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX run_attempts_run ON run_attempts(run_id, task_id);
   `,
+  // 6: derived data kept so a restarted hub does not rebuild it from every task row: a settled run's
+  // record as compare reads it and its summary (run_records), and the comparison of two settled runs
+  // (comparisons). Each row says what it was built from (the run's version, a format number); a row
+  // that no longer matches is rebuilt, so both tables may be emptied at any time.
+  `
+  CREATE TABLE run_records (
+    run_id  TEXT PRIMARY KEY REFERENCES runs(run_id) ON DELETE CASCADE,
+    version TEXT NOT NULL,
+    format  INTEGER NOT NULL,
+    summary TEXT NOT NULL,
+    body    TEXT NOT NULL
+  );
+  CREATE TABLE comparisons (
+    run_a      TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+    run_b      TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+    key        TEXT NOT NULL,
+    head       TEXT NOT NULL,
+    pairs      TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    PRIMARY KEY (run_a, run_b)
+  );
+  CREATE INDEX comparisons_run_b ON comparisons(run_b);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -66,6 +66,7 @@ export class RunStore {
       baselineIds: db.prepare('SELECT run_id FROM baselines').pluck(),
       version: db.prepare(
         `SELECT count(*) AS tasks, total(status IN ('queued', 'leased')) AS active, max(updated_at) AS updated, total(attempts) AS attempts, max(task_id) AS last_id,
+                max(coalesce(finished_at, cancelled_at, 0)) AS last_end,
                 (SELECT count(*) FROM run_attempts WHERE run_id = @run) AS kept
          FROM tasks WHERE run_id = @run`,
       ),
@@ -113,11 +114,12 @@ export class RunStore {
   /**
    * What a run's tasks are at now, in one string that changes whenever a task of it is added,
    * deleted, leased, finished, cancelled or retried (each sets updated_at; a retry after the run
-   * ended also keeps an attempt); `active`: tasks queued or running.
+   * ended also keeps an attempt); `active`: tasks queued or running; `last_end`: the latest end of
+   * a task of the run as it is now (0 without one).
    */
-  version(runId: string): { active: number; version: string } {
-    const row = this.stmt.version.get({ run: runId }) as { tasks: number; active: number; updated: number | null; attempts: number; last_id: number | null; kept: number };
-    return { active: row.active, version: `${row.tasks}/${row.last_id ?? 0}/${row.updated ?? 0}/${row.attempts}/${row.kept}` };
+  version(runId: string): { active: number; version: string; tasks: number; last_end: number } {
+    const row = this.stmt.version.get({ run: runId }) as { tasks: number; active: number; updated: number | null; attempts: number; last_id: number | null; last_end: number | null; kept: number };
+    return { active: row.active, version: `${row.tasks}/${row.last_id ?? 0}/${row.updated ?? 0}/${row.attempts}/${row.kept}`, tasks: row.tasks, last_end: row.last_end ?? 0 };
   }
 
   setBaseline(packName: string, runId: string): void {
