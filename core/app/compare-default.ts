@@ -8,7 +8,7 @@ import { policyForRun } from '../compare/policy.js';
 import { renderHtml } from '../compare/render-html.js';
 import { compareRow, passCounts, passRateHistory, type PassCounts } from '../compare/row-detail.js';
 import type { RunInfo, RunRollup } from '../runs/types.js';
-import { compareRecordOf, comparedRuns, firstScreen, latestCompared, recordsOf, withPairs, type Compared } from './compared-runs.js';
+import { compareRecordOf, comparedRuns, firstScreen, latestCompared, localRuns, recordsOf, withPairs, type Compared } from './compared-runs.js';
 import type { AppWorkspace } from './app-workspace.js';
 
 /** How far back the default looks for a pair (newest first). */
@@ -62,7 +62,11 @@ function comparedOf(app: AppWorkspace, runA: string, runB: string): Promise<Comp
 
 /** One row of two runs in full (the matrix cell the user opened). */
 export async function compareRowOf(app: AppWorkspace, input: ApiParsedInput<'compare.row'>): Promise<ApiResult<'compare.row'>> {
-  const { a, b } = await recordsOf(app, await comparedOf(app, input.run_a, input.run_b));
+  const compared = await comparedOf(app, input.run_a, input.run_b);
+  const runs = localRuns(app);
+  // Runs not read yet (the comparison was kept): only the cell's tries are read.
+  const { a, b } =
+    compared.records ?? (runs ? { a: runs.rowRecord(input.run_a, input.prompt_id, input.backend), b: runs.rowRecord(input.run_b, input.prompt_id, input.backend) } : await recordsOf(app, compared));
   const { policy, source } = policyForRun(b);
   return compareRow(a, b, input.prompt_id, input.backend, { policy, policySource: source });
 }
@@ -96,7 +100,9 @@ export async function historyOf(app: AppWorkspace, input: ApiParsedInput<'compar
     const key = `${run.run_id}@${run.finished_at}`;
     let entry = cache.get(key);
     if (!entry) {
-      entry = passCounts(known.get(run.run_id) ?? (await compareRecordOf(app, run.run_id)));
+      const record = known.get(run.run_id);
+      const runs = localRuns(app);
+      entry = record ? passCounts(record) : runs ? runs.passCounts(run.run_id) : passCounts(await compareRecordOf(app, run.run_id));
       if (cache.size >= COUNTS_KEPT) cache.delete(cache.keys().next().value as string);
       cache.set(key, entry);
     }

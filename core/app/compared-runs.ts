@@ -36,7 +36,8 @@ export function latestCompared(app: AppWorkspace): Compared | undefined {
   return latest.get(app);
 }
 
-function localRuns(app: AppWorkspace) {
+/** The runs of the hub in this process while it is up (null: the app uses another process's hub). */
+export function localRuns(app: AppWorkspace) {
   const runs = app.localRuns();
   return runs && app.connection().online ? runs : null;
 }

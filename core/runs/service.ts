@@ -25,6 +25,7 @@ import { ImportStaging } from './import-staging.js';
 import { RecordCache, type RecordBody } from './record-cache.js';
 import { compactTask, RECORD_FORMAT, type KeptBody, type KeptSummary } from './compare-record.js';
 import { compareAndKeep, comparisonInputs, type KeptRuns } from '../compare/kept.js';
+import { passCounts, type PassCounts } from '../compare/row-detail.js';
 import { failures, rollups } from './rollup.js';
 import type { LockEntryState, RunCheckTask, RunFailure, RunInfo, RunPreset, RunRecord, RunRollup, RunTask } from './types.js';
 
@@ -282,6 +283,14 @@ export class RunService implements KeptRuns {
     return this.recordOf(stored, body);
   }
 
+  /** How often each prompt passed on each backend in the run (the pass-rate history), as kept for a settled run. */
+  passCounts(runId: string): PassCounts {
+    const { run, version, settled } = this.stamp(runId);
+    const kept = settled ? this.kept.counts(runId, version, RECORD_FORMAT) : undefined;
+    if (kept === undefined) return passCounts(this.compareRecord(runId));
+    return { run_id: run.run_id, label: run.label, created_at: run.created_at, counts: new Map(JSON.parse(kept) as [string, { passes: number; n: number }][]) };
+  }
+
   private compacted(record: RunRecord): RunRecord {
     return { ...record, tasks: record.tasks.map(compactTask), ...(record.check_tasks ? { check_tasks: record.check_tasks.map(compactTask) } : {}) };
   }
@@ -316,7 +325,8 @@ export class RunService implements KeptRuns {
     const compact = this.compactBody(body);
     this.compareRecords.set(stored.run_id, version, compact);
     try {
-      this.kept.put(stored.run_id, version, RECORD_FORMAT, JSON.stringify(summary), JSON.stringify(compact));
+      const counts = [...passCounts({ run: this.runInfo(stored, false, 0), tasks }).counts];
+      this.kept.put({ run_id: stored.run_id, version, format: RECORD_FORMAT, summary: JSON.stringify(summary), counts: JSON.stringify(counts), body: JSON.stringify(compact) });
     } catch (err) {
       // A full or read-only disk costs the next restart a rebuild, not this read its answer.
       if (!isStorageFailure(err)) throw err;
@@ -344,11 +354,22 @@ export class RunService implements KeptRuns {
     }
   }
 
-  private buildBody(runId: string): RecordBody {
+  /**
+   * The run's record with only the tries of one prompt on one backend (a matrix cell), as compare
+   * reads it: read from those tasks alone, so opening a cell never waits for the whole run.
+   */
+  rowRecord(runId: string, promptIdValue: string, backend: string): RunRecord {
+    const { run } = this.stamp(runId);
+    const body = this.buildBody(runId, this.store.rowTasks(runId, promptIdValue, backend));
+    const tasks = body.tasks as RunTask[];
+    return this.compacted(body.check_tasks.length > 0 ? { run, tasks, check_tasks: body.check_tasks as RunCheckTask[] } : { run, tasks });
+  }
+
+  private buildBody(runId: string, taskRows = this.store.tasks(runId)): RecordBody {
     // A task retried after the run ended counts as the run recorded it; the retry is a later attempt.
     const recorded = this.attempts.recordedOfRun(runId);
     const retried = this.attempts.retriedOfRun(runId);
-    const rows = this.store.tasks(runId).map((row) => {
+    const rows = taskRows.map((row) => {
       const kept = recorded.get(row.task.task_id);
       return kept ? { task: { ...kept.task, lease_token: null }, artifact: kept.artifact, now: row.task.status } : { ...row, now: null };
     });

@@ -106,7 +106,7 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX run_attempts_run ON run_attempts(run_id, task_id);
   `,
   // 6: derived data kept so a restarted hub does not rebuild it from every task row: a settled run's
-  // record as compare reads it and its summary (run_records), and the comparison of two settled runs
+  // record as compare reads it, its summary and pass counts per prompt and backend (run_records), and the comparison of two settled runs
   // (comparisons). Each row says what it was built from (the run's version, a format number); a row
   // that no longer matches is rebuilt, so both tables may be emptied at any time.
   `
@@ -115,6 +115,7 @@ export const MIGRATIONS: readonly string[] = [
     version TEXT NOT NULL,
     format  INTEGER NOT NULL,
     summary TEXT NOT NULL,
+    counts  TEXT NOT NULL,
     body    TEXT NOT NULL
   );
   CREATE TABLE comparisons (

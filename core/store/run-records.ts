@@ -5,10 +5,14 @@
  */
 import type { Db } from './database.js';
 
-export interface StoredRecordRow {
+/** One kept row: each part as JSON. */
+export interface KeptRecordRow {
+  run_id: string;
   version: string;
   format: number;
   summary: string;
+  counts: string;
+  body: string;
 }
 
 export class RunRecordStore {
@@ -17,23 +21,29 @@ export class RunRecordStore {
   constructor(db: Db) {
     this.stmt = {
       put: db.prepare(
-        `INSERT INTO run_records (run_id, version, format, summary, body) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT(run_id) DO UPDATE SET version = excluded.version, format = excluded.format, summary = excluded.summary, body = excluded.body`,
+        `INSERT INTO run_records (run_id, version, format, summary, counts, body) VALUES (@run_id, @version, @format, @summary, @counts, @body)
+         ON CONFLICT(run_id) DO UPDATE SET version = excluded.version, format = excluded.format, summary = excluded.summary, counts = excluded.counts, body = excluded.body`,
       ),
       summary: db.prepare('SELECT summary FROM run_records WHERE run_id = ? AND version = ? AND format = ?').pluck(),
+      counts: db.prepare('SELECT counts FROM run_records WHERE run_id = ? AND version = ? AND format = ?').pluck(),
       body: db.prepare('SELECT body FROM run_records WHERE run_id = ? AND version = ? AND format = ?').pluck(),
       stamp: db.prepare('SELECT version, format FROM run_records WHERE run_id = ?'),
       drop: db.prepare('DELETE FROM run_records WHERE run_id = ?'),
     };
   }
 
-  put(runId: string, version: string, format: number, summary: string, body: string): void {
-    this.stmt.put.run(runId, version, format, summary, body);
+  put(row: KeptRecordRow): void {
+    this.stmt.put.run(row);
   }
 
   /** The summary JSON kept for the run at this version and format, if any. */
   summary(runId: string, version: string, format: number): string | undefined {
     return this.stmt.summary.get(runId, version, format) as string | undefined;
+  }
+
+  /** The pass counts JSON kept for the run at this version and format, if any. */
+  counts(runId: string, version: string, format: number): string | undefined {
+    return this.stmt.counts.get(runId, version, format) as string | undefined;
   }
 
   /** The body JSON kept for the run at this version and format, if any. */

@@ -40,6 +40,12 @@ function toRun(row: RunRow): StoredRun {
   };
 }
 
+type TaskWithArtifact = TaskRow & { artifact: string | null };
+
+function withArtifact(row: TaskWithArtifact): { task: StoredTask; artifact: Artifact | null } {
+  return { task: toTask(row), artifact: row.artifact === null ? null : (JSON.parse(row.artifact) as Artifact) };
+}
+
 const SELECT_RUN = `SELECT r.*, (b.run_id IS NOT NULL) AS baseline FROM runs r LEFT JOIN baselines b ON b.run_id = r.run_id`;
 
 export class RunStore {
@@ -55,6 +61,11 @@ export class RunStore {
       list: db.prepare(`${SELECT_RUN} ORDER BY r.created_at DESC, r.rowid DESC LIMIT ?`),
       listByPack: db.prepare(`${SELECT_RUN} WHERE r.pack_name = ? ORDER BY r.created_at DESC, r.rowid DESC LIMIT ?`),
       tasks: db.prepare('SELECT t.*, a.data AS artifact FROM tasks t LEFT JOIN artifacts a ON a.task_id = t.task_id WHERE t.run_id = ? ORDER BY t.task_id'),
+      rowTasks: db.prepare(
+        `WITH mine AS (SELECT task_id FROM tasks WHERE run_id = @run AND backend = @backend AND json_extract(metadata, '$.prompt_id') = @prompt)
+         SELECT t.*, a.data AS artifact FROM tasks t LEFT JOIN artifacts a ON a.task_id = t.task_id
+         WHERE t.run_id = @run AND (t.task_id IN mine OR json_extract(t.metadata, '$.check_of') IN mine) ORDER BY t.task_id`,
+      ),
       checkTasksOf: db.prepare(
         "SELECT t.*, NULL AS artifact FROM tasks t WHERE t.run_id = ? AND json_extract(t.metadata, '$.check_of') = ? ORDER BY t.task_id",
       ),
@@ -100,10 +111,12 @@ export class RunStore {
   }
 
   tasks(runId: string): { task: StoredTask; artifact: Artifact | null }[] {
-    return (this.stmt.tasks.all(runId) as (TaskRow & { artifact: string | null })[]).map((row) => ({
-      task: toTask(row),
-      artifact: row.artifact === null ? null : (JSON.parse(row.artifact) as Artifact),
-    }));
+    return (this.stmt.tasks.all(runId) as TaskWithArtifact[]).map(withArtifact);
+  }
+
+  /** The tasks of one prompt on one backend of a run, with their check tasks (command, judge). */
+  rowTasks(runId: string, promptId: string, backend: string): { task: StoredTask; artifact: Artifact | null }[] {
+    return (this.stmt.rowTasks.all({ run: runId, prompt: promptId, backend }) as TaskWithArtifact[]).map(withArtifact);
   }
 
   /** The check tasks (command, judge) of one task of a run, oldest first. */

@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { compareRuns } from '../../core/compare/compare.js';
 import { COMPARISON_FORMAT, comparisonInputs, keptHead, keptPairs } from '../../core/compare/kept.js';
 import { policyForRun } from '../../core/compare/policy.js';
+import { compareRow, passCounts } from '../../core/compare/row-detail.js';
 import { artifactSchema } from '../../core/queue/artifact.js';
 import { TaskQueue } from '../../core/queue/queue.js';
 import { compactTask, RECORD_FORMAT } from '../../core/runs/compare-record.js';
@@ -191,7 +192,7 @@ const outcome: fc.Arbitrary<Outcome> = fc.record({
 const expectation: fc.Arbitrary<Expect | undefined> = fc.constantFrom(undefined, { contains: 'answer' }, { regex: '\\d' }, { json: true }, { max_latency_ms: 1000 }, { not_contains: '1' });
 
 describe('kept equals built (property)', () => {
-  it('the kept compare record, summary and comparison equal those built again from the tasks, and compacting changes no comparison', () => {
+  it('the kept compare record, summary, pass counts and comparison equal those built again from the tasks; compacting changes no comparison; a cell read alone is the cell of the whole runs', () => {
     fc.assert(
       fc.property(
         fc.uniqueArray(fc.record({ id: fc.constantFrom('p1', 'p2', 'p3', 'p4'), expect: expectation }), { minLength: 1, maxLength: 3, selector: (p) => p.id }),
@@ -216,6 +217,14 @@ describe('kept equals built (property)', () => {
           expect(keptPairs(runs, inputs)).toEqual(fromKept.pairs);
           // The full records compare the same: what compacting leaves out is never compared.
           expect(compareRuns(fullA, fullB, { policy, policySource: source })).toEqual(fromKept);
+          // A matrix cell read from its own tasks is the cell of the whole runs; kept pass counts are counted ones.
+          for (const prompt of prompts) {
+            for (const backend of ['b1', 'b2']) {
+              const options = { policy, policySource: source };
+              expect(compareRow(runs.rowRecord(a, prompt.id, backend), runs.rowRecord(b, prompt.id, backend), prompt.id, backend, options)).toEqual(compareRow(fullA, fullB, prompt.id, backend, options));
+            }
+          }
+          expect(runs.passCounts(a)).toEqual(passCounts(keptA));
           expect(rebuiltCompareRecord(a)).toEqual(keptA);
           expect(rebuiltCompareRecord(b)).toEqual(keptB);
         },
