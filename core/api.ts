@@ -151,7 +151,7 @@ export const API_CALLS = {
       backends: z.array(backendName).min(1).max(50),
       preset: z.enum(RUN_PRESETS).default('smoke'),
       label: z.string().max(200).optional(),
-      /** Default: the pack header's `repeat`, else 1. */
+      /** Default: the pack header's `repeat`, else `packs.<pack>.repeat` of mittelo.config.json, else 1. */
       repeat: z.number().int().min(1).max(100).optional(),
     }),
     result: null as unknown as { run_id: string; tasks: number },

@@ -1,6 +1,7 @@
 /**
- * Per-backend settings (concurrency cap, rate, timeout, model, tool policy, CLI path, options),
- * from the workspace file `mittelo.config.json` (or --config), overridden by command-line flags.
+ * Per-backend settings (concurrency cap, rate, timeout, model, tool policy, CLI path, options) and
+ * per-pack run defaults (repeat), from the workspace file `mittelo.config.json` (or --config),
+ * overridden by command-line flags.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -23,8 +24,18 @@ const backendSettings = z.object({
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), z.string()).optional(),
 });
 
+/** A pack's run defaults; unknown keys are refused (a misspelt "repeats" would be ignored silently otherwise). */
+const packSettings = z
+  .object({
+    /** Runs of the pack repeat every prompt this many times unless --repeat or the pack header says otherwise. */
+    repeat: z.number().int().min(1).max(1000).optional(),
+  })
+  .strict();
+
 export const workspaceConfigSchema = z.object({
   backends: z.record(z.string(), backendSettings).default({}),
+  /** By pack name (its file name without .jsonl). */
+  packs: z.record(z.string().min(1), packSettings).optional(),
 });
 
 export type WorkspaceConfig = z.output<typeof workspaceConfigSchema>;
@@ -49,6 +60,14 @@ export function loadWorkspaceConfig(file?: string, cwd = process.cwd()): Workspa
     throw new HubError('bad_request', `config file ${target}: ${issues}`);
   }
   return parsed.data;
+}
+
+/**
+ * How many times a run repeats each prompt: --repeat (or the app's field), else the pack header's
+ * `repeat`, else `packs.<name>.repeat` of mittelo.config.json, else 1.
+ */
+export function runRepeat(given: number | undefined, header: { repeat?: number | undefined }, config: WorkspaceConfig, packName: string): number {
+  return given ?? header.repeat ?? config.packs?.[packName]?.repeat ?? 1;
 }
 
 export function specFromSettings(name: string, settings: BackendSettings | undefined): BackendSpec {

@@ -9,7 +9,7 @@ import { API_CALLS, isApiName, type ApiError, type ApiName, type ApiParsedInput,
 import { listPrompts, sideBySide } from '../compare/pick.js';
 import { HubError } from '../errors.js';
 import { readPack, readPackFile } from '../pack.js';
-import { specFromSettings } from '../agent/config.js';
+import { runRepeat, specFromSettings } from '../agent/config.js';
 import { checkLock, lockState } from '../lock/check.js';
 import { readLock, writeLock } from '../lock/file.js';
 import { recordLock } from '../lock/record.js';
@@ -150,7 +150,7 @@ export function createHandlers(app: AppWorkspace, backends = new BackendsView(ap
         entries,
         backends: specs,
         preset: input.preset,
-        repeat: input.repeat ?? header.repeat ?? 1,
+        repeat: runRepeat(input.repeat, header, config, pack.name),
         concurrency: DEFAULT_AGENT_CONCURRENCY,
         lockState: locked,
         specFor: (name) => specFromSettings(name, config.backends[name]),

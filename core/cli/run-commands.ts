@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { TOOL_POLICIES, type ToolPolicy } from '../../drivers/types.js';
-import { loadWorkspaceConfig, specFromSettings } from '../agent/config.js';
+import { loadWorkspaceConfig, runRepeat, specFromSettings, type WorkspaceConfig } from '../agent/config.js';
 import type { BackendSpec } from '../agent/backend.js';
 import { formatCost, formatMs, formatPlain } from '../display.js';
 import { HubError } from '../errors.js';
@@ -66,8 +66,7 @@ function resolvePack(flags: RunFlags): { name: string; path: string | null; entr
   return { name: path.basename(file).replace(/\.jsonl$/i, ''), path: path.resolve(file), entries, header };
 }
 
-function resolveBackends(flags: RunFlags, preset: RunPreset): BackendSpec[] {
-  const config = loadWorkspaceConfig(flags.config);
+function resolveBackends(flags: RunFlags, preset: RunPreset, config: WorkspaceConfig): BackendSpec[] {
   let names = flags.backend;
   if (names.length === 0 && (preset === 'matrix' || preset === 'smoke')) names = Object.keys(config.backends);
   if (names.length === 0) {
@@ -106,7 +105,7 @@ export function registerRunCommands(program: Command): void {
     .option('--backend <name>', 'backend to run on (repeatable)', collect, [])
     .option('--preset <preset>', `${RUN_PRESETS.join(' | ')} (smoke and pair-smoke default to ${DEFAULT_SMOKE_PACK}; matrix runs every configured backend)`)
     .option('--label <label>', 'a note shown with the run')
-    .option('--repeat <n>', 'run every prompt this many times (default: the pack header\'s "repeat", else 1)', parseInteger('--repeat', { min: 1, max: 1000 }))
+    .option('--repeat <n>', 'run every prompt this many times (default: the pack header\'s "repeat", else packs.<pack>.repeat of mittelo.config.json, else 1)', parseInteger('--repeat', { min: 1, max: 1000 }))
     .option('--concurrency <n>', 'tasks at once per backend for in-process agents', parseInteger('--concurrency', { min: 1, max: 256 }), 2)
     .option('--against-baseline', 'compare with the baseline run of this pack; exit non-zero on regressions')
     .option('--no-embedded', 'fail instead of starting an in-process hub when none answers')
@@ -120,7 +119,9 @@ export function registerRunCommands(program: Command): void {
       if (flags.toolPolicy && !TOOL_POLICIES.includes(flags.toolPolicy)) throw new HubError('bad_request', `--tool-policy must be one of ${TOOL_POLICIES.join(', ')}`);
       const preset: RunPreset = flags.preset ?? 'custom';
       const pack = resolvePack(flags);
-      const backends = resolveBackends(flags, preset);
+      // Read before anything is queued: a broken config fails the run here, naming the file and field.
+      const config = loadWorkspaceConfig(flags.config);
+      const backends = resolveBackends(flags, preset, config);
       const log = (line: string) => process.stderr.write(`mittelo run: ${line}\n`);
       const printer = new ProgressPrinter(process.stderr);
       const interrupted = new AbortController();
@@ -139,7 +140,7 @@ export function registerRunCommands(program: Command): void {
         entries: pack.entries,
         backends,
         preset,
-        repeat: flags.repeat ?? pack.header.repeat ?? 1,
+        repeat: runRepeat(flags.repeat, pack.header, config, pack.name),
         concurrency: flags.concurrency,
         lockState: await lockState().catch((err: unknown) => {
           // A broken lock file must not stop a run; the run records no lock state and says why.
@@ -148,7 +149,7 @@ export function registerRunCommands(program: Command): void {
         }),
         // Every run of a pack with a baseline is compared with it; only --against-baseline gates on it.
         withBaseline: true,
-        specFor: (name) => specFromSettings(name, loadWorkspaceConfig(flags.config).backends[name]),
+        specFor: (name) => specFromSettings(name, config.backends[name]),
         log,
         onProgress: flags.json ? undefined : (progress) => printer.draw(progress.render()),
         ...(flags.label ? { label: flags.label } : {}),

@@ -50,7 +50,8 @@ describe('the start dialog', () => {
       ok: true,
       input: { pack: 'smoke', backends: ['echo'], preset: 'smoke', repeat: 2, label: 'nightly' },
     });
-    expect(checkStart({ pack: 'smoke', backends: ['echo'], label: '', repeat: '' })).toMatchObject({ ok: true, input: { repeat: 1 } });
+    // Blank leaves the repeat to the pack header, then mittelo.config.json (the hub decides).
+    expect(checkStart({ pack: 'smoke', backends: ['echo'], label: '', repeat: '' })).toEqual({ ok: true, input: { pack: 'smoke', backends: ['echo'], preset: 'smoke' } });
     expect(checkStart({ pack: 'smoke', backends: [], label: '', repeat: '1' })).toMatchObject({ ok: false, error: expect.stringContaining('backend') });
     expect(checkStart({ pack: 'smoke', backends: ['echo'], label: '', repeat: '1.5' })).toMatchObject({ ok: false, error: expect.stringContaining('Repeat') });
   });

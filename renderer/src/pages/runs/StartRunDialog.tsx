@@ -18,7 +18,7 @@ export interface StartRunDialogProps {
   pack?: string;
 }
 
-const EMPTY: StartForm = { pack: '', backends: [], label: '', repeat: '1' };
+const EMPTY: StartForm = { pack: '', backends: [], label: '', repeat: '' };
 /** The backends chosen last time (this browser or window): a backend unticked stays unticked. */
 const REMEMBERED_KEY = 'mittelo.startRun.backends';
 
@@ -164,7 +164,16 @@ export function StartRunDialog({ open, onClose, onStarted, pack }: StartRunDialo
           </label>
           <label>
             Repeat each prompt
-            <input type="number" min={1} max={100} value={form.repeat} onChange={(e) => edit({ repeat: e.target.value })} style={{ width: '6rem' }} />
+            <input
+              type="number"
+              min={1}
+              max={100}
+              value={form.repeat}
+              placeholder="pack default"
+              title="Blank: the pack header's repeat, else packs.<pack>.repeat of mittelo.config.json, else 1"
+              onChange={(e) => edit({ repeat: e.target.value })}
+              style={{ width: '8rem' }}
+            />
           </label>
         </div>
         {problem && (

@@ -57,11 +57,12 @@ export type StartCheck = { ok: true; input: ApiInput<'runs.start'> } | { ok: fal
 export function checkStart(form: StartForm): StartCheck {
   if (!form.pack) return { ok: false, error: 'Choose a pack of prompts to run.' };
   if (form.backends.length === 0) return { ok: false, error: 'Choose at least one backend to run the prompts on.' };
-  const repeat = Number(form.repeat.trim() || '1');
-  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 100) return { ok: false, error: 'Repeat must be a whole number from 1 to 100.' };
+  // Blank: the pack's default (its header's repeat, else mittelo.config.json's, else 1).
+  const repeat = form.repeat.trim() === '' ? undefined : Number(form.repeat.trim());
+  if (repeat !== undefined && (!Number.isInteger(repeat) || repeat < 1 || repeat > 100)) return { ok: false, error: 'Repeat must be a whole number from 1 to 100, or blank for the pack’s default.' };
   const label = form.label.trim();
   if (label.length > 200) return { ok: false, error: 'The label can be at most 200 characters.' };
-  return { ok: true, input: { pack: form.pack, backends: form.backends, preset: 'smoke', repeat, ...(label ? { label } : {}) } };
+  return { ok: true, input: { pack: form.pack, backends: form.backends, preset: 'smoke', ...(repeat !== undefined ? { repeat } : {}), ...(label ? { label } : {}) } };
 }
 
 /** A done task is `passed`, `checks_failed` or (a command / judge still deciding) `checking`. */
