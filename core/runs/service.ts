@@ -22,7 +22,7 @@ import type { Task } from '../queue/types.js';
 import type { StoredTask } from '../store/tasks.js';
 import type { Artifact } from '../queue/artifact.js';
 import { ImportStaging } from './import-staging.js';
-import { RecordCache, type RecordBody } from './record-cache.js';
+import { MAX_CACHED_BYTES, RecordCache, type RecordBody } from './record-cache.js';
 import { compactTask, RECORD_FORMAT, type KeptBody, type KeptSummary } from './compare-record.js';
 import { compareAndKeep, comparisonInputs, type KeptRuns } from '../compare/kept.js';
 import { passCounts, type PassCounts } from '../compare/row-detail.js';
@@ -150,8 +150,8 @@ export class RunService implements KeptRuns {
   private readonly attempts: RunAttemptStore;
   /** Settled runs' tasks as their records list them (reading a 30,000-task run takes seconds). */
   private readonly records = new RecordCache();
-  /** The same, as compare reads them (compare-record.ts). */
-  private readonly compareRecords = new RecordCache();
+  /** The same, as compare reads them (compare-record.ts); half the budget, as most reads are of full records. */
+  private readonly compareRecords = new RecordCache(MAX_CACHED_BYTES / 2);
   /** Settled runs' compare records and summaries as kept in the database (read after a restart). */
   private readonly kept: RunRecordStore;
   /** Comparisons of settled runs kept (core/compare/kept.ts). */
