@@ -274,13 +274,19 @@ export class RunService implements KeptRuns {
       this.compareRecords.drop(runId);
       return this.compacted(this.get(runId));
     }
-    let body = this.compareRecords.get(runId, version);
-    if (!body) {
-      const kept = this.kept.body(runId, version, RECORD_FORMAT);
-      const parsed = kept === undefined ? null : (JSON.parse(kept) as KeptBody);
-      body = this.compareRecords.set(runId, version, parsed ?? this.compactBody(this.body(runId, stored)));
-    }
+    const body = this.compareRecords.get(runId, version) ?? this.keptCompareBody(runId, version) ?? this.builtCompareBody(stored, version);
     return this.recordOf(stored, body);
+  }
+
+  private keptCompareBody(runId: string, version: string): RecordBody | undefined {
+    const kept = this.kept.body(runId, version, RECORD_FORMAT);
+    return kept === undefined ? undefined : this.compareRecords.set(runId, version, JSON.parse(kept) as KeptBody);
+  }
+
+  /** Built from the tasks (which keeps it, see keep) when nothing was kept at this version. */
+  private builtCompareBody(stored: StoredRun, version: string): RecordBody {
+    const full = this.body(stored.run_id, stored);
+    return this.compareRecords.get(stored.run_id, version) ?? this.compareRecords.set(stored.run_id, version, this.compactBody(full));
   }
 
   /** How often each prompt passed on each backend in the run (the pass-rate history), as kept for a settled run. */
