@@ -2,7 +2,8 @@
 // core never imports electron, react or renderer; drivers import neither core nor the shells;
 // the renderer reaches core only through the typed contract (core/api.ts), plus core/display.ts, the
 // one way numbers and unknown values read in the app, the reports and the CLI (display.ts may import
-// nothing at all, so allowing it cannot let the renderer reach anything else of core). Inside core
+// nothing at all, so allowing it cannot let the renderer reach anything else of core), and the pure
+// core/highlight (syntax colours of diffs: its own files and its libraries only). Inside core
 // (docs/ARCHITECTURE.md, "Layers"): the hub side and the shared layers under it (queue, store, wire,
 // runs, compare, agent, hub.ts) never import the client session (core/session) or what sits on it
 // (app, cli, mcp); core/session imports none of app, cli, mcp. tests/unit/layering.test.ts checks
@@ -61,6 +62,15 @@ export default tseslint.config(
     rules: { 'no-restricted-syntax': ['error', { selector: 'ImportDeclaration, ExportAllDeclaration, ExportNamedDeclaration[source]', message: 'core/display.ts is imported by the renderer: it stays pure and imports nothing.' }] },
   },
   {
+    // Bundled into the renderer as well: only its own files and its libraries, nothing of Node.
+    files: ['core/highlight/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [...shells, { group: ['node:*', '../*'], message: 'core/highlight runs in the renderer too: no Node modules, nothing of core outside it.' }],
+      }],
+    },
+  },
+  {
     files: ['drivers/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', {
@@ -78,7 +88,9 @@ export default tseslint.config(
       'react-hooks/exhaustive-deps': 'error',
       '@typescript-eslint/no-restricted-imports': ['error', {
         patterns: [
-          { regex: '^(\\.\\./)+core/(?!(api|display)\\.js$)', message: 'the renderer reaches core only through the contract, core/api.ts (and core/display.ts, how numbers read).' },
+          // core/display.ts is import-free; core/highlight is pure (no Node, nothing else of core): the app and
+          // the server's HTML reports read numbers and colour diffs alike.
+          { regex: '^(\\.\\./)+core/(?!(api|display)\\.js$|highlight/)', message: 'the renderer reaches core only through the contract, core/api.ts (and core/display.ts, how numbers read, and the pure core/highlight).' },
           { group: ['**/drivers/**', '**/electron/**', 'electron', 'node:*'], message: 'the renderer is a browser page: only the contract (core/api.ts).' },
         ],
       }],

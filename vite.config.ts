@@ -14,10 +14,12 @@ const serveUrl = process.env.MITTELO_SERVE_URL ?? 'http://127.0.0.1:8780';
 
 /**
  * STYLE: the renderer reaches core only through the contract, plus core/display.ts (how numbers read,
- * pure and import-free: eslint.config.js); type-only imports vanish before this runs.
+ * pure and import-free: eslint.config.js) and core/highlight/ (syntax colours of diffs, pure code the
+ * server's reports share); type-only imports vanish before this runs.
  */
 function contractOnly(): Plugin {
   const allowed = new Set([path.join(repo, 'core', 'api.ts'), path.join(repo, 'core', 'display.ts')]);
+  const shared = path.join(repo, 'core', 'highlight') + path.sep;
   return {
     name: 'mittelo-contract-only',
     enforce: 'pre',
@@ -26,8 +28,8 @@ function contractOnly(): Plugin {
       const resolved = await this.resolve(source, importer, { ...options, skipSelf: true });
       const file = resolved?.id.split('?')[0] ?? '';
       const inCore = file.startsWith(path.join(repo, 'core') + path.sep) || file.startsWith(path.join(repo, 'drivers') + path.sep);
-      if (inCore && !allowed.has(file)) {
-        this.error(`${path.relative(repo, importer)} imports ${path.relative(repo, file)}: the renderer may only import core/api.ts and core/display.ts`);
+      if (inCore && !allowed.has(file) && !file.startsWith(shared)) {
+        this.error(`${path.relative(repo, importer)} imports ${path.relative(repo, file)}: the renderer may only import core/api.ts, core/display.ts and core/highlight/`);
       }
       return resolved;
     },

@@ -107,6 +107,11 @@ export interface WorkspaceView {
   runs_in_progress: { run_id: string; label: string | null; pack_name: string }[];
 }
 
+/** What a one-click system test did: started a run, or stopped to ask (`candidates`: the backends to offer). */
+export type SystemTestStart =
+  | { started: true; run_id: string; tasks: number; backends: string[]; why: string }
+  | { started: false; reason: 'choose' | 'nothing_ready'; message: string; candidates: string[] };
+
 export interface PackInfo {
   name: string;
   path: string;
@@ -156,6 +161,13 @@ export const API_CALLS = {
     }),
     result: null as unknown as { run_id: string; tasks: number },
   },
+  /**
+   * "Start system test" in one click: the example pack `system` on the backends of the last system
+   * test, else every ready backend that can edit files. Not started when there is a real choice to
+   * make or nothing ready (`message` says what to do; docs/RUNS.md "System tests").
+   */
+  // Strict: it takes nothing, and a call with stray fields is refused rather than starting a run.
+  'runs.startSystemTest': { input: z.object({}).strict(), result: null as unknown as SystemTestStart },
   /** Deletes a finished run with its tasks (the UI asks first); a run still going is refused. */
   'runs.delete': { input: z.object({ run_id: runId, confirm: z.literal(true) }), result: null as unknown as { deleted: string; tasks: number } },
   /** The run as one self-contained HTML page (prompts × backends with every answer), to save. */

@@ -10,6 +10,7 @@ export const echoDriver: ExecutingDriver = {
   requiredFlags: [],
   authHints: { env: [], files: [] },
   outputFormat: 'text',
+  editsFiles: false,
   versionArgs: null,
   parseVersion: () => null,
 

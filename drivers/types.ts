@@ -107,6 +107,8 @@ export interface DriverInfo {
    */
   authHints: { env: string[]; files: string[]; proof?: Record<string, CredentialProof> };
   outputFormat: 'text' | 'json' | 'stream-json' | 'jsonl';
+  /** False for built-ins that only answer (echo): they cannot do a system test's edits. */
+  editsFiles?: false;
 }
 
 /** A one-shot CLI driver: build argv, run through the shared runner, interpret the result. */

@@ -10,6 +10,8 @@ import { listPrompts, sideBySide } from '../compare/pick.js';
 import { HubError } from '../errors.js';
 import { readPack, readPackFile } from '../pack.js';
 import { runRepeat, specFromSettings } from '../agent/config.js';
+import { driverFor } from '../agent/backend.js';
+import { listDrivers } from '../../drivers/registry.js';
 import { checkLock, lockState } from '../lock/check.js';
 import { readLock, writeLock } from '../lock/file.js';
 import { recordLock } from '../lock/record.js';
@@ -21,6 +23,7 @@ import { renderRunHtml } from '../runs/render-run-html.js';
 import { runGridView } from '../runs/grid.js';
 import { HUB_VERSION } from '../wire/methods.js';
 import { BackendsView, knownBackend } from './backends-view.js';
+import { candidateOf, chooseSystemTestBackends, SYSTEM_PACK } from './system-test-start.js';
 import { compareDefault, compareHtmlOf, compareRowOf, historyOf } from './compare-default.js';
 import { toApiError } from './errors.js';
 import { failureHint, waitHint } from './task-hints.js';
@@ -70,6 +73,18 @@ function listPacks(app: AppWorkspace): PackInfo[] {
   });
 }
 
+/** Whether a backend can do a system test's edits (echo only answers; an unknown name cannot). */
+function editsFiles(name: string): boolean {
+  try {
+    return driverFor(name).editsFiles !== false;
+  } catch {
+    return false;
+  }
+}
+
+/** The coding-agent CLIs installable from npm, offered when nothing can run a system test. */
+const INSTALL_HINTS = listDrivers().flatMap((d) => (d.npmPackage ? [{ label: d.name, npm_package: d.npmPackage }] : []));
+
 /** Without a shell (a bare app workspace) the workspace cannot be switched. */
 function noShell(): never {
   throw new HubError('bad_request', 'this app cannot switch workspaces');
@@ -77,6 +92,36 @@ function noShell(): never {
 
 export function createHandlers(app: AppWorkspace, backends = new BackendsView(app), upgrades = new UpgradeJobs(), shell: WorkspaceShell | null = null): Handlers {
   const runGet = (runId: string) => app.call<RunRecord>('run_get', { run_id: runId });
+  const startPackRun = async (input: ApiParsedInput<'runs.start'>): Promise<ApiResult<'runs.start'>> => {
+    const pack = packFile(app, input.pack);
+    const { entries, header } = readPack(pack.file);
+    if (input.preset === 'system-test' && input.backends.length !== 1) throw new HubError('bad_request', `backends: a system test runs one backend, ${input.backends.length} were chosen`);
+    if (input.preset === 'pair-smoke' && input.backends.length !== 2) throw new HubError('bad_request', `backends: a pair smoke test runs two backends, ${input.backends.length} were chosen`);
+    const config = app.config();
+    const specs = input.backends.map((name) => {
+      knownBackend(name);
+      return specFromSettings(name, config.backends[name]);
+    });
+    let locked = null;
+    try {
+      if (readLock(app.workspace.dir)) locked = await lockState({ workspace: app.workspace.dir, config });
+    } catch (err) {
+      // A broken lock file must not stop a run: it records no lock state (as `mittelo run` does).
+      app.log(`version lock not recorded for this run: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    return app.startRun({
+      packName: pack.name,
+      packPath: pack.file,
+      entries,
+      backends: specs,
+      preset: input.preset,
+      repeat: runRepeat(input.repeat, header, config, pack.name),
+      concurrency: DEFAULT_AGENT_CONCURRENCY,
+      lockState: locked,
+      specFor: (name) => specFromSettings(name, config.backends[name]),
+      ...(input.label ? { label: input.label } : {}),
+    });
+  };
   return {
     'hub.status': async () => {
       const { online, reconnecting } = app.connection();
@@ -127,35 +172,18 @@ export function createHandlers(app: AppWorkspace, backends = new BackendsView(ap
     'workers.list': () => app.call('workers'),
     'runs.list': (input) => app.call('run_list', { limit: input.limit, ...(input.pack_name ? { pack_name: input.pack_name } : {}) }),
     'runs.get': ({ run_id }) => runGet(run_id),
-    'runs.start': async (input) => {
-      const pack = packFile(app, input.pack);
-      const { entries, header } = readPack(pack.file);
-      if (input.preset === 'system-test' && input.backends.length !== 1) throw new HubError('bad_request', `backends: a system test runs one backend, ${input.backends.length} were chosen`);
-      if (input.preset === 'pair-smoke' && input.backends.length !== 2) throw new HubError('bad_request', `backends: a pair smoke test runs two backends, ${input.backends.length} were chosen`);
-      const config = app.config();
-      const specs = input.backends.map((name) => {
-        knownBackend(name);
-        return specFromSettings(name, config.backends[name]);
-      });
-      let locked = null;
-      try {
-        if (readLock(app.workspace.dir)) locked = await lockState({ workspace: app.workspace.dir, config });
-      } catch (err) {
-        // A broken lock file must not stop a run: it records no lock state (as `mittelo run` does).
-        app.log(`version lock not recorded for this run: ${err instanceof Error ? err.message : String(err)}`);
+    'runs.start': (input) => startPackRun(input),
+    'runs.startSystemTest': async () => {
+      if (!fs.existsSync(path.join(app.workspace.packsDir, `${SYSTEM_PACK}.jsonl`))) {
+        throw new HubError('not_found', `this workspace has no example system-test pack (${path.join(app.workspace.packsDir, `${SYSTEM_PACK}.jsonl`)}): copy packs/system.jsonl and packs/system/ from mittelo into it, or open a new workspace, which gets them`);
       }
-      return app.startRun({
-        packName: pack.name,
-        packPath: pack.file,
-        entries,
-        backends: specs,
-        preset: input.preset,
-        repeat: runRepeat(input.repeat, header, config, pack.name),
-        concurrency: DEFAULT_AGENT_CONCURRENCY,
-        lockState: locked,
-        specFor: (name) => specFromSettings(name, config.backends[name]),
-        ...(input.label ? { label: input.label } : {}),
-      });
+      const views = await backends.list();
+      const latest = await app.call<ApiResult<'runs.list'>>('run_list', { limit: 1, pack_name: SYSTEM_PACK });
+      const choice = chooseSystemTestBackends(views.map((v) => candidateOf(v, editsFiles(v.name))), latest.runs[0]?.run.backends ?? null, INSTALL_HINTS);
+      if (choice.kind === 'nothing_ready') return { started: false, reason: 'nothing_ready', message: choice.message, candidates: [] };
+      if (choice.kind === 'choose') return { started: false, reason: 'choose', message: choice.message, candidates: choice.candidates };
+      const run = await startPackRun({ pack: SYSTEM_PACK, backends: choice.backends, preset: choice.backends.length === 1 ? 'system-test' : 'custom' });
+      return { started: true, ...run, backends: choice.backends, why: choice.why };
     },
     'runs.baseline': ({ run_id }) => app.call('run_baseline', { run_id }),
     'runs.delete': ({ run_id }) => app.call('run_delete', { run_id }),

@@ -28,7 +28,9 @@ import {
   promptTitle,
 } from './format.js';
 import { ROW_VERDICTS, type ComparedPair, type Comparison, type DiffHunk, type DiffLine, type PairCategory, type PairSide, type PromptRow, type RunRef } from './types.js';
-import { diffSections, touchedText, type WorkspaceComparison, type WorkspaceSide } from './workspace.js';
+import { diffSections, highlightSection, MAX_HIGHLIGHT_CHARS, type DiffLine as CodeLine } from '../highlight/diff-lines.js';
+import { paletteCss } from '../highlight/palette.js';
+import { touchedText, type WorkspaceComparison, type WorkspaceSide } from './workspace.js';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -36,6 +38,16 @@ const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;'
 export function html(text: string): string {
   return printable(text, true).replace(/[&<>"']/g, (ch) => ESCAPES[ch] ?? ch);
 }
+
+/**
+ * Coloured workspace diffs in a self-contained report (this one and the run report): the +/- tints,
+ * the signs (the page's --good/--bad) and the syntax palette for light and dark.
+ */
+export const WORKSPACE_DIFF_CSS = `
+.ws-file summary { font: 12px ui-monospace, monospace; cursor: pointer; }
+.ws-diff .l { display: block; } .ws-diff .l-add { background: rgba(67, 160, 71, .15); } .ws-diff .l-del { background: rgba(229, 57, 53, .13); }
+.ws-diff .l-hunk, .ws-diff .l-meta { color: var(--muted); } .ws-diff .l-add .sign { color: var(--good); font-weight: 700; } .ws-diff .l-del .sign { color: var(--bad); font-weight: 700; }
+${paletteCss({ light: ':root', dark: '@media (prefers-color-scheme: dark)' })}`;
 
 const STYLE = `
 :root { color-scheme: light dark; --bad: #c62828; --good: #2e7d32; --warn: #b26a00; --muted: #777;
@@ -56,7 +68,7 @@ pre { margin: 4px 0; padding: 6px; border: 1px solid var(--line); border-radius:
 .diff { width: 100%; table-layout: fixed; margin-top: 6px; } .diff col.ln { width: 4.5em; }
 .diff td.ln { color: var(--muted); text-align: right; user-select: none; font: 12px ui-monospace, monospace; }
 .diff tr.hunk td { color: var(--muted); background: rgba(128,128,128,.08); font: 12px ui-monospace, monospace; }
-.ws-pair { display: grid; grid-template-columns: 1fr 1fr; gap: 12px; } .ws-side { min-width: 0; } .ws-file summary { font: 12px ui-monospace, monospace; }
+.ws-pair { display: grid; grid-template-columns: 1fr 1fr; gap: 12px; } .ws-side { min-width: 0; }
 .diff td.del { background: var(--del); } .diff td.ins { background: var(--ins); }
 .diff span.wd { background: var(--delw); border-radius: 2px; } .diff span.wi { background: var(--insw); border-radius: 2px; }
 .checks li.fail { color: var(--bad); } .checks li.pass { color: var(--good); }
@@ -66,6 +78,7 @@ pre { margin: 4px 0; padding: 6px; border: 1px solid var(--line); border-radius:
 .matrix td.v-regressed { background: rgba(229, 57, 53, .18); } .matrix td.v-improved { background: rgba(67, 160, 71, .18); }
 .matrix td.v-flaky, .matrix td.v-changed { background: rgba(255, 160, 0, .16); } .matrix td.v-stable-fail { background: rgba(229, 57, 53, .08); }
 .badge { font-size: 11px; padding: 0 5px; border-radius: 8px; border: 1px solid currentColor; margin-left: 4px; }
+${WORKSPACE_DIFF_CSS}
 `;
 
 function runRow(name: string, run: RunRef): string {
@@ -132,7 +145,7 @@ function matrix(c: Comparison): string {
   return `<h2>Pass rate, prompts × backends (A → B)</h2><table class="grid matrix"><tr><th>prompt</th>${backends.map((b) => `<th>${html(b)}</th>`).join('')}</tr>${body.join('')}</table>${more}`;
 }
 
-function rowSection(row: PromptRow, pairs: Map<string, ComparedPair>): string {
+function rowSection(row: PromptRow, pairs: Map<string, ComparedPair>, budget: ColourBudget): string {
   const multi = (row.a?.n ?? 0) > 1 || (row.b?.n ?? 0) > 1;
   const facts = row.why.map((why) => `<div class="${row.gating ? 'v-regressed' : ''}">${html(why)}</div>`);
   if (multi && row.a && row.b) facts.push(`<div>pass@${row.k} ${row.a.pass_at_k.toFixed(2)} → ${row.b.pass_at_k.toFixed(2)} · pass^${row.k} ${row.a.pass_hat_k.toFixed(2)} → ${row.b.pass_hat_k.toFixed(2)}</div>`);
@@ -142,7 +155,7 @@ function rowSection(row: PromptRow, pairs: Map<string, ComparedPair>): string {
     }
   }
   const example = examplePair(row, pairs);
-  const exampleHtml = example ? `${multi ? `<div class="muted">Example: try ${example.repeat_index + 1}</div>` : ''}${pairSection(example)}` : '';
+  const exampleHtml = example ? `${multi ? `<div class="muted">Example: try ${example.repeat_index + 1}</div>` : ''}${pairSection(example, budget)}` : '';
   return `<details class="pair" open><summary class="v-${row.verdict}">${html(rowTitle(row))} <span class="muted">${html(promptTitle(row.prompt))}</span></summary><div class="meta">${facts.join('')}</div>${exampleHtml}</details>`;
 }
 
@@ -196,25 +209,57 @@ function excerpt(name: string, side: PairSide | null): string {
   return `<div><b>Answer ${name}</b>${more}<pre>${html(side.answer_excerpt)}</pre></div>`;
 }
 
+/**
+ * How much of a report's workspace diffs is syntax-coloured: past it, sections are plain (and say
+ * so), which keeps a report of many large diffs quick to write and to open.
+ */
+export const REPORT_HIGHLIGHT_CHARS = 512 * 1024;
+
+/** The report's colouring allowance and what is left of it (spent section by section). */
+export interface ColourBudget {
+  allowance: number;
+  chars: number;
+}
+
+export const colourBudget = (allowance = REPORT_HIGHLIGHT_CHARS): ColourBudget => ({ allowance, chars: allowance });
+
+const CODE_LINE_CLASS: Record<CodeLine['kind'], string> = { meta: 'l l-meta', hunk: 'l l-hunk', add: 'l l-add', del: 'l l-del', context: 'l' };
+
+function codeLineHtml(line: CodeLine): string {
+  const sign = line.sign ? `<span class="sign">${html(line.sign)}</span>` : '';
+  const tokens = line.tokens.map((t) => (t.className ? `<span class="${html(t.className)}">${html(t.text)}</span>` : html(t.text))).join('');
+  return `<span class="${CODE_LINE_CLASS[line.kind]}">${sign}${tokens}\n</span>`;
+}
+
+/** One changed file: its part of the unified diff, coloured by its language while the allowance lasts. */
+export function fileSectionHtml(file: string, text: string, budget: ColourBudget): string {
+  const shown = highlightSection(file, text, Math.min(MAX_HIGHLIGHT_CHARS, budget.chars));
+  if (shown.plain === null) budget.chars -= text.length;
+  const over = text.length > MAX_HIGHLIGHT_CHARS ? `this file's diff is over ${MAX_HIGHLIGHT_CHARS / 1024} KiB` : `the report colours the first ${Math.round(budget.allowance / 1024)} KiB of diffs`;
+  const note = shown.plain === 'too-large' ? `<div class="muted">Without syntax colours: ${over}.</div>` : '';
+  const language = shown.language ? ` <span class="muted">${html(shown.language.label)}</span>` : '';
+  return `<details class="ws-file"><summary>${html(file)}${language}</summary>${note}<pre class="ws-diff">${shown.lines.map(codeLineHtml).join('')}</pre></details>`;
+}
+
 /** The workspace's changed files, one section per file (its part of the unified diff). */
-function workspaceSide(name: string, ws: WorkspaceSide | null): string {
+function workspaceSide(name: string, ws: WorkspaceSide | null, budget: ColourBudget): string {
   if (!ws) return `<div class="ws-side"><b>Workspace ${name}</b>: <span class="muted">no system test</span></div>`;
   const check = ws.check ? `<div class="${ws.check.pass ? 'pass' : 'fail'}">${ws.check.pass ? '✓' : '✗'} ${html(ws.check.reason)}</div>` : '';
   const outside = ws.outside.length ? `<div class="cat-new_failure">Outside the workdir: ${ws.outside.map(html).join('; ')}</div>` : '';
-  const sections = [...diffSections(ws.diff)].map(([file, text]) => `<details class="ws-file"><summary>${html(file)}</summary><pre>${html(text)}</pre></details>`);
+  const sections = [...diffSections(ws.diff)].map(([file, text]) => fileSectionHtml(file, text, budget));
   const truncated = ws.truncated ? '<div class="muted">The diff was truncated at its cap.</div>' : '';
   return `<div class="ws-side"><b>Workspace ${name}</b> <span class="muted">${plural(ws.files.length, 'file')} changed${ws.fixture ? ` from ${html(ws.fixture)}` : ''}</span>${check}${outside}${sections.join('')}${truncated}</div>`;
 }
 
-function workspaceSection(ws: WorkspaceComparison): string {
+function workspaceSection(ws: WorkspaceComparison, budget: ColourBudget): string {
   const touched = ws.touched_differently.length
     ? `<div>Touched differently: ${ws.touched_differently.map((t) => html(touchedText(t))).join(', ')}</div>`
     : '<div class="muted">Both agents left the same changes.</div>';
   const dod = ws.diff_of_diffs ? `<details><summary>Diff of the diffs</summary><table class="diff"><colgroup><col class="ln"><col><col class="ln"><col></colgroup>\n${ws.diff_of_diffs.hunks.flatMap(hunkRows).join('\n')}\n</table></details>` : '';
-  return `<div class="workspace">${touched}<div class="ws-pair">${workspaceSide('A', ws.a)}${workspaceSide('B', ws.b)}</div>${dod}</div>`;
+  return `<div class="workspace">${touched}<div class="ws-pair">${workspaceSide('A', ws.a, budget)}${workspaceSide('B', ws.b, budget)}</div>${dod}</div>`;
 }
 
-function pairSection(pair: ComparedPair): string {
+function pairSection(pair: ComparedPair, budget: ColourBudget): string {
   const repeat = pair.repeat_index > 0 ? ` · repeat ${pair.repeat_index + 1}` : '';
   const summaryLine = `<span class="cat-${pair.category}">${CATEGORY_LABELS[pair.category]}</span> · ${html(pair.backend)} · ${html(pair.prompt_id)}${repeat} <span class="muted">${html(promptTitle(pair.prompt))}</span>`;
   const notes: string[] = [];
@@ -245,16 +290,18 @@ function pairSection(pair: ComparedPair): string {
   } else if (pair.category !== 'unchanged') {
     body = excerpt('A', pair.a) + excerpt('B', pair.b);
   }
-  if (pair.workspace) body += workspaceSection(pair.workspace);
+  if (pair.workspace) body += workspaceSection(pair.workspace, budget);
   return `<details class="pair" open><summary>${summaryLine}</summary><div class="meta"><div class="prompt muted">${html(pair.prompt.length > 500 ? `${pair.prompt.slice(0, 500)}…` : pair.prompt)}</div>${notes.join('')}${sideBlock('A', pair.a)}${sideBlock('B', pair.b)}</div>${body}</details>`;
 }
 
-export function renderHtml(c: Comparison): string {
+/** `colourChars`: the syntax-colouring allowance of the report's workspace diffs (default REPORT_HIGHLIGHT_CHARS). */
+export function renderHtml(c: Comparison, options: { colourChars?: number } = {}): string {
   const sections: string[] = [];
   const pairs = new Map(c.pairs.map((pair) => [pair.key, pair]));
+  const budget = colourBudget(options.colourChars);
   for (const verdict of DETAILED_VERDICTS) {
     const rows = c.rows.filter((row) => row.verdict === verdict);
-    if (rows.length) sections.push(`<h2 class="v-${verdict}">${html(VERDICT_LABELS[verdict].replace(/^./, (ch) => ch.toUpperCase()))} (${rows.length})</h2>`, ...rows.map((row) => rowSection(row, pairs)));
+    if (rows.length) sections.push(`<h2 class="v-${verdict}">${html(VERDICT_LABELS[verdict].replace(/^./, (ch) => ch.toUpperCase()))} (${rows.length})</h2>`, ...rows.map((row) => rowSection(row, pairs, budget)));
   }
   const stable = c.rows.filter((row) => row.verdict === 'stable-pass');
   if (stable.length) {

@@ -5,6 +5,7 @@
  */
 import type { WorkspaceArtifact } from '../queue/artifact.js';
 import type { RunTask } from '../runs/types.js';
+import { diffSections } from '../highlight/diff-lines.js';
 import { diffAnswers } from './text-diff.js';
 import type { TextDiff } from './types.js';
 
@@ -57,17 +58,6 @@ function side(task: RunTask | null): WorkspaceSide | null {
     isolation: ws.isolation?.mode ?? null,
     check: ws.check ? { command: ws.check.command, pass: ws.check.pass, exit_code: ws.check.exit_code, reason: ws.check.reason } : null,
   };
-}
-
-/** A workspace diff cut into its files' sections (`diff --git a/x b/x` starts each). */
-export function diffSections(diff: string): Map<string, string> {
-  const sections = new Map<string, string>();
-  const starts = [...diff.matchAll(/^diff --git a\/(.*) b\/\1$/gm)];
-  starts.forEach((match, i) => {
-    const end = starts[i + 1]?.index ?? diff.length;
-    sections.set(match[1] ?? '', diff.slice(match.index, end));
-  });
-  return sections;
 }
 
 /** The workspace diff text of a task ('' for a task without a system test): pairs compare by it. */

@@ -3,8 +3,9 @@
  * the prompts × backends grid with every answer, error and failed check. Every string from the run
  * is untrusted and escaped; a Content-Security-Policy forbids scripts besides.
  */
-import { html } from '../compare/render-html.js';
+import { colourBudget, fileSectionHtml, html, WORKSPACE_DIFF_CSS, type ColourBudget } from '../compare/render-html.js';
 import { formatMs } from '../display.js';
+import { diffSections } from '../highlight/diff-lines.js';
 import { cellVerdict, runGrid } from './grid.js';
 import type { RunRecord, RunTask } from './types.js';
 
@@ -17,13 +18,26 @@ th { position: sticky; top: 0; background: Canvas; } td.prompt { max-width: 22re
 pre { white-space: pre-wrap; overflow-wrap: anywhere; margin: 4px 0; font: 12px/1.4 ui-monospace, Menlo, Consolas, monospace; max-height: 24rem; overflow: auto; }
 .good { color: var(--good); font-weight: 600; } .bad { color: var(--bad); font-weight: 600; } .neutral { color: var(--muted); font-weight: 600; }
 .meta { color: var(--muted); font-size: 12px; } ul { margin: 2px 0; padding-left: 18px; }
+details.ws > summary { cursor: pointer; color: var(--muted); font-size: 12px; } details.ws pre { max-height: none; }
+${WORKSPACE_DIFF_CSS}
 `;
 
 function seconds(value: number): string {
   return new Date(value * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
 }
 
-function cell(tasks: RunTask[]): string {
+/** A system test's workspace in a cell: what the agent changed, one coloured section per file. */
+function workspaceHtml(task: RunTask, budget: ColourBudget): string {
+  const ws = task.artifact?.workspace;
+  if (!ws) return '';
+  const count = `${ws.files.length} file${ws.files.length === 1 ? '' : 's'} changed${ws.fixture ? ` from ${ws.fixture}` : ''}`;
+  const outside = ws.outside.length ? `<div class="bad">Outside the workdir: ${ws.outside.map(html).join('; ')}</div>` : '';
+  const sections = [...diffSections(ws.diff)].map(([file, text]) => fileSectionHtml(file, text, budget)).join('');
+  const truncated = ws.truncated ? '<div class="meta">The diff was cut at its cap; the count names every change found.</div>' : '';
+  return `<details class="ws"><summary>Workspace: ${html(count)}</summary>${outside}${sections}${truncated}</details>`;
+}
+
+function cell(tasks: RunTask[], budget: ColourBudget): string {
   if (tasks.length === 0) return '<td class="meta">not run</td>';
   const parts = tasks.map((task) => {
     const verdict = cellVerdict(task);
@@ -35,6 +49,7 @@ function cell(tasks: RunTask[]): string {
       failed.length ? `<ul>${failed.map((c) => `<li>${html(c.reason ?? (c.detail ? `${c.check}: ${c.detail}` : c.check))}</li>`).join('')}</ul>` : '',
       task.result !== null && task.result !== '' ? `<pre>${html(task.result)}</pre>` : '',
       task.error ? `<pre class="bad">${html(task.error)}</pre>` : '',
+      workspaceHtml(task, budget),
       `<div class="meta">task ${task.task_id}${typeof latency === 'number' ? ` · ${formatMs(latency)}` : ''}${task.retried_after_run ? ` · retried after the run: now ${html(task.retried_after_run.status)}` : ''}</div>`,
     ].join('');
   });
@@ -44,6 +59,7 @@ function cell(tasks: RunTask[]): string {
 export function renderRunHtml(record: RunRecord): string {
   const { run } = record;
   const grid = runGrid(record);
+  const budget = colourBudget();
   const name = run.label?.trim() || run.run_id;
   const facts = [
     `run ${run.run_id}`,
@@ -54,7 +70,7 @@ export function renderRunHtml(record: RunRecord): string {
   ];
   const head = `<tr><th>Prompt</th>${grid.backends.map((b) => `<th>${html(b)}</th>`).join('')}</tr>`;
   const rows = grid.rows
-    .map((row) => `<tr><td class="prompt"><div class="meta">${html(row.prompt_id)}</div><pre>${html(row.prompt)}</pre></td>${row.cells.map(cell).join('')}</tr>`)
+    .map((row) => `<tr><td class="prompt"><div class="meta">${html(row.prompt_id)}</div><pre>${html(row.prompt)}</pre></td>${row.cells.map((tasks) => cell(tasks, budget)).join('')}</tr>`)
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">

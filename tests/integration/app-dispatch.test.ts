@@ -59,6 +59,20 @@ describe('refusals in words', () => {
     expect(await app.dispatch('runs.start', { pack: 'hello', backends: ['echo', 'echo'], preset: 'system-test' })).toMatchObject({ ok: false, error: { code: 'bad_request', message: expect.stringMatching(/system test runs one backend/) } });
   });
 
+  it('the one-click system test on a workspace without the example pack says how to get it', async () => {
+    const pack = path.join(app.workspace, 'packs', 'system.jsonl');
+    const aside = `${pack}.aside`;
+    if (fs.existsSync(pack)) fs.renameSync(pack, aside);
+    try {
+      expect(await app.dispatch('runs.startSystemTest', {})).toMatchObject({
+        ok: false,
+        error: { code: 'not_found', message: expect.stringMatching(/no example system-test pack .*copy packs\/system.jsonl and packs\/system\/ from mittelo into it/) },
+      });
+    } finally {
+      if (fs.existsSync(aside)) fs.renameSync(aside, pack);
+    }
+  });
+
   it('every call of the contract has a handler (no call answers unknown_call)', async () => {
     for (const name of API_NAMES) {
       const answer = await app.dispatch(name, { __probe: true });

@@ -177,7 +177,10 @@ describe('system tests (fixture, workspace diff, check)', () => {
     expect(text.stdout).toMatch(/ {2}workspace B: 3 files changed \(NOTES.txt added, math.js changed, test.js deleted\) · check failed: the check `node test.js` exited with code 1/);
     expect(text.stdout).toContain('  touched differently: NOTES.txt (B added only), math.js (both changed, differently), test.js (B deleted only)');
     const page = fs.readFileSync(htmlFile, 'utf8');
-    expect(page).toContain('<details class="ws-file"><summary>math.js</summary>');
+    expect(page).toContain('<details class="ws-file"><summary>math.js <span class="muted">JavaScript</span></summary>');
+    // Syntax-coloured at render time, the palette embedded: the keyword of the changed line is a span.
+    expect(page).toContain('<span class="l l-add"><span class="sign">+</span>  <span class="hljs-keyword">return</span> a * b;');
+    expect(page).toContain('.hljs-keyword, .hljs-doctag');
     expect(page).toContain('Diff of the diffs');
     expect(page).toContain('Touched differently: NOTES.txt (B added only)');
   });

@@ -89,6 +89,15 @@ export function useStartRun() {
   });
 }
 
+/** "Start system test" in one click: the server picks the backends or says why it cannot. */
+export function useStartSystemTest() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: () => call('runs.startSystemTest', {}),
+    onSuccess: () => qc.invalidateQueries({ queryKey: runKeys.all }),
+  });
+}
+
 export function useMarkBaseline() {
   const qc = useQueryClient();
   return useMutation({

@@ -13,6 +13,7 @@ import { Packs } from './PackEditor.js';
 import { RunHistory } from './RunHistory.js';
 import { RunProgress } from './RunProgress.js';
 import { StartRunDialog } from './StartRunDialog.js';
+import { SystemTestButtons, SystemTestNotice, useSystemTestStart, type SystemTestQuestion } from './SystemTest.js';
 import { isActive, splitRollups } from './runs-logic.js';
 
 export default function RunsPage() {
@@ -33,10 +34,14 @@ function RunList() {
   // The pack the dialog opens with: the default, or the example system-test pack.
   const [dialogPack, setDialogPack] = useState<string | undefined>(undefined);
   const [started, setStarted] = useState<string | null>(null);
-  const openDialog = (pack?: string) => {
+  // Set when the one-click system test stopped to ask: the dialog opens with its question.
+  const [question, setQuestion] = useState<SystemTestQuestion | null>(null);
+  const openDialog = (pack?: string, asked: SystemTestQuestion | null = null) => {
     setDialogPack(pack);
+    setQuestion(asked);
     setDialog(true);
   };
+  const systemTest = useSystemTestStart({ onStarted: setStarted, onQuestion: (asked) => openDialog('system', asked) });
   useShortcut('s', () => openDialog());
 
   const list = runs.data?.runs ?? [];
@@ -51,13 +56,12 @@ function RunList() {
         <h1>Runs</h1>
         <span className="page-head__spacer" />
         <a href={hrefFor('/compare')}>Compare the latest two runs</a>
-        <button type="button" onClick={() => openDialog('system')} title="Agents edit small example projects; their tests decide pass or fail (packs/system.jsonl)">
-          Start system test
-        </button>
+        <SystemTestButtons pending={systemTest.mutation.isPending} onStart={systemTest.start} onOptions={() => openDialog('system')} />
         <button type="button" className="primary" onClick={() => openDialog()} aria-keyshortcuts="s">
           Start smoke run
         </button>
       </div>
+      <SystemTestNotice mutation={systemTest.mutation} onOptions={() => openDialog('system')} />
       {runs.error && <ErrorNotice title="Could not load the runs" error={runs.error} onRetry={() => void runs.refetch()} />}
       {runs.isPending && <p className="muted">Loading runs…</p>}
       {progress.map((r) => (
@@ -79,7 +83,13 @@ function RunList() {
           </section>
         </>
       )}
-      <StartRunDialog open={dialog} onClose={() => setDialog(false)} onStarted={setStarted} {...(dialogPack ? { pack: dialogPack } : {})} />
+      <StartRunDialog
+        open={dialog}
+        onClose={() => setDialog(false)}
+        onStarted={setStarted}
+        {...(dialogPack ? { pack: dialogPack } : {})}
+        {...(question ? { preselect: question.candidates, note: question.message } : {})}
+      />
     </section>
   );
 }

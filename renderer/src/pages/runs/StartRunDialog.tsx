@@ -16,6 +16,10 @@ export interface StartRunDialogProps {
   onStarted: (runId: string) => void;
   /** A pack chosen when the dialog opens (the "Start system test" button: `system`). */
   pack?: string;
+  /** Backends ticked when the dialog opens, instead of those chosen last time (a one-click start that asks). */
+  preselect?: string[];
+  /** Why the dialog opened, shown above the form (the one-click system test explaining its question). */
+  note?: string;
 }
 
 const EMPTY: StartForm = { pack: '', backends: [], label: '', repeat: '' };
@@ -38,7 +42,7 @@ function remember(backends: string[]): void {
   }
 }
 
-export function StartRunDialog({ open, onClose, onStarted, pack }: StartRunDialogProps) {
+export function StartRunDialog({ open, onClose, onStarted, pack, preselect, note }: StartRunDialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
   const firstField = useRef<HTMLSelectElement>(null);
   const titleId = useId();
@@ -46,6 +50,7 @@ export function StartRunDialog({ open, onClose, onStarted, pack }: StartRunDialo
   const backends = useBackends();
   const start = useStartRun();
   const { refetch: refetchPacks } = packs;
+  const { refetch: refetchBackends } = backends;
   const { reset: resetStart } = start;
   const [form, setForm] = useState<StartForm>(EMPTY);
   const [problem, setProblem] = useState<string | null>(null);
@@ -61,6 +66,9 @@ export function StartRunDialog({ open, onClose, onStarted, pack }: StartRunDialo
       firstField.current?.focus();
       // A pack added to the folder since the last look is listed without a reload.
       void refetchPacks();
+      // Opened by the one-click system test's question: the server has just checked the backends,
+      // and the ones it offers must be listed even if this page's list is older.
+      if (preselect) void refetchBackends();
     } else if (!open && dialog.open) dialog.close();
     if (!open) {
       // The pack is chosen afresh at each opening (a button may open the dialog with its own pack).
@@ -70,7 +78,7 @@ export function StartRunDialog({ open, onClose, onStarted, pack }: StartRunDialo
       setWarned(null);
       resetStart();
     }
-  }, [open, refetchPacks, resetStart]);
+  }, [open, refetchPacks, refetchBackends, resetStart, preselect]);
 
   // Defaults arrive with the data; the user's own choices are never overwritten.
   useEffect(() => {
@@ -78,9 +86,9 @@ export function StartRunDialog({ open, onClose, onStarted, pack }: StartRunDialo
     setForm((f) => ({
       ...f,
       pack: f.pack || (packs.data ? ((pack && packs.data.packs.some((p) => p.name === pack) ? pack : defaultPack(packs.data.packs)) ?? '') : ''),
-      backends: backends.data ? preselectedBackends(backends.data.backends, remembered()) : f.backends,
+      backends: backends.data ? (preselect ?? preselectedBackends(backends.data.backends, remembered())) : f.backends,
     }));
-  }, [open, touched, packs.data, backends.data, pack]);
+  }, [open, touched, packs.data, backends.data, pack, preselect]);
 
   const edit = (patch: Partial<StartForm>) => {
     setTouched(true);
@@ -112,6 +120,11 @@ export function StartRunDialog({ open, onClose, onStarted, pack }: StartRunDialo
     <dialog ref={ref} className="dialog dialog--wide" aria-labelledby={titleId} onCancel={(e) => (e.preventDefault(), onClose())}>
       <form onSubmit={submit} className="stack" noValidate>
         <h2 id={titleId}>{pack === 'system' ? 'Start a system test' : 'Start a smoke run'}</h2>
+        {note && (
+          <p className="callout tone-warn" data-testid="start-note">
+            {note}
+          </p>
+        )}
         <p className="muted">Runs every prompt of a pack on each chosen backend and records the answers, so you can compare them with earlier runs.</p>
         {form.pack === 'system' && (
           <p className="muted" data-testid="system-pack-help">
