@@ -19,15 +19,15 @@ import type { Artifact } from './queue/artifact.js';
 import type { EarlierAttempt } from './store/run-attempts.js';
 import type { HubEvent, Stats, Task } from './queue/types.js';
 import { TASK_STATUSES } from './queue/types.js';
-import type { WorkerInfo } from './queue/workers.js';
 import type { RunFailure, RunInfo, RunRecord, RunRollup } from './runs/types.js';
 import type { CheckResult } from './runs/expect.js';
 import { RUN_PRESETS } from './runs/types.js';
 import type { RunGridView } from './runs/grid.js';
+import type { HubResult } from './wire/contract.js';
 import type { Preflight } from './agent/backend.js';
 import { TOOL_POLICIES } from '../drivers/types.js';
+import { backendName } from '../drivers/backend-name.js';
 
-const backendName = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/, 'a backend name: letters, digits, _ . -');
 const taskId = z.number().int().positive();
 const runId = z.string().min(1).max(200);
 
@@ -130,7 +130,7 @@ export const API_CALLS = {
       search: z.string().max(200).optional(),
       limit: z.number().int().min(1).max(200_000).default(100_000),
     }),
-    result: null as unknown as { rows: TaskRow[]; stats: Stats },
+    result: null as unknown as HubResult<'list_rows'>,
   },
   'tasks.get': { input: z.object({ task_id: taskId }), result: null as unknown as TaskDetail },
   'tasks.enqueue': {
@@ -142,11 +142,12 @@ export const API_CALLS = {
     }),
     result: null as unknown as { task_id: number },
   },
-  'tasks.cancel': { input: z.object({ task_id: taskId }), result: null as unknown as { task: Task } },
-  'tasks.retry': { input: z.object({ task_id: taskId.optional() }), result: null as unknown as { retried: number } },
-  'workers.list': { input: z.object({}), result: null as unknown as { workers: WorkerInfo[] } },
+  'tasks.cancel': { input: z.object({ task_id: taskId }), result: null as unknown as Pick<HubResult<'cancel'>, 'task'> },
+  'tasks.retry': { input: z.object({ task_id: taskId.optional() }), result: null as unknown as HubResult<'retry_failed'> },
+  'workers.list': { input: z.object({}), result: null as unknown as HubResult<'workers'> },
   'runs.list': {
     input: z.object({ pack_name: z.string().min(1).optional(), limit: z.number().int().min(0).max(1000).default(50) }),
+    // `failures` optional: a hub from before failures were listed answers without them.
     result: null as unknown as { runs: { run: RunInfo; rollups: RunRollup[]; failures?: RunFailure[] }[] },
   },
   'runs.get': { input: z.object({ run_id: runId }), result: null as unknown as RunRecord },
@@ -169,15 +170,15 @@ export const API_CALLS = {
   // Strict: it takes nothing, and a call with stray fields is refused rather than starting a run.
   'runs.startSystemTest': { input: z.object({}).strict(), result: null as unknown as SystemTestStart },
   /** Deletes a finished run with its tasks (the UI asks first); a run still going is refused. */
-  'runs.delete': { input: z.object({ run_id: runId, confirm: z.literal(true) }), result: null as unknown as { deleted: string; tasks: number } },
+  'runs.delete': { input: z.object({ run_id: runId, confirm: z.literal(true) }), result: null as unknown as HubResult<'run_delete'> },
   /** The run as one self-contained HTML page (prompts × backends with every answer), to save. */
   /** The run's prompts × backends grid with every answer (the run page). */
   'runs.grid': { input: z.object({ run_id: runId }), result: null as unknown as RunGridView },
   'runs.exportHtml': { input: z.object({ run_id: runId }), result: null as unknown as { filename: string; html: string } },
-  'runs.baseline': { input: z.object({ run_id: runId }), result: null as unknown as { ok: true; pack_name: string } },
+  'runs.baseline': { input: z.object({ run_id: runId }), result: null as unknown as HubResult<'run_baseline'> },
   'runs.pick': {
     input: z.object({ run_id: runId, prompt_id: z.string().min(1).max(200), task_id: taskId }),
-    result: null as unknown as { ok: true; picks: Record<string, number> },
+    result: null as unknown as HubResult<'run_pick'>,
   },
   'runs.prompts': { input: z.object({ run_id: runId }), result: null as unknown as { prompts: PromptEntry[] } },
   'runs.sideBySide': { input: z.object({ run_id: runId, prompt_id: z.string().min(1).max(200) }), result: null as unknown as SideBySide | null },

@@ -9,6 +9,7 @@ import { fixtureSnapshotSchema, gitFixtureSchema, readFixture, readGitFixture } 
 import { isHeaderLine, packHeader, parseHeaderLine, type PackHeader } from './pack-header.js';
 import { regexProblem } from './runs/safe-regex.js';
 import { readBoundedFile } from './read-bounded.js';
+import { backendName } from '../drivers/backend-name.js';
 
 /** Largest pack file read: far beyond any real pack (100,000 prompts), far below what hurts memory. */
 export const MAX_PACK_BYTES = 64 * 1024 * 1024;
@@ -18,7 +19,7 @@ export const MAX_PACK_LINE_BYTES = DEFAULT_MAX_LINE_BYTES;
 export const packEntrySchema = z.object({
   prompt: z.string().refine((s) => s.trim().length > 0, 'must not be blank'),
   id: z.string().min(1).max(200).optional(),
-  backend: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/, 'must be a backend name').optional(),
+  backend: backendName.optional(),
   priority: z.number().int().optional(),
   max_attempts: z.number().int().positive().optional(),
   labels: z.array(z.string()).optional(),

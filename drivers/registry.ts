@@ -5,6 +5,7 @@
  * drivers/folder.ts, which looks on disk at each lookup.
  */
 import type { Driver } from './types.js';
+import { normalizeBackendName } from './backend-name.js';
 import { claudeCodeDriver } from './claude-code.js';
 import { codexDriver } from './codex.js';
 import { geminiDriver } from './gemini.js';
@@ -26,9 +27,7 @@ const VENDOR_DRIVERS: readonly Driver[] = [claudeCodeDriver, geminiDriver, codex
 
 const DRIVERS: readonly Driver[] = [...BUILTIN_DRIVERS, ...VENDOR_DRIVERS];
 
-export function normalizeBackendName(name: string): string {
-  return name.trim().toLowerCase().replace(/-/g, '_');
-}
+export { normalizeBackendName };
 
 function buildIndex(drivers: readonly Driver[]): Map<string, Driver> {
   const index = new Map<string, Driver>();

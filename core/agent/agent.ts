@@ -210,7 +210,7 @@ export class Agent {
    */
   private giveBack(task: LeasedTask): void {
     const pending = this.work
-      .call<unknown>((client) =>
+      .call((client) =>
         this.has('release')
           ? client.release(task.task_id, task.lease_token)
           : this.ackUnfinished(client, task, 'not run: the agent was stopping when it leased this task'),
@@ -377,7 +377,7 @@ export class Agent {
     const { task } = entry;
     if (entry.abandoned === 'released') {
       try {
-        await this.work.call<unknown>((client) =>
+        await this.work.call((client) =>
           this.has('release')
             ? client.release(task.task_id, task.lease_token)
             : this.ackUnfinished(client, task, 'stopped: the agent was stopped before the task finished'),

@@ -15,6 +15,7 @@ import { preflight } from '../agent/backend.js';
 import { mapLimit } from '../agent/backend-check.js';
 import { runPack, type PackRunRequest } from '../session/run-pack.js';
 import { HubClient } from '../wire/client.js';
+import type { HubMethod, HubParamsArg, HubResult } from '../wire/contract.js';
 import { LocalAgents } from './local-agents.js';
 import { openHub } from '../session/open-hub.js';
 import { ensureWorkspaceToken, recordRunningHub, workspaceTokenPath } from '../session/workspace-token.js';
@@ -220,11 +221,11 @@ export class AppWorkspace {
   }
 
   /** One wire call to the hub; fails at once (code unreachable) while the hub is away. */
-  async call<T>(method: string, params: Record<string, unknown> = {}): Promise<T> {
+  async call<M extends HubMethod>(method: M, ...params: HubParamsArg<M>): Promise<HubResult<M>> {
     if (this.stopping) throw new HubError('shutting_down', 'the app is stopping');
     if (!this.online) throw new HubError('unreachable', `the hub at ${this.address.host}:${this.address.port} is not reachable right now`);
     const client = await this.callClient();
-    return client.call<T>(method, params);
+    return client.call(method, ...params);
   }
 
   private callClient(): Promise<HubClient> {

@@ -7,14 +7,12 @@ import type { ApiParsedInput, ApiResult } from '../api.js';
 import { policyForRun } from '../compare/policy.js';
 import { renderHtml } from '../compare/render-html.js';
 import { compareRow, passCounts, passRateHistory, type PassCounts } from '../compare/row-detail.js';
-import type { RunInfo, RunRollup } from '../runs/types.js';
+import type { RunInfo } from '../runs/types.js';
 import { compareRecordOf, comparedRuns, firstScreen, latestCompared, localRuns, recordsOf, withPairs, type Compared } from './compared-runs.js';
 import type { AppWorkspace } from './app-workspace.js';
 
 /** How far back the default looks for a pair (newest first). */
 const HISTORY = 200;
-
-type Listed = { run: RunInfo; rollups: RunRollup[] }[];
 
 export async function compareDefault(app: AppWorkspace, input: ApiParsedInput<'compare.runs'>): Promise<ApiResult<'compare.runs'>> {
   const chosen = await chosenPair(app, input);
@@ -27,13 +25,13 @@ export async function compareDefault(app: AppWorkspace, input: ApiParsedInput<'c
 /** Which two runs to compare, or why there are none. */
 async function chosenPair(app: AppWorkspace, input: ApiParsedInput<'compare.runs'>): Promise<{ a: string; b: string } | { reason: string }> {
   const list = async (packName?: string) =>
-    (await app.call<{ runs: Listed }>('run_list', { limit: HISTORY, ...(packName ? { pack_name: packName } : {}) })).runs.map((r) => r.run);
+    (await app.call('run_list', { limit: HISTORY, ...(packName ? { pack_name: packName } : {}) })).runs.map((r) => r.run);
 
   if (input.run_a && input.run_b) return { a: input.run_a, b: input.run_b };
 
   const given = input.run_b ?? input.run_a;
   if (given) {
-    const { run } = await app.call<{ run: RunInfo }>('run_summary', { run_id: given });
+    const { run } = await app.call('run_summary', { run_id: given });
     const history = await list(run.pack_name);
     const before = history.filter((r) => r.run_id !== given && r.created_at <= run.created_at);
     const previous = before.find((r) => r.finished_at !== null) ?? before[0];
@@ -90,7 +88,7 @@ const COUNTS_KEPT = 100;
 
 /** The pass rate of a prompt on a backend over the pack's last finished runs. */
 export async function historyOf(app: AppWorkspace, input: ApiParsedInput<'compare.history'>): Promise<ApiResult<'compare.history'>> {
-  const { runs } = await app.call<{ runs: Listed }>('run_list', { limit: input.limit, pack_name: input.pack_name });
+  const { runs } = await app.call('run_list', { limit: input.limit, pack_name: input.pack_name });
   let cache = countsCache.get(app);
   if (!cache) countsCache.set(app, (cache = new Map()));
   const records = latestCompared(app)?.records;

@@ -48,7 +48,7 @@ export function localRuns(app: AppWorkspace) {
  */
 export async function compareRecordOf(app: AppWorkspace, runId: string): Promise<RunRecord> {
   const runs = localRuns(app);
-  return runs ? runs.compareRecord(runId) : app.call<RunRecord>('run_get', { run_id: runId });
+  return runs ? runs.compareRecord(runId) : app.call('run_get', { run_id: runId });
 }
 
 function remember(app: AppWorkspace, entry: Compared): Compared {

@@ -17,23 +17,19 @@ import { readLock, writeLock } from '../lock/file.js';
 import { recordLock } from '../lock/record.js';
 import { adoptCandidate } from '../lock/adopt.js';
 import { UpgradeJobs } from './upgrade-jobs.js';
-import type { RunRecord } from '../runs/types.js';
-import type { CheckResult } from '../runs/expect.js';
 import { renderRunHtml } from '../runs/render-run-html.js';
 import { runGridView } from '../runs/grid.js';
-import { HUB_VERSION } from '../wire/methods.js';
+import { HUB_VERSION } from '../wire/contract.js';
 import { BackendsView, knownBackend } from './backends-view.js';
 import { candidateOf, chooseSystemTestBackends, SYSTEM_PACK } from './system-test-start.js';
 import { compareDefault, compareHtmlOf, compareRowOf, historyOf } from './compare-default.js';
 import { toApiError } from './errors.js';
 import { failureHint, waitHint } from './task-hints.js';
 import { backendsFolder, createFolderBackend, readPackText, savePack } from './workspace-files.js';
-import type { Task } from '../queue/types.js';
-import type { WorkerInfo } from '../queue/workers.js';
-import type { EarlierAttempt } from '../store/run-attempts.js';
 import { DEFAULT_AGENT_CONCURRENCY } from './local-agents.js';
 import type { AppWorkspace } from './app-workspace.js';
 import { checkWorkspace, workspaceView, type WorkspaceShell } from './workspace-switch.js';
+import { normalizeBackendName } from '../../drivers/backend-name.js';
 
 export type Handlers = { [N in ApiName]: (input: ApiParsedInput<N>) => Promise<ApiResult<N>> };
 
@@ -91,7 +87,7 @@ function noShell(): never {
 }
 
 export function createHandlers(app: AppWorkspace, backends = new BackendsView(app), upgrades = new UpgradeJobs(), shell: WorkspaceShell | null = null): Handlers {
-  const runGet = (runId: string) => app.call<RunRecord>('run_get', { run_id: runId });
+  const runGet = (runId: string) => app.call('run_get', { run_id: runId });
   const startPackRun = async (input: ApiParsedInput<'runs.start'>): Promise<ApiResult<'runs.start'>> => {
     const pack = packFile(app, input.pack);
     const { entries, header } = readPack(pack.file);
@@ -125,7 +121,7 @@ export function createHandlers(app: AppWorkspace, backends = new BackendsView(ap
   return {
     'hub.status': async () => {
       const { online, reconnecting } = app.connection();
-      const stats = online ? await app.call<{ stats: ApiResult<'hub.status'>['stats'] }>('stats').then((r) => r.stats, () => null) : null;
+      const stats = online ? await app.call('stats').then((r) => r.stats, () => null) : null;
       return {
         online: online && stats !== null,
         reconnecting,
@@ -142,30 +138,30 @@ export function createHandlers(app: AppWorkspace, backends = new BackendsView(ap
       // 100,000 rows: read in-process when the app runs the hub, not serialised twice over the wire.
       const queue = app.localQueue();
       if (!queue || !app.connection().online) return app.call('list_rows', { ...input });
-      const backend = input.backend?.toLowerCase().replace(/-/g, '_');
+      const backend = input.backend === undefined ? undefined : normalizeBackendName(input.backend);
       return { rows: queue.rows({ ...input, ...(backend ? { backend } : {}) }), stats: queue.stats() };
     },
     'tasks.get': async ({ task_id }) => {
       const [{ task, earlier_attempts }, { artifact }] = await Promise.all([
-        app.call<{ task: Task; earlier_attempts?: EarlierAttempt[] }>('get', { task_id }),
-        app.call<Pick<ApiResult<'tasks.get'>, 'artifact'>>('artifact', { task_id }),
+        app.call('get', { task_id }),
+        app.call('artifact', { task_id }),
       ]);
-      const waiting = task.status === 'queued' ? waitHint(task, (await app.call<{ workers: WorkerInfo[] }>('workers')).workers) : null;
+      const waiting = task.status === 'queued' ? waitHint(task, (await app.call('workers')).workers) : null;
       const detail = { task, artifact, earlier_attempts: earlier_attempts ?? [], waiting, failure_hint: failureHint(task, artifact) };
       if (task.run_id === null || (task.metadata.expect === undefined && task.metadata.workspace_check === undefined)) return detail;
       // A hub from before check results per task answers without them: the detail then shows none.
-      const checks = await app.call<{ checks: CheckResult[] }>('run_task_checks', { task_id }).then(
+      const checks = await app.call('run_task_checks', { task_id }).then(
         (answer) => answer.checks,
         () => undefined,
       );
       return checks ? { ...detail, checks } : detail;
     },
     'tasks.enqueue': async (input) => {
-      const { task_id } = await app.call<{ task_id: number }>('enqueue', { ...input });
+      const { task_id } = await app.call('enqueue', { ...input });
       return { task_id };
     },
     'tasks.cancel': async ({ task_id }) => {
-      const { task } = await app.call<ApiResult<'tasks.cancel'>>('cancel', { task_id });
+      const { task } = await app.call('cancel', { task_id });
       return { task };
     },
     'tasks.retry': (input) => app.call('retry_failed', input.task_id === undefined ? {} : { task_id: input.task_id }),
@@ -178,7 +174,7 @@ export function createHandlers(app: AppWorkspace, backends = new BackendsView(ap
         throw new HubError('not_found', `this workspace has no example system-test pack (${path.join(app.workspace.packsDir, `${SYSTEM_PACK}.jsonl`)}): copy packs/system.jsonl and packs/system/ from mittelo into it, or open a new workspace, which gets them`);
       }
       const views = await backends.list();
-      const latest = await app.call<ApiResult<'runs.list'>>('run_list', { limit: 1, pack_name: SYSTEM_PACK });
+      const latest = await app.call('run_list', { limit: 1, pack_name: SYSTEM_PACK });
       const choice = chooseSystemTestBackends(views.map((v) => candidateOf(v, editsFiles(v.name))), latest.runs[0]?.run.backends ?? null, INSTALL_HINTS);
       if (choice.kind === 'nothing_ready') return { started: false, reason: 'nothing_ready', message: choice.message, candidates: [] };
       if (choice.kind === 'choose') return { started: false, reason: 'choose', message: choice.message, candidates: choice.candidates };

@@ -22,7 +22,7 @@ export interface WorkspaceShell {
 /** Runs of the open workspace whose end is not recorded (how far back: the last 200 runs). */
 export async function runsInProgress(app: AppWorkspace): Promise<WorkspaceView['runs_in_progress']> {
   if (!app.connection().online) return [];
-  const { runs } = await app.call<{ runs: { run: RunInfo }[] }>('run_list', { limit: 200 }).catch(() => ({ runs: [] as { run: RunInfo }[] }));
+  const { runs } = await app.call('run_list', { limit: 200 }).catch(() => ({ runs: [] as { run: RunInfo }[] }));
   return runs.filter(({ run }) => run.finished_at === null).map(({ run }) => ({ run_id: run.run_id, label: run.label, pack_name: run.pack_name }));
 }
 

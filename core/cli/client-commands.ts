@@ -91,7 +91,7 @@ async function getTask(client: HubClient, taskId: number): Promise<WireTask> {
     if (!(err instanceof HubError && err.code === 'unknown_method')) throw err;
   }
   const { tasks } = await client.list({ limit: 0 });
-  const task = (tasks as WireTask[]).find((t) => t.task_id === taskId);
+  const task = tasks.find((t) => t.task_id === taskId);
   if (!task) throw new HubError('not_found', `no task ${taskId}`);
   return task;
 }

@@ -73,7 +73,7 @@ export function registerCompareCommand(program: Command): void {
     .option('--html <file>', 'also write a self-contained HTML report')
     .action(async (runA: string, runB: string, flags: CompareFlags) => {
       const [a, b] = await withHubOrDatabase(flags, 'compare', (client) =>
-        Promise.all([client.call<RunRecord>('run_get', { run_id: runA }), client.call<RunRecord>('run_get', { run_id: runB })]),
+        Promise.all([client.call('run_get', { run_id: runA }), client.call('run_get', { run_id: runB })]),
       );
       const { policy, source } = policyForRun(b, gateOverrides(flags));
       const comparison = compareRuns(a, b, { policy, policySource: source });

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** `mittelo`: the command line. Every failure ends as one clear line on stderr and a non-zero exit. */
 import { Command, CommanderError } from 'commander';
-import { HUB_VERSION } from '../wire/methods.js';
+import { HUB_VERSION } from '../wire/contract.js';
 import { HubError, errorMessage } from '../errors.js';
 import { registerClientCommands } from './client-commands.js';
 import { registerHubCommand } from './hub-command.js';

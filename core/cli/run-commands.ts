@@ -16,7 +16,7 @@ import { runPack } from '../session/run-pack.js';
 import { formatSeconds, ProgressPrinter, RunProgress } from '../session/progress.js';
 import { checkInWords } from '../runs/expect.js';
 import { rollups } from '../runs/rollup.js';
-import { RUN_PRESETS, type RunInfo, type RunPreset, type RunRecord, type RunRollup } from '../runs/types.js';
+import { RUN_PRESETS, type RunInfo, type RunPreset, type RunRollup } from '../runs/types.js';
 import { lockState } from '../lock/check.js';
 import { compareWithBaseline, withGateOptions, type GateFlags } from './compare-command.js';
 import type { PackHeader } from '../pack-header.js';
@@ -190,7 +190,7 @@ export function registerRunCommands(program: Command): void {
     .option('--pack <name>', 'only runs of this pack')
     .option('--limit <n>', 'at most this many (0 = all)', parseInteger('--limit'), 20)
     .action(async (flags: ClientFlags & LocalDbFlags & { pack?: string; limit: number }) => {
-      const { runs: list } = await withHubOrDatabase(flags, 'runs list', (c) => c.call<{ runs: { run: RunInfo; rollups: RunRollup[] }[] }>('run_list', { limit: flags.limit, ...(flags.pack ? { pack_name: flags.pack } : {}) }));
+      const { runs: list } = await withHubOrDatabase(flags, 'runs list', (c) => c.call('run_list', { limit: flags.limit, ...(flags.pack ? { pack_name: flags.pack } : {}) }));
       const lines = list.map(({ run, rollups: r }) => {
         const all = r[0];
         return `${describeRun(run)}\n    ${all ? `${all.done}/${all.total} done, ${all.failed} failed, ${all.check_failures} check failures` : ''}`;
@@ -202,7 +202,7 @@ export function registerRunCommands(program: Command): void {
     .description('summary of one run: per-backend counts, latency, tokens, cost, failures')
     .argument('<run-id>')
     .action(async (runId: string, flags: ClientFlags & LocalDbFlags) => {
-      const record = await withHubOrDatabase(flags, 'runs show', (c) => c.call<RunRecord>('run_get', { run_id: runId }));
+      const record = await withHubOrDatabase(flags, 'runs show', (c) => c.call('run_get', { run_id: runId }));
       const summary = rollups(record.tasks, record.run.backends);
       const failures = record.tasks
         .filter((t) => !t.pass)
@@ -215,7 +215,7 @@ export function registerRunCommands(program: Command): void {
     .argument('<run-id>')
     .option('--prompt <prompt-id>', 'the prompt (default: list the prompts of the run)')
     .action(async (runId: string, flags: ClientFlags & LocalDbFlags & { prompt?: string }) => {
-      const record = await withHubOrDatabase(flags, 'runs answers', (c) => c.call<RunRecord>('run_get', { run_id: runId }));
+      const record = await withHubOrDatabase(flags, 'runs answers', (c) => c.call('run_get', { run_id: runId }));
       if (!flags.prompt) {
         const prompts = listPrompts(record);
         print(flags, prompts, prompts.map((p) => `${p.prompt_id}  (${p.tasks} answers${p.picked_task_id ? `, picked task ${p.picked_task_id}` : ''})  ${p.prompt.split('\n')[0]?.slice(0, 80) ?? ''}`).join('\n'));
@@ -237,7 +237,7 @@ export function registerRunCommands(program: Command): void {
     .argument('<run-id>')
     .argument('<dir>')
     .action(async (runId: string, dir: string, flags: ClientFlags & LocalDbFlags) => {
-      const record = await withHubOrDatabase(flags, 'runs export', (c) => c.call<RunRecord>('run_get', { run_id: runId }));
+      const record = await withHubOrDatabase(flags, 'runs export', (c) => c.call('run_get', { run_id: runId }));
       const { files } = exportRun(record, dir);
       print(flags, { run_id: runId, dir: path.resolve(dir), files }, `exported run ${runId} to ${dir} (${files} files)`);
     });
@@ -256,7 +256,7 @@ export function registerRunCommands(program: Command): void {
     .description('delete old runs and their tasks, keeping the newest N (baselines are always kept)')
     .requiredOption('--keep <n>', 'runs to keep', parseInteger('--keep', { min: 0 }))
     .action(async (flags: ClientFlags & LocalDbFlags & { keep: number }) => {
-      const result = await withHubOrDatabase(flags, 'runs prune', (c) => c.call<{ deleted: string[]; kept_in_progress: string[] }>('run_prune', { keep: flags.keep }));
+      const result = await withHubOrDatabase(flags, 'runs prune', (c) => c.call('run_prune', { keep: flags.keep }));
       // System-test workdirs this machine kept for the deleted runs go with them.
       await removeRunWorkdirs(workdirsBase(), result.deleted);
       const lines = [result.deleted.length ? `deleted ${result.deleted.length} run(s): ${result.deleted.join(', ')}` : 'nothing to delete'];
@@ -268,7 +268,7 @@ export function registerRunCommands(program: Command): void {
     .description("mark a run as its pack's baseline: later runs of the pack are compared with it")
     .argument('<run-id>')
     .action(async (runId: string, flags: ClientFlags & LocalDbFlags) => {
-      const result = await withHubOrDatabase(flags, 'runs baseline', (c) => c.call<{ pack_name: string }>('run_baseline', { run_id: runId }));
+      const result = await withHubOrDatabase(flags, 'runs baseline', (c) => c.call('run_baseline', { run_id: runId }));
       print(flags, result, `run ${runId} is now the baseline of pack ${result.pack_name}`);
     });
 

@@ -12,7 +12,7 @@ import { loadWorkspaceConfig } from '../agent/config.js';
 import { errorMessage } from '../errors.js';
 import { lockPath, readLock, type LockFile } from '../lock/file.js';
 import type { Db } from '../store/database.js';
-import { HUB_VERSION } from '../wire/methods.js';
+import { HUB_VERSION } from '../wire/contract.js';
 import { checkBackends } from './backends.js';
 import { checkContainment, checkDatabase, checkNode, checkPort, checkSqlite } from './core-checks.js';
 import { recordDoctorRun } from './history.js';

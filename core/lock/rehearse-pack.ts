@@ -13,8 +13,9 @@ import { policyForRun } from '../compare/policy.js';
 import { errorMessage } from '../errors.js';
 import { readPackFile, type PackEntry } from '../pack.js';
 import { runPack } from '../session/run-pack.js';
-import type { RunInfo, RunRecord, RunTask } from '../runs/types.js';
+import type { RunRecord, RunTask } from '../runs/types.js';
 import { pathWith } from './cli-cache.js';
+import type { HubCall } from '../wire/contract.js';
 
 export interface PackRehearsal {
   pack_name: string;
@@ -41,7 +42,7 @@ export const DEFAULT_KEPT_REHEARSALS = 20;
 
 /** The hub calls the baseline is read with (a HubClient, or the app's open workspace). */
 export interface RunReader {
-  call<T>(method: string, params: Record<string, unknown>): Promise<T>;
+  call: HubCall;
 }
 
 /**
@@ -69,15 +70,15 @@ export interface PackRehearsalOptions {
 /** The newest baseline run that ran `cli`, or the baseline of `packName` when one is named. */
 async function findBaseline(client: RunReader, cli: string, packName: string | null): Promise<RunRecord | null> {
   if (packName !== null) {
-    const { run_id: runId } = await client.call<{ run_id: string | null }>('run_baseline_of', { pack_name: packName });
-    return runId ? client.call<RunRecord>('run_get', { run_id: runId }) : null;
+    const { run_id: runId } = await client.call('run_baseline_of', { pack_name: packName });
+    return runId ? client.call('run_get', { run_id: runId }) : null;
   }
-  const { runs } = await client.call<{ runs: { run: RunInfo }[] }>('run_list', { limit: 0 });
+  const { runs } = await client.call('run_list', { limit: 0 });
   const newest = runs
     .map((r) => r.run)
     .filter((run) => run.baseline && run.backends.includes(cli))
     .sort((a, b) => b.created_at - a.created_at)[0];
-  return newest ? client.call<RunRecord>('run_get', { run_id: newest.run_id }) : null;
+  return newest ? client.call('run_get', { run_id: newest.run_id }) : null;
 }
 
 /** Only `cli`'s part of a run: the candidate replaces one CLI, the others are not being compared. */

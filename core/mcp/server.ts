@@ -7,7 +7,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { ClientAddress } from '../config.js';
 import { errorMessage } from '../errors.js';
-import { HUB_VERSION } from '../wire/methods.js';
+import { HUB_VERSION } from '../wire/contract.js';
 import { HubTools, toolInputs } from './tools.js';
 
 const DESCRIPTIONS: Record<keyof typeof toolInputs, string> = {

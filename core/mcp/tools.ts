@@ -16,9 +16,9 @@ import { renderComparison } from '../compare/render.js';
 import { withHub } from '../session/connect.js';
 import { runPack } from '../session/run-pack.js';
 import { rollups } from '../runs/rollup.js';
-import type { RunInfo, RunRecord, RunRollup } from '../runs/types.js';
+import type { RunInfo, RunRollup } from '../runs/types.js';
+import { backendName } from '../../drivers/backend-name.js';
 
-const backendName = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/, 'a backend name: letters, digits, _ . -');
 const TERMINAL = new Set<Task['status']>(['done', 'failed', 'cancelled']);
 /** Answers longer than this are cut in list results (get_task returns them whole). */
 const LIST_TEXT_LIMIT = 2000;
@@ -161,7 +161,7 @@ export class HubTools {
 
   get_run_summary(input: Input<'get_run_summary'>): Promise<{ run: RunInfo; rollups: RunRollup[]; failures: { task_id: number; backend: string; prompt_id: string; why: string }[] }> {
     return withHub(this.address, async (c) => {
-      const record = await c.call<RunRecord>('run_get', { run_id: input.run_id });
+      const record = await c.call('run_get', { run_id: input.run_id });
       const failures = record.tasks
         .filter((t) => !t.pass && (t.status === 'done' || t.status === 'failed' || t.status === 'cancelled'))
         .map((t) => ({
@@ -176,7 +176,7 @@ export class HubTools {
 
   compare_runs(input: Input<'compare_runs'>): Promise<{ regressions: boolean; report: string; summary: unknown; gate: unknown }> {
     return withHub(this.address, async (c) => {
-      const [a, b] = await Promise.all([c.call<RunRecord>('run_get', { run_id: input.run_a }), c.call<RunRecord>('run_get', { run_id: input.run_b })]);
+      const [a, b] = await Promise.all([c.call('run_get', { run_id: input.run_a }), c.call('run_get', { run_id: input.run_b })]);
       const { policy, source } = policyForRun(b);
       const comparison = compareRuns(a, b, { policy, policySource: source });
       return { regressions: hasRegressions(comparison), summary: comparison.summary, gate: comparison.gate, report: renderComparison(comparison, { format: 'text', color: false }) };

@@ -22,6 +22,7 @@ import {
   type CheckResult,
   type Expect,
 } from './expect.js';
+import { normalizeBackendName } from '../../drivers/backend-name.js';
 
 export type CheckTaskKind = 'command' | 'judge';
 
@@ -46,7 +47,7 @@ export interface CheckTaskMetadata {
  */
 export function commandRoute(runId: string): string {
   const tag = /^[A-Za-z0-9_.-]{1,50}$/.test(runId) ? runId : createHash('sha256').update(runId).digest('hex').slice(0, 24);
-  return `check.${tag}`.toLowerCase().replace(/-/g, '_');
+  return normalizeBackendName(`check.${tag}`);
 }
 
 export function checkTaskMeta(task: Pick<Task, 'metadata'>): CheckTaskMetadata | null {
@@ -159,7 +160,7 @@ export class CheckTaskScheduler {
         } else if (kind === 'judge' && expect.judge) {
           const judge = expect.judge;
           const metadata: CheckTaskMetadata = { ...shared, check: 'judge', tool_policy: 'none', timeout_seconds: judge.timeout_seconds ?? DEFAULT_JUDGE_TIMEOUT_SECONDS, ...(judge.model ? { model: judge.model } : {}) };
-          const backend = judge.backend.toLowerCase().replace(/-/g, '_');
+          const backend = normalizeBackendName(judge.backend);
           this.queue.enqueue({ prompt: judgePrompt(judge.rubric, task.prompt, task.result ?? ''), backend, run_id: runId, max_attempts: 2, labels: ['check', 'judge'], metadata: { ...metadata }, idempotency_key });
         }
       }

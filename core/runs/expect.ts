@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { compileSchema } from './json-schema.js';
 import { linearRegex } from './safe-regex.js';
 import { formatCost } from '../display.js';
+import { backendName } from '../../drivers/backend-name.js';
 
 const oneOrMore = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
 
@@ -38,7 +39,7 @@ export const commandCheckSchema = z.union([
 const judgeCheckSchema = z
   .object({
     /** The backend that grades (any backend, also one not among the run's). */
-    backend: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/, 'must be a backend name'),
+    backend: backendName,
     /** What a passing answer must do, in words. */
     rubric: z.string().refine((s) => s.trim().length > 0, 'must not be blank'),
     timeout_seconds: z.number().positive().max(MAX_CHECK_TIMEOUT_SECONDS).optional(),

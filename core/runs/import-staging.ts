@@ -7,11 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import { HubError } from '../errors.js';
 import { formatBytes } from '../read-bounded.js';
-import type { RunInfo, RunRecord, RunTask } from './types.js';
+import type { ImportTextField, RunInfo, RunRecord, RunTask } from './types.js';
 
-/** Texts of a task that may be sent in slices (everything else of a task is small). */
-export const IMPORT_TEXT_FIELDS = ['prompt', 'result', 'error', 'stdout', 'stderr'] as const;
-export type ImportTextField = (typeof IMPORT_TEXT_FIELDS)[number];
+export type { ImportTextField };
 
 /** Characters held for all imports in progress: what a client reads of one run at most (256 MiB). */
 export const MAX_STAGED_CHARS = 256 * 1024 * 1024;

@@ -28,6 +28,7 @@ import { compareAndKeep, comparisonInputs, type KeptRuns } from '../compare/kept
 import { passCounts, type PassCounts } from '../compare/row-detail.js';
 import { failures, rollups } from './rollup.js';
 import type { LockEntryState, RunCheckTask, RunFailure, RunInfo, RunPreset, RunRecord, RunRollup, RunTask } from './types.js';
+import { normalizeBackendName } from '../../drivers/backend-name.js';
 
 export interface RunSummary {
   run: RunInfo;
@@ -176,7 +177,7 @@ export class RunService implements KeptRuns {
     const plan: { entry: PackEntry; backend: string; repeat: number }[] = [];
     for (let repeat = 0; repeat < input.repeat; repeat++) {
       for (const entry of input.entries) {
-        const wanted = entry.backend?.toLowerCase().replace(/-/g, '_');
+        const wanted = entry.backend === undefined ? undefined : normalizeBackendName(entry.backend);
         const backends = wanted ? input.backends.filter((b) => b === wanted) : input.backends;
         for (const backend of backends) plan.push({ entry, backend, repeat });
       }

@@ -9,6 +9,10 @@ import type { CheckResult, Expect } from './expect.js';
 export const RUN_PRESETS = ['system-test', 'pair-smoke', 'matrix', 'smoke', 'custom'] as const;
 export type RunPreset = (typeof RUN_PRESETS)[number];
 
+/** Texts of a task a run import may send in slices (everything else of a task is small). */
+export const IMPORT_TEXT_FIELDS = ['prompt', 'result', 'error', 'stdout', 'stderr'] as const;
+export type ImportTextField = (typeof IMPORT_TEXT_FIELDS)[number];
+
 /** One CLI's state in the version lock at the time of the run (see core/lock). */
 export interface LockEntryState {
   cli: string;

@@ -42,7 +42,7 @@ export async function answersAsHub(address: ClientAddress): Promise<boolean> {
   try {
     const client = await HubClient.connect(address, { timeoutMs: 2000 });
     try {
-      const hello = await client.call<{ server?: string }>('hello');
+      const hello = await client.call('hello');
       return hello.server === 'mittelo';
     } finally {
       client.close();

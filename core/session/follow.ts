@@ -8,7 +8,6 @@ import type { HubEvent, Task } from '../queue/types.js';
 import type { HubClient } from '../wire/client.js';
 import { HubLink } from '../agent/hub-link.js';
 import { RunProgress } from './progress.js';
-import type { RunRecord } from '../runs/types.js';
 
 // `enqueued`: check tasks (command, judge) join the run while it runs.
 const TASK_EVENTS = ['enqueued', 'leased', 'acked', 'cancelled', 'expired', 'released'] as const;
@@ -63,7 +62,7 @@ export class RunFollower {
 
   /** The run as the hub has it, then what happened meanwhile (events come after the answer they follow). */
   private async sync(client: HubClient, runId: string): Promise<void> {
-    const record = await client.call<RunRecord>('run_get', { run_id: runId });
+    const record = await client.call('run_get', { run_id: runId });
     this.progress ??= new RunProgress(
       record.tasks.map((t) => ({ task_id: t.task_id, backend: t.backend, prompt_id: t.prompt_id, expect: t.expect })),
       Date.now(),
@@ -115,7 +114,7 @@ export class RunFollower {
   private async handleUnservedBackends(): Promise<void> {
     const waiting = (this.progress?.perBackend() ?? []).filter((b) => b.queued > 0 && b.running === 0 && !this.handled.has(b.backend));
     if (waiting.length === 0) return;
-    const { workers } = await this.link.call((client) => client.call<{ workers: { backends: string[]; waiting: boolean; running: unknown[] }[] }>('workers'));
+    const { workers } = await this.link.call((client) => client.call('workers'));
     const served = new Set(workers.filter((w) => w.waiting || w.running.length > 0).flatMap((w) => w.backends));
     const unserved = waiting.filter((b) => !served.has(b.backend));
     if (unserved.length === 0) return;

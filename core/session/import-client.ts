@@ -8,13 +8,11 @@ import { DEFAULT_MAX_LINE_BYTES } from '../config.js';
 import { HubError, errorMessage } from '../errors.js';
 import { formatBytes } from '../read-bounded.js';
 import type { HubClient } from '../wire/client.js';
+import type { HubResult } from '../wire/contract.js';
 import type { ImportTextField } from '../runs/import-staging.js';
 import type { RunRecord, RunTask } from '../runs/types.js';
 
-export interface ImportResult {
-  run_id: string;
-  tasks: number;
-}
+export type ImportResult = HubResult<'run_import'>;
 
 interface Slice {
   field: ImportTextField;
@@ -72,7 +70,7 @@ interface HubLimits {
 
 async function hubLimits(client: HubClient): Promise<HubLimits> {
   try {
-    const hello = await client.call<{ extensions?: unknown; max_line_bytes?: unknown }>('hello');
+    const hello = await client.call('hello');
     const extensions = Array.isArray(hello.extensions) ? hello.extensions : [];
     const lineBytes = typeof hello.max_line_bytes === 'number' && hello.max_line_bytes > 0 ? hello.max_line_bytes : DEFAULT_MAX_LINE_BYTES;
     return { lineBytes, pieces: extensions.includes('run_import_pieces') };
@@ -83,7 +81,7 @@ async function hubLimits(client: HubClient): Promise<HubLimits> {
 }
 
 async function sendInPieces(client: HubClient, record: RunRecord, lineBytes: number): Promise<ImportResult> {
-  const { import_id: importId } = await client.call<{ import_id: string }>('run_import_begin', { run: record.run });
+  const { import_id: importId } = await client.call('run_import_begin', { run: record.run });
   try {
     // A run_import_tasks line: the request around an empty list, plus each task and a comma.
     const emptyBatch = requestBytes('run_import_tasks', { import_id: importId, tasks: [] });
@@ -115,7 +113,7 @@ async function sendInPieces(client: HubClient, record: RunRecord, lineBytes: num
       }
     }
     await flush();
-    return await client.call<ImportResult>('run_import_commit', { import_id: importId });
+    return await client.call('run_import_commit', { import_id: importId });
   } catch (err) {
     // The hub drops an abandoned import after a while anyway; this frees its memory at once.
     await client.call('run_import_abort', { import_id: importId }).catch(() => undefined);
@@ -127,7 +125,7 @@ async function sendInPieces(client: HubClient, record: RunRecord, lineBytes: num
 export async function sendRun(client: HubClient, record: RunRecord): Promise<ImportResult> {
   const { lineBytes, pieces } = await hubLimits(client);
   const wholeBytes = requestBytes('run_import', { record });
-  if (wholeBytes <= lineBytes) return client.call<ImportResult>('run_import', { record });
+  if (wholeBytes <= lineBytes) return client.call('run_import', { record });
   if (!pieces) {
     throw new HubError('bad_request', `the run takes ${formatBytes(wholeBytes)} as one request, more than this hub accepts (${formatBytes(lineBytes)}), and the hub cannot take a run in pieces; update it or start it with a larger --max-line-bytes`);
   }

@@ -17,6 +17,7 @@ import { RunFollower } from './follow.js';
 import { CheckCommandRunner, packCommands, packWorkspaceChecks } from './check-commands.js';
 import type { RunProgress } from './progress.js';
 import type { LockEntryState, RunPreset, RunRecord } from '../runs/types.js';
+import { normalizeBackendName } from '../../drivers/backend-name.js';
 
 export interface PackRunRequest {
   address: ClientAddress;
@@ -85,7 +86,7 @@ export async function runPack(request: PackRunRequest): Promise<PackRunOutcome> 
   const hub = await hubFor(request);
   const agents: Agent[] = [];
   const agentRuns: Promise<unknown>[] = [];
-  const routingName = (name: string) => name.toLowerCase().replace(/-/g, '_');
+  const routingName = normalizeBackendName;
   const startAgent = async (specs: BackendSpec[]): Promise<void> => {
     const backends = await Promise.all(specs.map((spec) => inProcessBackend(spec, request.concurrency, request.log)));
     const agent = new Agent({
@@ -128,7 +129,8 @@ export async function runPack(request: PackRunRequest): Promise<PackRunOutcome> 
   const abandon = () => {
     void (async () => {
       if (runId) {
-        const cancelled = follower.link.call((c) => c.call<{ cancelled: number }>('run_cancel', { run_id: runId }));
+        const cancelling = runId;
+        const cancelled = follower.link.call((c) => c.call('run_cancel', { run_id: cancelling }));
         const gaveUp = new Promise<null>((resolve) => setTimeout(() => resolve(null), 3000).unref());
         try {
           const result = await Promise.race([cancelled, gaveUp]);
@@ -151,7 +153,7 @@ export async function runPack(request: PackRunRequest): Promise<PackRunOutcome> 
     // merely seen recently may have stopped. The others get an agent in this process, so they must
     // be backends this machine knows (checked before anything is queued); a backend only a remote
     // agent knows (its own folder backend, say) is fine while that agent serves it.
-    const { workers } = await client.call<{ workers: { backends: string[]; waiting: boolean; running: unknown[] }[] }>('workers');
+    const { workers } = await client.call('workers');
     const served = new Set(workers.filter((w) => w.waiting || w.running.length > 0).flatMap((w) => w.backends));
     // Judges grade answers as tasks of the run: their backends need an agent like the run's own.
     const judges = judgeBackends(request, routingName);
@@ -165,7 +167,7 @@ export async function runPack(request: PackRunRequest): Promise<PackRunOutcome> 
       }
     }
 
-    const created = await client.call<{ run_id: string; task_ids: number[] }>('run_create', {
+    const created = await client.call('run_create', {
       pack_name: request.packName,
       pack_path: request.packPath,
       preset: request.preset,
@@ -193,11 +195,11 @@ export async function runPack(request: PackRunRequest): Promise<PackRunOutcome> 
 
     await follower.until(created.run_id);
 
-    const record = await follower.link.call((c) => c.call<RunRecord>('run_get', { run_id: created.run_id }));
+    const record = await follower.link.call((c) => c.call('run_get', { run_id: created.run_id }));
     let baseline: RunRecord | null = null;
     if (request.withBaseline) {
-      const { run_id: baselineId } = await follower.link.call((c) => c.call<{ run_id: string | null }>('run_baseline_of', { pack_name: request.packName }));
-      if (baselineId && baselineId !== record.run.run_id) baseline = await follower.link.call((c) => c.call<RunRecord>('run_get', { run_id: baselineId }));
+      const { run_id: baselineId } = await follower.link.call((c) => c.call('run_baseline_of', { pack_name: request.packName }));
+      if (baselineId && baselineId !== record.run.run_id) baseline = await follower.link.call((c) => c.call('run_get', { run_id: baselineId }));
     }
     return { record, embeddedHub: hub.embedded, inProcessBackends: [...inProcess], baseline };
   } finally {

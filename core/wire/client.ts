@@ -1,12 +1,13 @@
 /**
  * TypeScript client of the JSONL wire protocol, used by the CLI, agents and tests. Pipelines
  * requests on one connection, matches answers by id, and delivers `subscribe` events to a listener.
+ * `call` is typed by the contract (contract.ts): the method name picks the params and result types.
  */
 import net from 'node:net';
 import type { ClientAddress } from '../config.js';
 import { HubError, errorMessage, type HubErrorCode } from '../errors.js';
-import type { EnqueueInput, HubEvent, HubEventType, LeasedTask, ListFilter, Stats, Task, TaskStatus } from '../queue/types.js';
-import type { Artifact, ArtifactInput } from '../queue/artifact.js';
+import type { HubEvent, HubEventType } from '../queue/types.js';
+import type { HubMethod, HubParams, HubParamsArg, HubResult } from './contract.js';
 import { LineSplitter } from '../../drivers/run/line-splitter.js';
 
 interface Pending {
@@ -122,11 +123,14 @@ export class HubClient {
     this.pending.clear();
   }
 
-  call<T = unknown>(method: string, params: Record<string, unknown> = {}): Promise<T> {
+  /** One request; the answer is trusted to be the contract's (tests check the hub keeps to it). */
+  call<M extends HubMethod>(method: M, ...params: HubParamsArg<M>): Promise<HubResult<M>>;
+  // Plain parameters below the typed signature: no rest array per request on the hot path.
+  call(method: HubMethod, params: object = {}): Promise<unknown> {
     if (this.closedError) return Promise.reject(this.closedError);
     const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
       this.outbox += JSON.stringify({ id, method, params }) + '\n';
       if (!this.flushQueued) {
         this.flushQueued = true;
@@ -143,38 +147,37 @@ export class HubClient {
     if (text !== '' && !this.socket.destroyed) this.socket.write(text);
   }
 
-  enqueue(input: EnqueueInput): Promise<{ task_id: number; duplicate: boolean }> {
-    return this.call('enqueue', { ...input });
+  enqueue(params: HubParams<'enqueue'>): Promise<HubResult<'enqueue'>> {
+    return this.call('enqueue', params);
   }
-  async lease(params: { worker_id: string; max_tasks?: number; lease_seconds?: number; backends?: string[]; wait_seconds?: number; routed_only?: boolean }): Promise<LeasedTask[]> {
-    return (await this.call<{ tasks: LeasedTask[] }>('lease', params)).tasks;
+  async lease(params: HubParams<'lease'>): Promise<HubResult<'lease'>['tasks']> {
+    return (await this.call('lease', params)).tasks;
   }
-  ack(params: { task_id: number; status: 'done' | 'failed'; result?: string | null; error?: string | null; lease_token?: string; artifact?: ArtifactInput }): Promise<{ ok: true; duplicate?: true }> {
+  ack(params: HubParams<'ack'>): Promise<HubResult<'ack'>> {
     return this.call('ack', params);
   }
-  extend(params: { task_id: number; lease_token: string; lease_seconds?: number }): Promise<{ ok: true; leased_until: number }> {
+  extend(params: HubParams<'extend'>): Promise<HubResult<'extend'>> {
     return this.call('extend', params);
   }
-  list(filter: ListFilter = {}): Promise<{ tasks: Task[]; stats: Stats }> {
-    return this.call('list', { ...filter });
+  list(filter: HubParams<'list'> = {}): Promise<HubResult<'list'>> {
+    return this.call('list', filter);
   }
-  async get(taskId: number): Promise<Task> {
-    return (await this.call<{ task: Task }>('get', { task_id: taskId })).task;
+  async get(taskId: number): Promise<HubResult<'get'>['task']> {
+    return (await this.call('get', { task_id: taskId })).task;
   }
-  async stats(): Promise<Stats> {
-    return (await this.call<{ stats: Stats }>('stats')).stats;
+  async stats(): Promise<HubResult<'stats'>['stats']> {
+    return (await this.call('stats')).stats;
   }
-  cancel(taskId: number): Promise<{ ok: true; task: Task }> {
+  cancel(taskId: number): Promise<HubResult<'cancel'>> {
     return this.call('cancel', { task_id: taskId });
   }
-  retryFailed(taskId?: number): Promise<{ retried: number }> {
+  retryFailed(taskId?: number): Promise<HubResult<'retry_failed'>> {
     return this.call('retry_failed', taskId === undefined ? {} : { task_id: taskId });
   }
-  shutdown(): Promise<{ ok: true }> {
+  shutdown(): Promise<HubResult<'shutdown'>> {
     return this.call('shutdown');
   }
 
-  /** Live task changes; returns a function that stops the listener. */
   /** Events to `listener`; `types` narrows what the hub sends this connection (first subscriber's choice). */
   async subscribe(listener: (event: HubEvent) => void, types?: HubEventType[]): Promise<() => void> {
     this.eventListeners.add(listener);
@@ -182,17 +185,17 @@ export class HubClient {
     return () => this.eventListeners.delete(listener);
   }
 
-  release(taskId: number, leaseToken: string): Promise<{ ok: true }> {
+  release(taskId: number, leaseToken: string): Promise<HubResult<'release'>> {
     return this.call('release', { task_id: taskId, lease_token: leaseToken });
   }
 
   /** Live output of a running task; the answer's status is `cancelled` once the task was cancelled. */
-  output(params: { task_id: number; lease_token: string; stream: 'stdout' | 'stderr'; text: string }): Promise<{ ok: true; status: TaskStatus }> {
+  output(params: HubParams<'output'>): Promise<HubResult<'output'>> {
     return this.call('output', params);
   }
 
-  async artifact(taskId: number): Promise<Artifact | null> {
-    return (await this.call<{ artifact: Artifact | null }>('artifact', { task_id: taskId })).artifact;
+  async artifact(taskId: number): Promise<HubResult<'artifact'>['artifact']> {
+    return (await this.call('artifact', { task_id: taskId })).artifact;
   }
 
   close(): void {

@@ -7,9 +7,9 @@
  * undefined and goes through zod, which also writes the error message. Unknown keys are ignored, as
  * zod strips them. tests/unit/fast-params.test.ts checks both agree on generated inputs.
  */
-import type { MethodName, MethodParams } from './methods.js';
+import type { HubMethod, HubParsedParams } from './contract.js';
 
-type FastParser<M extends MethodName> = (params: Record<string, unknown>) => MethodParams<M> | undefined;
+type FastParser<M extends HubMethod> = (params: Record<string, unknown>) => HubParsedParams<M> | undefined;
 
 const MAX_LEASE_SECONDS = 7 * 24 * 3600;
 
@@ -41,7 +41,7 @@ const lease: FastParser<'lease'> = (params) => {
   if (leaseSeconds !== undefined && (!isFiniteNumber(leaseSeconds) || leaseSeconds <= 0 || leaseSeconds > MAX_LEASE_SECONDS)) return undefined;
   if (waitSeconds !== undefined && (!isFiniteNumber(waitSeconds) || waitSeconds < 0 || waitSeconds > 300)) return undefined;
   if (hasSlowKey(params, SLOW_KEYS.lease)) return undefined;
-  const parsed: MethodParams<'lease'> = { worker_id: workerId ?? 'anonymous', max_tasks: maxTasks ?? 1 };
+  const parsed: HubParsedParams<'lease'> = { worker_id: workerId ?? 'anonymous', max_tasks: maxTasks ?? 1 };
   if (leaseSeconds !== undefined) parsed.lease_seconds = leaseSeconds;
   if (waitSeconds !== undefined) parsed.wait_seconds = waitSeconds;
   return parsed;
@@ -55,15 +55,15 @@ const ack: FastParser<'ack'> = (params) => {
   if (!isStringOrNull(result) || !isStringOrNull(error)) return undefined;
   if (leaseToken !== undefined && (typeof leaseToken !== 'string' || leaseToken.length < 1)) return undefined;
   if (hasSlowKey(params, SLOW_KEYS.ack)) return undefined;
-  const parsed: MethodParams<'ack'> = { task_id: taskId, status, result: result ?? null, error: error ?? null };
+  const parsed: HubParsedParams<'ack'> = { task_id: taskId, status, result: result ?? null, error: error ?? null };
   if (leaseToken !== undefined) parsed.lease_token = leaseToken;
   return parsed;
 };
 
-const FAST_PARSERS: { [M in MethodName]?: FastParser<M> } = { enqueue, lease, ack };
+const FAST_PARSERS: { [M in HubMethod]?: FastParser<M> } = { enqueue, lease, ack };
 
 /** The params parsed without zod, or undefined when they need the full schema (or are wrong). */
-export function parseParamsFast<M extends MethodName>(method: M, params: object): MethodParams<M> | undefined {
+export function parseParamsFast<M extends HubMethod>(method: M, params: object): HubParsedParams<M> | undefined {
   const parser = FAST_PARSERS[method] as FastParser<M> | undefined;
   return parser?.(params as Record<string, unknown>);
 }

@@ -26,7 +26,7 @@ export function hubFeatures(extensions: readonly string[] | null): HubFeatures {
 /** Asks the hub; `Unknown method: hello` means a floor-only hub. Other errors (auth, network) propagate. */
 export async function detectHubFeatures(client: HubClient): Promise<HubFeatures> {
   try {
-    const hello = await client.call<{ extensions?: unknown }>('hello');
+    const hello = await client.call('hello');
     const extensions = Array.isArray(hello?.extensions) ? hello.extensions.filter((e): e is string => typeof e === 'string') : [];
     return hubFeatures(extensions);
   } catch (err) {

@@ -11,7 +11,8 @@ import { tokenMatches } from './auth.js';
 import { HTTP_REFUSAL, looksLikeHttp } from './http-sniff.js';
 import { cutWhenStalled, type Subscriber, type SubscriberBudget } from './subscriber-budget.js';
 import { LineSplitter, LineTooLongError } from '../../drivers/run/line-splitter.js';
-import { callMethod, parseParams, type MethodContext } from './methods.js';
+import { callMethod, type MethodContext } from './methods.js';
+import { parseParams } from './contract.js';
 import { JsonTooDeepError, parseJsonInput } from '../json-input.js';
 import { isStorageFailure, storageError } from '../store/storage-error.js';
 

@@ -9,7 +9,8 @@ import type { EventBus } from '../queue/events.js';
 import type { HubEvent } from '../queue/types.js';
 import { tokenMatches } from './auth.js';
 import { guardRequest } from './http-guard.js';
-import { callMethod, parseParams, type MethodContext } from './methods.js';
+import { callMethod, type MethodContext } from './methods.js';
+import { parseParams, type HubMethod } from './contract.js';
 import { readBody } from './http-body.js';
 import { cutWhenStalled, type Subscriber, type SubscriberBudget } from './subscriber-budget.js';
 import { parseJsonInput } from '../json-input.js';
@@ -104,7 +105,7 @@ export class RestServer {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://hub.invalid');
     const route = `${req.method ?? 'GET'} ${url.pathname.replace(/\/+$/, '') || '/'}`;
-    const call = (method: string, params: unknown) => callMethod(this.options.context, method, params);
+    const call = (method: HubMethod, params: unknown) => callMethod(this.options.context, method, params);
     // Before anything else, /health too: a web page must learn nothing and change nothing here.
     const refusal = guardRequest(req, { boundHost: this.bound.host, boundPort: this.bound.port, token: this.options.token }, req.method === 'POST');
     if (refusal) return send(res, refusal.status, { error: refusal.message, code: refusal.code });

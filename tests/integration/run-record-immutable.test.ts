@@ -6,8 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningHub } from '../../core/hub.js';
 import type { Artifact } from '../../core/queue/artifact.js';
-import type { LeasedTask, Task } from '../../core/queue/types.js';
-import type { RunInfo, RunRecord, RunRollup } from '../../core/runs/types.js';
+import type { LeasedTask } from '../../core/queue/types.js';
 import type { HubClient } from '../../core/wire/client.js';
 import { connect, startTestHub } from '../helpers.js';
 import { stopTestHub } from '../runs-helpers.js';
@@ -43,7 +42,7 @@ function artifact(task: LeasedTask, latency: number): Artifact {
 
 /** Leases every queued task of `backend` and acks it: done with `answer`, or failed when null. */
 async function work(backend: string, answers: (string | null)[], latency: number): Promise<void> {
-  const { tasks } = await client.call<{ tasks: LeasedTask[] }>('lease', { worker_id: 'w1', max_tasks: answers.length, backends: [backend] });
+  const { tasks } = await client.call('lease', { worker_id: 'w1', max_tasks: answers.length, backends: [backend] });
   expect(tasks).toHaveLength(answers.length);
   for (const [i, task] of tasks.entries()) {
     const answer = answers[i] ?? null;
@@ -60,23 +59,23 @@ async function work(backend: string, answers: (string | null)[], latency: number
 
 describe('a finished run keeps its record', () => {
   it('retrying and cancelling a task after the run ended changes neither counts, latency nor duration; the retry is attempt 2', async () => {
-    const { run_id: runId } = await client.call<{ run_id: string }>('run_create', {
+    const { run_id: runId } = await client.call('run_create', {
       pack_name: 'frozen',
       backends: ['frozen_b'],
       entries: [{ id: 'a', prompt: 'one' }, { id: 'b', prompt: 'two' }, { id: 'c', prompt: 'three' }],
     });
     await work('frozen_b', ['1', '2', null], 100);
-    const before = await client.call<{ run: RunInfo; rollups: RunRollup[] }>('run_summary', { run_id: runId });
+    const before = await client.call('run_summary', { run_id: runId });
     expect(before.run.finished_at).not.toBeNull();
     expect(before.rollups[0]).toMatchObject({ done: 2, failed: 1, queued: 0 });
-    const recordBefore = await client.call<RunRecord>('run_get', { run_id: runId });
+    const recordBefore = await client.call('run_get', { run_id: runId });
     const failed = recordBefore.tasks.find((t) => t.status === 'failed');
     if (!failed) throw new Error('no failed task');
 
     // Retry the failed task: it is queued again (same id, the wire's floor), the run is unchanged.
     expect(await client.call('retry_failed', { task_id: failed.task_id })).toEqual({ retried: 1 });
-    expect((await client.call<{ task: Task }>('get', { task_id: failed.task_id })).task.status).toBe('queued');
-    const afterRetry = await client.call<{ run: RunInfo; rollups: RunRollup[] }>('run_summary', { run_id: runId });
+    expect((await client.call('get', { task_id: failed.task_id })).task.status).toBe('queued');
+    const afterRetry = await client.call('run_summary', { run_id: runId });
     expect(afterRetry).toEqual(before);
 
     // Cancel the retry a little later: still the same record, duration included.
@@ -89,14 +88,14 @@ describe('a finished run keeps its record', () => {
     await work('frozen_b', ['3 at last'], 5000);
     expect(await client.call('run_summary', { run_id: runId })).toEqual(before);
 
-    const record = await client.call<RunRecord>('run_get', { run_id: runId });
+    const record = await client.call('run_get', { run_id: runId });
     const kept = record.tasks.find((t) => t.task_id === failed.task_id);
     expect(kept).toMatchObject({ status: 'failed', error: 'it broke', result: null, retried_after_run: { attempts: 2, status: 'done' } });
     expect(kept?.artifact?.latency_ms).toBe(100);
     expect(record.tasks.filter((t) => t.retried_after_run)).toHaveLength(1);
 
     // The task itself shows its current attempt and the earlier ones.
-    const got = await client.call<{ task: Task; earlier_attempts?: { attempt: number; run_id: string; task: Task; artifact: Artifact | null }[] }>('get', { task_id: failed.task_id });
+    const got = await client.call('get', { task_id: failed.task_id });
     expect(got.task).toMatchObject({ status: 'done', result: '3 at last' });
     expect(got.earlier_attempts?.map((a) => [a.attempt, a.task.status, a.run_id])).toEqual([
       [1, 'failed', runId],
@@ -106,19 +105,19 @@ describe('a finished run keeps its record', () => {
   });
 
   it('retry of every failed task keeps the records of ended runs but requeues in place in a run still going', async () => {
-    const ended = await client.call<{ run_id: string }>('run_create', { pack_name: 'ended', backends: ['ended_b'], entries: [{ id: 'x', prompt: 'x' }] });
+    const ended = await client.call('run_create', { pack_name: 'ended', backends: ['ended_b'], entries: [{ id: 'x', prompt: 'x' }] });
     await work('ended_b', [null], 10);
-    const going = await client.call<{ run_id: string }>('run_create', { pack_name: 'going', backends: ['going_b'], entries: [{ id: 'y', prompt: 'y' }, { id: 'z', prompt: 'z' }] });
+    const going = await client.call('run_create', { pack_name: 'going', backends: ['going_b'], entries: [{ id: 'y', prompt: 'y' }, { id: 'z', prompt: 'z' }] });
     await work('going_b', [null], 10); // one failed, one still queued
     const endedBefore = await client.call('run_summary', { run_id: ended.run_id });
 
-    const { retried } = await client.call<{ retried: number }>('retry_failed');
+    const { retried } = await client.call('retry_failed');
     expect(retried).toBeGreaterThanOrEqual(2);
     expect(await client.call('run_summary', { run_id: ended.run_id })).toEqual(endedBefore);
     // The run still going simply has its task back in the queue: it is part of that run's work.
-    const goingNow = await client.call<{ rollups: RunRollup[] }>('run_summary', { run_id: going.run_id });
+    const goingNow = await client.call('run_summary', { run_id: going.run_id });
     expect(goingNow.rollups[0]).toMatchObject({ queued: 2, failed: 0 });
-    const goingRecord = await client.call<RunRecord>('run_get', { run_id: going.run_id });
+    const goingRecord = await client.call('run_get', { run_id: going.run_id });
     expect(goingRecord.tasks.some((t) => t.retried_after_run)).toBe(false);
   });
 
@@ -126,15 +125,15 @@ describe('a finished run keeps its record', () => {
     const { task_id } = await client.enqueue({ prompt: 'alone', backend: 'alone_b' });
     await work('alone_b', [null], 10);
     await client.call('retry_failed', { task_id });
-    const got = await client.call<Record<string, unknown>>('get', { task_id });
+    const got = await client.call('get', { task_id });
     expect(got).not.toHaveProperty('earlier_attempts');
-    expect((got.task as Task).status).toBe('queued');
+    expect(got.task.status).toBe('queued');
   });
 });
 
 describe('deleting a run', () => {
   it('refuses a run still going, then deletes a finished one with its tasks and baseline mark', async () => {
-    const { run_id: runId, task_ids: taskIds } = await client.call<{ run_id: string; task_ids: number[] }>('run_create', {
+    const { run_id: runId, task_ids: taskIds } = await client.call('run_create', {
       pack_name: 'doomed',
       backends: ['doomed_b'],
       entries: [{ id: 'a', prompt: 'a' }, { id: 'b', prompt: 'b' }],
@@ -144,7 +143,7 @@ describe('deleting a run', () => {
     await client.call('run_baseline', { run_id: runId });
     expect(await client.call('run_delete', { run_id: runId })).toEqual({ deleted: runId, tasks: 2 });
     await expect(client.call('run_get', { run_id: runId })).rejects.toThrow(`run ${runId} not found`);
-    await expect(client.call('get', { task_id: taskIds[0] })).rejects.toThrow('not found');
+    await expect(client.call('get', { task_id: taskIds[0] ?? 0 })).rejects.toThrow(/not found/);
     expect(await client.call('run_baseline_of', { pack_name: 'doomed' })).toEqual({ run_id: null });
     await expect(client.call('run_delete', { run_id: runId })).rejects.toThrow('not found');
   });

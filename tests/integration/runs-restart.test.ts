@@ -6,7 +6,6 @@
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import type { WorkerInfo } from '../../core/queue/workers.js';
 import type { HubClient } from '../../core/wire/client.js';
 import { AgentProcess, EventWatch } from '../agent-helpers.js';
 import { connect, sleep, spawnHubProcess } from '../helpers.js';
@@ -33,7 +32,7 @@ afterAll(async () => {
 async function untilWaiting(client: HubClient, workerId: string): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const { workers } = await client.call<{ workers: WorkerInfo[] }>('workers');
+    const { workers } = await client.call('workers');
     if (workers.some((w) => w.worker_id === workerId && w.waiting)) return;
     if (Date.now() > deadline) throw new Error(`agent ${workerId} never waited for work: ${JSON.stringify(workers)}`);
     await sleep(50);

@@ -83,14 +83,14 @@ type RunShape = typeof runShape extends fc.Arbitrary<infer T> ? T : never;
 /** Makes the run on the source hub as agents would: run_create, lease, ack / cancel, pick. */
 async function makeRun(shape: RunShape): Promise<RunRecord> {
   const entries = shape.entries.map(({ expect: check, ...entry }) => (check ? { ...entry, expect: check } : entry));
-  const { run_id: runId, task_ids: taskIds } = await toSource.call<{ run_id: string; task_ids: number[] }>('run_create', {
+  const { run_id: runId, task_ids: taskIds } = await toSource.call('run_create', {
     pack_name: 'roundtrip',
     backends: shape.backends,
     repeat: shape.repeat,
     entries,
     ...(shape.label !== null ? { label: shape.label } : {}),
   });
-  const { tasks } = await toSource.call<{ tasks: { task_id: number; lease_token: string; backend: string }[] }>('lease', { worker_id: 'roundtrip', max_tasks: 1000, backends: shape.backends });
+  const { tasks } = await toSource.call('lease', { worker_id: 'roundtrip', max_tasks: 1000, backends: shape.backends });
   expect(tasks).toHaveLength(taskIds.length);
   for (const task of tasks) {
     const result = shape.outcomes[taskIds.indexOf(task.task_id) % shape.outcomes.length];
@@ -100,7 +100,7 @@ async function makeRun(shape: RunShape): Promise<RunRecord> {
     }
     const made = result.artifact;
     const art: ArtifactInput | undefined = made
-      ? { backend: task.backend, stdout: made.stdout, stderr: made.stderr, exit_code: made.exit_code, latency_ms: made.latency_ms, started_at: Date.now() / 1000 - made.seconds_ago - 1, finished_at: Date.now() / 1000 - made.seconds_ago }
+      ? { backend: task.backend ?? 'unrouted', stdout: made.stdout, stderr: made.stderr, exit_code: made.exit_code, latency_ms: made.latency_ms, started_at: Date.now() / 1000 - made.seconds_ago - 1, finished_at: Date.now() / 1000 - made.seconds_ago }
       : undefined;
     await toSource.call('ack', {
       task_id: task.task_id,
@@ -110,10 +110,10 @@ async function makeRun(shape: RunShape): Promise<RunRecord> {
       ...(art ? { artifact: art } : {}),
     });
   }
-  const record = await toSource.call<RunRecord>('run_get', { run_id: runId });
+  const record = await toSource.call('run_get', { run_id: runId });
   const picked = record.tasks[shape.pick % record.tasks.length];
   if (picked) await toSource.call('run_pick', { run_id: runId, prompt_id: picked.prompt_id, task_id: picked.task_id });
-  return toSource.call<RunRecord>('run_get', { run_id: runId });
+  return toSource.call('run_get', { run_id: runId });
 }
 
 /** Always tried first: large texts in both answer and output (in pieces), empty ones, every status. */
@@ -143,7 +143,7 @@ it('every run that exports imports back identically', async () => {
       const dir = path.join(folders, `export-${++exports}`);
       exportRun(original, dir);
       const { run_id: importedId } = await sendRun(toTarget, readExport(dir));
-      const back = await toTarget.call<RunRecord>('run_get', { run_id: importedId });
+      const back = await toTarget.call('run_get', { run_id: importedId });
       expect(portable(back)).toEqual(portable(original));
       fs.rmSync(dir, { recursive: true });
     }),
@@ -156,13 +156,13 @@ it('every run that exports imports back identically', async () => {
 }, 240_000);
 
 it('a run exported before it finished comes back with its open tasks cancelled, saying why', async () => {
-  const { run_id: runId } = await toSource.call<{ run_id: string }>('run_create', { pack_name: 'open', backends: ['shell'], entries: [{ id: 'waiting', prompt: 'p' }] });
-  const original = await toSource.call<RunRecord>('run_get', { run_id: runId });
+  const { run_id: runId } = await toSource.call('run_create', { pack_name: 'open', backends: ['shell'], entries: [{ id: 'waiting', prompt: 'p' }] });
+  const original = await toSource.call('run_get', { run_id: runId });
   const dir = path.join(folders, 'open');
   exportRun(original, dir);
   const { run_id: importedId } = await sendRun(toTarget, readExport(dir));
-  const back = await toTarget.call<RunRecord>('run_get', { run_id: importedId });
+  const back = await toTarget.call('run_get', { run_id: importedId });
   expect(back.tasks.map((t) => [t.prompt_id, t.status, t.error])).toEqual([['waiting', 'cancelled', 'not finished when the run was exported (queued)']]);
   // Imported tasks never go back to the queue: no agent of this hub runs them.
-  expect(await toTarget.call<{ tasks: unknown[] }>('lease', { worker_id: 'w', backends: ['shell'] })).toEqual({ tasks: [] });
+  expect(await toTarget.call('lease', { worker_id: 'w', backends: ['shell'] })).toEqual({ tasks: [] });
 });

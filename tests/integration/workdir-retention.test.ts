@@ -10,7 +10,6 @@ import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { RunningHub } from '../../core/hub.js';
-import type { WorkerInfo } from '../../core/queue/workers.js';
 import { AgentProcess } from '../agent-helpers.js';
 import { cliPath, connect, repoRoot, startTestHub, tempDir } from '../helpers.js';
 import { stopTestHub, Workspace } from '../runs-helpers.js';
@@ -52,7 +51,7 @@ it("a remote agent removes the workdirs it kept for a run when the hub deletes t
   agent = new AgentProcess(child);
   const client = await connect({ host: '127.0.0.1', port: hub.port });
   try {
-    await until(async () => (await client.call<{ workers: WorkerInfo[] }>('workers')).workers.some((w) => w.worker_id === 'far-agent' && w.waiting), 'the agent to wait for work');
+    await until(async () => (await client.call('workers')).workers.some((w) => w.worker_id === 'far-agent' && w.waiting), 'the agent to wait for work');
   } finally {
     client.close();
   }

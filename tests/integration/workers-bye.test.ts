@@ -4,7 +4,6 @@
  * word stays listed, as before. Real `mittelo agent` processes against a real hub.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WorkerInfo } from '../../core/queue/workers.js';
 import type { HubClient } from '../../core/wire/client.js';
 import { AgentProcess } from '../agent-helpers.js';
 import { connect, startTestHub } from '../helpers.js';
@@ -22,7 +21,7 @@ afterAll(async () => {
   await hub.stop();
 });
 
-const workers = async () => (await client.call<{ workers: WorkerInfo[] }>('workers')).workers.map((w) => w.worker_id);
+const workers = async () => (await client.call('workers')).workers.map((w) => w.worker_id);
 
 describe('bye', () => {
   it('an agent that ends after --max-tasks is no longer listed', async () => {
@@ -46,7 +45,7 @@ describe('bye', () => {
   it('the end of a long poll that was waiting when bye came does not bring the worker back', async () => {
     const poller = await connect(hub);
     const waiting = poller.call('lease', { worker_id: 'polls', max_tasks: 1, backends: ['nobody_c'], wait_seconds: 1 });
-    await expect.poll(async () => (await client.call<{ workers: WorkerInfo[] }>('workers')).workers.find((w) => w.worker_id === 'polls')?.waiting).toBe(true);
+    await expect.poll(async () => (await client.call('workers')).workers.find((w) => w.worker_id === 'polls')?.waiting).toBe(true);
     await client.call('bye', { worker_id: 'polls' });
     await waiting;
     expect(await workers()).not.toContain('polls');

@@ -7,6 +7,7 @@ import { kiroDriver } from '../../drivers/kiro.js';
 import { modelArgs, modelEnvVar, resolveModel } from '../../drivers/model.js';
 import { authEnv, oneShotRequest } from '../../drivers/one-shot.js';
 import { opencodeDriver } from '../../drivers/opencode.js';
+import { normalizeBackendName } from '../../drivers/backend-name.js';
 import { findDriver, getDriver, listDrivers, UnknownBackendError } from '../../drivers/registry.js';
 import { TOOL_POLICIES, type DriverCall, type OneShotDriver, type ToolPolicy } from '../../drivers/types.js';
 
@@ -155,7 +156,7 @@ describe('driver registry', () => {
   it('lists every vendor driver once, with names and aliases unique across drivers', () => {
     const drivers = listDrivers();
     for (const vendor of VENDORS) expect(drivers.filter((d) => d === vendor)).toHaveLength(1);
-    const keys = drivers.flatMap((d) => [d.name, ...d.aliases].map((k) => k.toLowerCase().replace(/-/g, '_')));
+    const keys = drivers.flatMap((d) => [d.name, ...d.aliases].map(normalizeBackendName));
     expect(new Set(keys).size).toBe(keys.length);
   });
 

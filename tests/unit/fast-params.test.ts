@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseParamsFast } from '../../core/wire/fast-params.js';
-import { paramSchemas, parseParams } from '../../core/wire/methods.js';
+import { HUB_METHODS, parseParams } from '../../core/wire/contract.js';
 
 type HotMethod = 'enqueue' | 'lease' | 'ack';
 
@@ -69,7 +69,7 @@ describe('fast params parsers for enqueue, lease and ack', () => {
         fc.property(PARAMS[method], (params) => {
           const fast = parseParamsFast(method, params);
           if (fast === undefined) return;
-          const strict = paramSchemas[method].safeParse(params);
+          const strict = HUB_METHODS[method].params.safeParse(params);
           expect(strict.success).toBe(true);
           // toEqual: an explicit undefined (never on the wire: JSON has none) may come back as a missing key.
           expect(fast).toEqual(strict.data);
@@ -92,7 +92,7 @@ describe('fast params parsers for enqueue, lease and ack', () => {
     for (const [method, params] of cases) {
       const fast = parseParamsFast(method, params);
       expect(fast, `${method} ${JSON.stringify(params)}`).toBeDefined();
-      expect(fast).toStrictEqual(paramSchemas[method].safeParse(params).data);
+      expect(fast).toStrictEqual(HUB_METHODS[method].params.safeParse(params).data);
     }
   });
 

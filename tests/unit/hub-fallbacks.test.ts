@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { backendsToServe, fallbackNotice, leaseSecondsFor, withTaskDefaults } from '../../core/agent/hub-fallbacks.js';
 import { hubFeatures } from '../../core/wire/features.js';
-import { EXTENSIONS } from '../../core/wire/methods.js';
+import { EXTENSIONS } from '../../core/wire/contract.js';
 
 const ours = hubFeatures(EXTENSIONS);
 const original = hubFeatures(null);
