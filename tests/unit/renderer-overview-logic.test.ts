@@ -41,7 +41,7 @@ describe('validateEnqueue', () => {
     expect(bad).toEqual({
       errors: {
         prompt: 'Prompt: must not be blank',
-        backend: 'Backend: a backend name: letters, digits, _ . -',
+        backend: 'Backend: must be a backend name: letters, digits, _ . - (max 64)',
         priority: 'Priority must be a whole number, like 0 or 10.',
       },
     });
