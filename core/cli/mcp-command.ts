@@ -6,9 +6,10 @@ import { clientAddress } from '../session/hub-address.js';
 export function registerMcpCommand(program: Command): void {
   withClientOptions(program.command('mcp'))
     .description('serve MCP on stdio so other agents (Claude Code, Gemini CLI, Codex) can drive the hub')
-    .action(async (flags: ClientFlags) => {
+    .option('--config <file>', 'workspace config for start_run: backend settings and packs.<pack>.repeat (default: mittelo.config.json in the working directory, if any)')
+    .action(async (flags: ClientFlags & { config?: string }) => {
       const { serveMcpOverStdio } = await import('../mcp/server.js');
       // stdout carries the protocol: logs go to stderr only.
-      await serveMcpOverStdio(clientAddress(flags), (line) => process.stderr.write(`mittelo mcp: ${line}\n`));
+      await serveMcpOverStdio(clientAddress(flags), (line) => process.stderr.write(`mittelo mcp: ${line}\n`), flags.config ? { file: flags.config } : {});
     });
 }

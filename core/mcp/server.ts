@@ -8,7 +8,7 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import type { ClientAddress } from '../config.js';
 import { errorMessage } from '../errors.js';
 import { HUB_VERSION } from '../wire/contract.js';
-import { HubTools, toolInputs } from './tools.js';
+import { HubTools, toolInputs, type McpConfigSource } from './tools.js';
 
 const DESCRIPTIONS: Record<keyof typeof toolInputs, string> = {
   enqueue_task: 'Queue a prompt for an AI coding-agent CLI on the Mittelo hub; returns its task id.',
@@ -28,9 +28,9 @@ function asError(err: unknown): { content: { type: 'text'; text: string }[]; isE
   return { content: [{ type: 'text', text: errorMessage(err) }], isError: true };
 }
 
-export function createMcpServer(address: ClientAddress, log: (line: string) => void): { server: McpServer; tools: HubTools } {
+export function createMcpServer(address: ClientAddress, log: (line: string) => void, config: McpConfigSource = {}): { server: McpServer; tools: HubTools } {
   const server = new McpServer({ name: 'mittelo', version: HUB_VERSION });
-  const tools = new HubTools(address, log);
+  const tools = new HubTools(address, log, config);
   for (const name of Object.keys(toolInputs) as (keyof typeof toolInputs)[]) {
     server.registerTool(name, { description: DESCRIPTIONS[name], inputSchema: toolInputs[name] }, async (input: unknown) => {
       try {
@@ -44,8 +44,8 @@ export function createMcpServer(address: ClientAddress, log: (line: string) => v
   return { server, tools };
 }
 
-export async function serveMcpOverStdio(address: ClientAddress, log: (line: string) => void): Promise<void> {
-  const { server, tools } = createMcpServer(address, log);
+export async function serveMcpOverStdio(address: ClientAddress, log: (line: string) => void, config: McpConfigSource = {}): Promise<void> {
+  const { server, tools } = createMcpServer(address, log, config);
   const transport = new StdioServerTransport();
   const closed = new Promise<void>((resolve) => (transport.onclose = resolve));
   await server.connect(transport);

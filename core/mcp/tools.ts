@@ -13,6 +13,7 @@ import { TASK_STATUSES } from '../queue/types.js';
 import { compareRuns, hasRegressions } from '../compare/compare.js';
 import { policyForRun } from '../compare/policy.js';
 import { renderComparison } from '../compare/render.js';
+import { loadWorkspaceConfig, runRepeat, specFromSettings } from '../agent/config.js';
 import { withHub } from '../session/connect.js';
 import { runPack } from '../session/run-pack.js';
 import { rollups } from '../runs/rollup.js';
@@ -46,7 +47,7 @@ export const toolInputs = {
     prompts: z.array(z.string().min(1)).min(1).max(1000).optional().describe('prompts to run, instead of a pack'),
     backends: z.array(backendName).min(1).max(50),
     label: z.string().max(200).optional(),
-    repeat: z.number().int().min(1).max(100).optional().describe("tries per prompt (default: the pack header's repeat, else 1); repeats let compare tell regressions from noise"),
+    repeat: z.number().int().min(1).max(100).optional().describe("tries per prompt (default: the pack header's repeat, else packs.<pack name>.repeat of mittelo.config.json, else 1); repeats let compare tell regressions from noise"),
   },
   get_run_summary: { run_id: z.string().min(1) },
   compare_runs: {
@@ -62,6 +63,12 @@ function trimmed(task: Task): Task {
   return { ...task, prompt: cut(task.prompt) ?? '', result: cut(task.result), error: cut(task.error) };
 }
 
+/** Where start_run finds mittelo.config.json: `file` (--config) or the default name, relative to `cwd`. */
+export interface McpConfigSource {
+  file?: string;
+  cwd?: string;
+}
+
 export class HubTools {
   /** Runs started by this server keep their in-process agents until they finish. */
   private readonly runsInFlight = new Set<Promise<unknown>>();
@@ -69,6 +76,7 @@ export class HubTools {
   constructor(
     private readonly address: ClientAddress,
     private readonly log: (line: string) => void = () => undefined,
+    private readonly configSource: McpConfigSource = {},
   ) {}
 
   enqueue_task(input: Input<'enqueue_task'>): Promise<{ task_id: number }> {
@@ -121,15 +129,18 @@ export class HubTools {
   /** Creates the run and returns at once; tasks run on remote agents or on agents in this process. */
   async start_run(input: Input<'start_run'>): Promise<{ run_id: string; tasks: number; note: string }> {
     if (Boolean(input.pack) === Boolean(input.prompts)) throw new HubError('bad_request', 'give either pack or prompts');
+    // Read at every run, as `mittelo run` does, so an edit of the file applies without a restart;
+    // a broken file fails the tool call, naming the file and field.
+    const config = loadWorkspaceConfig(this.configSource.file, this.configSource.cwd);
     let entries: PackEntry[];
     let packName: string;
     let packPath: string | null = null;
-    let repeat = input.repeat ?? 1;
+    let header: { repeat?: number | undefined } = {};
     if (input.pack) {
-      packPath = path.resolve(input.pack);
+      packPath = path.resolve(this.configSource.cwd ?? process.cwd(), input.pack);
       const pack = readPack(packPath);
       entries = pack.entries;
-      repeat = input.repeat ?? pack.header.repeat ?? 1;
+      header = pack.header;
       packName = path.basename(packPath).replace(/\.jsonl$/i, '');
     } else {
       entries = (input.prompts ?? []).map((prompt, i) => ({ prompt, id: `prompt-${i + 1}` }));
@@ -143,13 +154,14 @@ export class HubTools {
       packName,
       packPath,
       entries,
-      backends: input.backends.map((name) => ({ name })),
+      backends: input.backends.map((name) => specFromSettings(name, config.backends[name])),
       preset: 'custom',
-      repeat,
+      repeat: runRepeat(input.repeat, header, config, packName),
       concurrency: 2,
       lockState: null,
       log: this.log,
       onCreated,
+      specFor: (name) => specFromSettings(name, config.backends[name]),
       ...(input.label ? { label: input.label } : {}),
     });
     const tracked = running.catch((err: unknown) => this.log(`run failed: ${err instanceof Error ? err.message : String(err)}`)).finally(() => this.runsInFlight.delete(tracked));

@@ -2,6 +2,9 @@
  * The MCP adapter as a client sees it: the SDK's own client over stdio, spawning `mittelo mcp`
  * (the built CLI) against a real hub.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -18,12 +21,13 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function mcpClient(port: number, extraEnv: Record<string, string> = {}): Promise<Client> {
+async function mcpClient(port: number, extraEnv: Record<string, string> = {}, options: { cwd?: string; args?: string[] } = {}): Promise<Client> {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [cliPath, 'mcp', '--port', String(port)],
+    args: [cliPath, 'mcp', '--port', String(port), ...(options.args ?? [])],
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...extraEnv },
     stderr: 'pipe',
+    ...(options.cwd ? { cwd: options.cwd } : {}),
   });
   const client = new Client({ name: 'mittelo-test', version: '1.0.0' });
   await client.connect(transport);
@@ -135,5 +139,53 @@ describe('mittelo mcp (SDK client over stdio, real hub)', () => {
     expect(missing.content[0]?.text).toMatch(/task 424242 not found/);
     // Still serving after the errors.
     expect(json<{ tasks: Task[] }>(await call(good, 'list_tasks', {})).tasks).toEqual([]);
+  });
+});
+
+describe('start_run repeat: repeat > pack header > packs.<pack>.repeat of mittelo.config.json > 1 (as `mittelo run`)', () => {
+  /** Starts a run through the tool, waits until it has settled, and returns its repeat and task count. */
+  async function started(client: Client, args: Record<string, unknown>): Promise<{ repeat: number; tasks: number }> {
+    const run = json<{ run_id: string; tasks: number }>(await call(client, 'start_run', { backends: ['echo'], ...args }));
+    let summary: { run: { repeat: number }; rollups: { done: number; total: number }[] } | undefined;
+    for (let i = 0; i < 200; i++) {
+      summary = json(await call(client, 'get_run_summary', { run_id: run.run_id }));
+      if (summary?.rollups[0]?.done === run.tasks) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(summary?.rollups[0]?.done).toBe(run.tasks);
+    return { repeat: summary?.run.repeat ?? 0, tasks: run.tasks };
+  }
+
+  it('reads the workspace config from the working directory (or --config), for packs and prompt lists', async () => {
+    const hub = await startTestHub();
+    cleanups.push(() => hub.stop());
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mittelo-mcp-repeat-'));
+    cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const twoPrompts = '{"id":"a","prompt":"alpha"}\n{"id":"b","prompt":"beta"}\n';
+    fs.writeFileSync(path.join(dir, 'plain.jsonl'), twoPrompts);
+    fs.writeFileSync(path.join(dir, 'other.jsonl'), twoPrompts);
+    fs.writeFileSync(path.join(dir, 'headed.jsonl'), `{"pack": {"repeat": 2}}\n${twoPrompts}`);
+    fs.writeFileSync(path.join(dir, 'mittelo.config.json'), JSON.stringify({ packs: { plain: { repeat: 3 }, headed: { repeat: 5 }, mcp: { repeat: 2 } } }));
+    const client = await mcpClient(hub.port, {}, { cwd: dir });
+    expect(await started(client, { pack: 'plain.jsonl' })).toEqual({ repeat: 3, tasks: 6 });
+    expect(await started(client, { pack: path.join(dir, 'other.jsonl') })).toEqual({ repeat: 1, tasks: 2 });
+    expect(await started(client, { pack: 'headed.jsonl' })).toEqual({ repeat: 2, tasks: 4 });
+    expect(await started(client, { pack: 'plain.jsonl', repeat: 1 })).toEqual({ repeat: 1, tasks: 2 });
+    // A prompt list runs as the pack "mcp".
+    expect(await started(client, { prompts: ['one'] })).toEqual({ repeat: 2, tasks: 2 });
+
+    // --config names another file; a broken one is a tool error naming the file and field, and nothing is queued.
+    const nightly = path.join(dir, 'nightly.config.json');
+    fs.writeFileSync(nightly, JSON.stringify({ packs: { plain: { repeat: 4 } } }));
+    const other = await mcpClient(hub.port, {}, { cwd: os.tmpdir(), args: ['--config', nightly] });
+    expect(await started(other, { pack: path.join(dir, 'plain.jsonl') })).toEqual({ repeat: 4, tasks: 8 });
+    fs.writeFileSync(nightly, JSON.stringify({ packs: { plain: { repeats: 4 } } }));
+    const before = await connect(hub);
+    cleanups.push(() => before.close());
+    const queued = (await before.list({ limit: 0 })).tasks.length;
+    const refused = await call(other, 'start_run', { pack: path.join(dir, 'plain.jsonl'), backends: ['echo'] });
+    expect(refused.isError).toBe(true);
+    expect(refused.content[0]?.text).toContain(`config file ${nightly}: packs.plain: `);
+    expect((await before.list({ limit: 0 })).tasks.length).toBe(queued);
   });
 });
