@@ -1,6 +1,7 @@
 /**
  * How a number reads wherever a person sees it: the app, the text and HTML reports, the CLI. One
- * dash for a value nobody reported (unknown is never shown as 0), one money rule, one duration rule.
+ * dash for a value nobody reported (unknown is never shown as 0), one money rule, one duration rule;
+ * and how a system test's containment and its writes outside the workdir read (app and HTML reports).
  * Pure and import-free (eslint.config.js holds it to that), so the renderer may import it beside the
  * contract, core/api.ts.
  */
@@ -68,4 +69,40 @@ export function formatBeforeAfter(a: number | null | undefined, b: number | null
 /** A plain number for a column whose header names the unit ("p50 ms"): "1234", the dash when unknown. */
 export function formatPlain(value: number | null | undefined, decimals = 0): string {
   return isKnown(value) ? value.toFixed(decimals) : DASH;
+}
+
+/** How a system test was kept inside its workdir (the artifact's `workspace.isolation.mode`). */
+export type IsolationMode = 'contained' | 'detected_only';
+
+const ISOLATION_TEXT: Record<IsolationMode, string> = {
+  contained: 'Contained: the agent could write only its workdir',
+  detected_only: 'Not contained here: writes outside the workdir are found after the task',
+};
+
+/** One sentence on the containment: the artifact's `{mode, detail}`, or a compared side's mode; null for older runs. */
+export function isolationText(isolation: { mode: IsolationMode; detail?: string } | IsolationMode | null | undefined): string | null {
+  if (!isolation) return null;
+  if (typeof isolation === 'string') return `${ISOLATION_TEXT[isolation]}.`;
+  return `${ISOLATION_TEXT[isolation.mode]}${isolation.detail ? ` (${isolation.detail})` : ''}.`;
+}
+
+/** A workspace's record of what left the workdir: words, and the paths written or refused outside it. */
+export interface OutsideRecord {
+  outside: string[];
+  wrote_outside?: string[] | undefined;
+  refused_outside?: string[] | undefined;
+}
+
+/**
+ * What left the workdir, one line each: the artifact's words (`outside`, which name each path with
+ * where it went), then any written or refused path those words do not name (an agent that sent the
+ * lists only), so an outside write is never left unshown.
+ */
+export function outsideLines(ws: OutsideRecord): string[] {
+  const named = (p: string) => ws.outside.some((line) => line === p || line.startsWith(`${p} (`));
+  return [
+    ...ws.outside,
+    ...(ws.wrote_outside ?? []).filter((p) => !named(p)).map((p) => `${p} (written outside the workdir)`),
+    ...(ws.refused_outside ?? []).filter((p) => !named(p)).map((p) => `${p} (refused: the task was contained)`),
+  ];
 }

@@ -31,6 +31,7 @@ import { ROW_VERDICTS, type ComparedPair, type Comparison, type DiffHunk, type D
 import { diffSections, highlightSection, MAX_HIGHLIGHT_CHARS, type DiffLine as CodeLine } from '../highlight/diff-lines.js';
 import { paletteCss } from '../highlight/palette.js';
 import { touchedText, type WorkspaceComparison, type WorkspaceSide } from './workspace.js';
+import { isolationText, outsideLines, type IsolationMode, type OutsideRecord } from '../display.js';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -241,14 +242,25 @@ export function fileSectionHtml(file: string, text: string, budget: ColourBudget
   return `<details class="ws-file"><summary>${html(file)}${language}</summary>${note}<pre class="ws-diff">${shown.lines.map(codeLineHtml).join('')}</pre></details>`;
 }
 
+/** What left a system test's workdir, as the app's workspace view says it (both reports), in the page's `bad` colour. */
+export function outsideHtml(ws: OutsideRecord, badClass: string): string {
+  const outside = outsideLines(ws);
+  return outside.length ? `<div class="${badClass} ws-outside">Outside the workdir: ${outside.map(html).join('; ')}</div>` : '';
+}
+
+/** How the task was kept inside its workdir (nothing for runs from before it was recorded). */
+export function isolationHtml(isolation: { mode: IsolationMode; detail?: string } | IsolationMode | null | undefined): string {
+  const text = isolationText(isolation);
+  return text ? `<div class="muted ws-isolation">${html(text)}</div>` : '';
+}
+
 /** The workspace's changed files, one section per file (its part of the unified diff). */
 function workspaceSide(name: string, ws: WorkspaceSide | null, budget: ColourBudget): string {
   if (!ws) return `<div class="ws-side"><b>Workspace ${name}</b>: <span class="muted">no system test</span></div>`;
   const check = ws.check ? `<div class="${ws.check.pass ? 'pass' : 'fail'}">${ws.check.pass ? '✓' : '✗'} ${html(ws.check.reason)}</div>` : '';
-  const outside = ws.outside.length ? `<div class="cat-new_failure">Outside the workdir: ${ws.outside.map(html).join('; ')}</div>` : '';
   const sections = [...diffSections(ws.diff)].map(([file, text]) => fileSectionHtml(file, text, budget));
   const truncated = ws.truncated ? '<div class="muted">The diff was truncated at its cap.</div>' : '';
-  return `<div class="ws-side"><b>Workspace ${name}</b> <span class="muted">${plural(ws.files.length, 'file')} changed${ws.fixture ? ` from ${html(ws.fixture)}` : ''}</span>${check}${outside}${sections.join('')}${truncated}</div>`;
+  return `<div class="ws-side"><b>Workspace ${name}</b> <span class="muted">${plural(ws.files.length, 'file')} changed${ws.fixture ? ` from ${html(ws.fixture)}` : ''}</span>${check}${outsideHtml(ws, 'cat-new_failure')}${isolationHtml(ws.isolation)}${sections.join('')}${truncated}</div>`;
 }
 
 function workspaceSection(ws: WorkspaceComparison, budget: ColourBudget): string {

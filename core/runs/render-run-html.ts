@@ -3,7 +3,7 @@
  * the prompts × backends grid with every answer, error and failed check. Every string from the run
  * is untrusted and escaped; a Content-Security-Policy forbids scripts besides.
  */
-import { colourBudget, fileSectionHtml, html, WORKSPACE_DIFF_CSS, type ColourBudget } from '../compare/render-html.js';
+import { colourBudget, fileSectionHtml, html, isolationHtml, outsideHtml, WORKSPACE_DIFF_CSS, type ColourBudget } from '../compare/render-html.js';
 import { formatMs } from '../display.js';
 import { diffSections } from '../highlight/diff-lines.js';
 import { cellVerdict, runGrid } from './grid.js';
@@ -17,7 +17,7 @@ table { border-collapse: collapse; width: 100%; } th, td { border: 1px solid var
 th { position: sticky; top: 0; background: Canvas; } td.prompt { max-width: 22rem; }
 pre { white-space: pre-wrap; overflow-wrap: anywhere; margin: 4px 0; font: 12px/1.4 ui-monospace, Menlo, Consolas, monospace; max-height: 24rem; overflow: auto; }
 .good { color: var(--good); font-weight: 600; } .bad { color: var(--bad); font-weight: 600; } .neutral { color: var(--muted); font-weight: 600; }
-.meta { color: var(--muted); font-size: 12px; } ul { margin: 2px 0; padding-left: 18px; }
+.meta { color: var(--muted); font-size: 12px; } .muted { color: var(--muted); } ul { margin: 2px 0; padding-left: 18px; }
 details.ws > summary { cursor: pointer; color: var(--muted); font-size: 12px; } details.ws pre { max-height: none; }
 ${WORKSPACE_DIFF_CSS}
 `;
@@ -31,10 +31,10 @@ function workspaceHtml(task: RunTask, budget: ColourBudget): string {
   const ws = task.artifact?.workspace;
   if (!ws) return '';
   const count = `${ws.files.length} file${ws.files.length === 1 ? '' : 's'} changed${ws.fixture ? ` from ${ws.fixture}` : ''}`;
-  const outside = ws.outside.length ? `<div class="bad">Outside the workdir: ${ws.outside.map(html).join('; ')}</div>` : '';
   const sections = [...diffSections(ws.diff)].map(([file, text]) => fileSectionHtml(file, text, budget)).join('');
   const truncated = ws.truncated ? '<div class="meta">The diff was cut at its cap; the count names every change found.</div>' : '';
-  return `<details class="ws"><summary>Workspace: ${html(count)}</summary>${outside}${sections}${truncated}</details>`;
+  // What left the workdir stays in sight; the containment and the diff open with the section.
+  return `${outsideHtml(ws, 'bad')}<details class="ws"><summary>Workspace: ${html(count)}</summary>${isolationHtml(ws.isolation)}${sections}${truncated}</details>`;
 }
 
 function cell(tasks: RunTask[], budget: ColourBudget): string {

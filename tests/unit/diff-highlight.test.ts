@@ -172,7 +172,7 @@ describe('the run HTML report', () => {
       task({ prompt_id: 'plain', backend: 'claude_code' }),
     ]);
     const page = renderRunHtml(run);
-    expect(page).toContain('<details class="ws"><summary>Workspace: 1 file changed from system/&lt;fix&gt;</summary><div class="bad">Outside the workdir: ../x.txt (written next to the workdir)</div>');
+    expect(page).toContain('<div class="bad ws-outside">Outside the workdir: ../x.txt (written next to the workdir)</div><details class="ws"><summary>Workspace: 1 file changed from system/&lt;fix&gt;</summary>');
     expect(page).toContain('<summary>src/add.ts <span class="muted">TypeScript</span></summary>');
     expect(page).toContain('<span class="l l-add"><span class="sign">+</span><span class="hljs-keyword">export</span> <span class="hljs-keyword">const</span> <span class="hljs-title function_">add</span>');
     expect(page).toContain('.hljs-keyword, .hljs-doctag');

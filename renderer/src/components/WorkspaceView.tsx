@@ -10,6 +10,7 @@ import type { Artifact } from '../api/types.js';
 // A pure module (no Node, no I/O): the server's HTML reports colour diffs with the same code.
 import { diffSections, highlightSection, MAX_HIGHLIGHT_CHARS, type DiffLine } from '../../../core/highlight/diff-lines.js';
 import { languageOf } from '../../../core/highlight/languages.js';
+import { isolationText, outsideLines } from '../../../core/display.js';
 import { Badge } from './bits.js';
 import './highlight.css';
 
@@ -18,22 +19,13 @@ type Change = Workspace['files'][number]['change'];
 /** What is shown: a task's workspace, or one side of a compared pair (no workdir, a shorter check). */
 export type WorkspaceShown = Pick<Workspace, 'fixture' | 'files' | 'diff' | 'truncated' | 'outside'> & {
   workdir?: string | null;
+  wrote_outside?: string[];
+  refused_outside?: string[];
   check: { pass: boolean; reason: string } | null;
   /** How the task was kept inside its workdir: the artifact's `{mode, detail}`, or a compared side's mode. */
   isolation?: Isolation | Isolation['mode'] | null;
 };
 type Isolation = NonNullable<Workspace['isolation']>;
-
-const ISOLATION_TEXT: Record<Isolation['mode'], string> = {
-  contained: 'Contained: the agent could write only its workdir',
-  detected_only: 'Not contained here: writes outside the workdir are found after the task',
-};
-
-function isolationText(isolation: WorkspaceShown['isolation']): string | null {
-  if (!isolation) return null;
-  if (typeof isolation === 'string') return `${ISOLATION_TEXT[isolation]}.`;
-  return `${ISOLATION_TEXT[isolation.mode]}${isolation.detail ? ` (${isolation.detail})` : ''}.`;
-}
 
 const CHANGE_TONE: Record<Change, 'good' | 'bad' | 'neutral'> = { added: 'good', deleted: 'bad', changed: 'neutral' };
 
@@ -75,6 +67,7 @@ function FileSection({ section, file, children }: { section: string | undefined;
 
 export function WorkspaceView({ workspace, title = 'Workspace' }: { workspace: WorkspaceShown; title?: string }) {
   const sections = diffSections(workspace.diff);
+  const outside = outsideLines(workspace);
   return (
     <section className="workspace" aria-label={title}>
       <h3>
@@ -88,7 +81,7 @@ export function WorkspaceView({ workspace, title = 'Workspace' }: { workspace: W
           {workspace.check.pass ? '✓' : '✗'} {workspace.check.reason}
         </p>
       )}
-      {workspace.outside.length > 0 && <p className="callout tone-warn">Outside the workdir: {workspace.outside.join('; ')}</p>}
+      {outside.length > 0 && <p className="callout tone-warn">Outside the workdir: {outside.join('; ')}</p>}
       {isolationText(workspace.isolation) && (
         <p className="muted" data-testid="workspace-isolation">
           {isolationText(workspace.isolation)}
