@@ -220,7 +220,11 @@ export const API_CALLS = {
     input: z.object({ name: backendName, script: z.string().min(1).max(256 * 1024) }),
     result: null as unknown as { name: string; path: string },
   },
-  'backends.list': { input: z.object({}), result: null as unknown as { backends: BackendView[] } },
+  'backends.list': {
+    /** recheck_not_ready: check again, past the ~30 s cache, the backends that were not ready (the start dialog: a CLI just installed shows at once). */
+    input: z.object({ recheck_not_ready: z.boolean().optional() }),
+    result: null as unknown as { backends: BackendView[] },
+  },
   'backends.configure': {
     input: z.object({
       name: backendName,

@@ -1,7 +1,9 @@
 /**
  * The Backends page's data: every backend's full check (cached ~30 s: each check starts CLIs), its
  * settings from the workspace's mittelo.config.json, and the app's local agent serving it; and the
- * one place that writes those settings back.
+ * one place that writes those settings back. Where a fresh install must show at once (the one-click
+ * system test, the start dialog), the backends that were not ready are checked again past the cache:
+ * a missing CLI's check is only a PATH look-up, and ready backends keep their cached check.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -27,9 +29,20 @@ export interface BackendSettingsPatch {
   options?: Record<string, string | null>;
 }
 
+/** Ready enough to run tasks (warnings allowed), as the start dialog and the one-click choice read it. */
+export function isReady(report: BackendReport): boolean {
+  return report.status === 'ok' || report.status === 'warn';
+}
+
+export interface ListOptions {
+  /** Check again, past the cache, every backend whose cached check was not ready (a CLI just installed or logged in). */
+  recheckNotReady?: boolean;
+}
+
 export class BackendsView {
   private cache: { at: number; reports: Map<string, BackendReport> } | null = null;
   private refreshing: Promise<Map<string, BackendReport>> | null = null;
+  private rechecking: Promise<Map<string, BackendReport>> | null = null;
 
   constructor(
     private readonly app: AppWorkspace,
@@ -41,24 +54,44 @@ export class BackendsView {
     this.cache = null;
   }
 
-  private reports(names: string[]): Promise<Map<string, BackendReport>> {
-    const fresh = this.cache && Date.now() - this.cache.at < this.ttlMs && names.every((n) => this.cache?.reports.has(n));
-    if (fresh && this.cache) return Promise.resolve(this.cache.reports);
-    this.refreshing ??= (async () => {
-      const config = this.app.config();
-      const reports = await mapLimit(names, PARALLEL_CHECKS, (name) => checkBackend(specFromSettings(name, config.backends[name])));
-      const map = new Map(names.map((name, i) => [name, reports[i] as BackendReport]));
-      this.cache = { at: Date.now(), reports: map };
-      return map;
-    })().finally(() => (this.refreshing = null));
-    return this.refreshing;
+  private check(names: string[]): Promise<Map<string, BackendReport>> {
+    const config = this.app.config();
+    return mapLimit(names, PARALLEL_CHECKS, (name) => checkBackend(specFromSettings(name, config.backends[name]))).then(
+      (reports) => new Map(names.map((name, i) => [name, reports[i] as BackendReport])),
+    );
   }
 
-  async list(): Promise<BackendView[]> {
+  private async reports(names: string[], options: ListOptions): Promise<Map<string, BackendReport>> {
+    const fresh = this.cache && Date.now() - this.cache.at < this.ttlMs && names.every((n) => this.cache?.reports.has(n));
+    if (!fresh || !this.cache) {
+      // A full check just ran for every backend: nothing to check again.
+      this.refreshing ??= this.check(names)
+        .then((map) => (this.cache = { at: Date.now(), reports: map }).reports)
+        .finally(() => (this.refreshing = null));
+      return this.refreshing;
+    }
+    if (!options.recheckNotReady) return this.cache.reports;
+    // Concurrent callers share one re-check; the ready ones keep their cached check and its age.
+    this.rechecking ??= (async () => {
+      const cached = this.cache?.reports ?? new Map<string, BackendReport>();
+      const stale = names.filter((name) => {
+        const report = cached.get(name);
+        return !report || !isReady(report);
+      });
+      if (stale.length === 0) return cached;
+      const rechecked = await this.check(stale);
+      const merged = new Map([...cached, ...rechecked]);
+      if (this.cache) this.cache = { at: this.cache.at, reports: merged };
+      return merged;
+    })().finally(() => (this.rechecking = null));
+    return this.rechecking;
+  }
+
+  async list(options: ListOptions = {}): Promise<BackendView[]> {
     const config = this.app.config();
     const configured = Object.keys(config.backends);
     const names = [...new Set([...allBackendNames(configured), ...configured])];
-    const reports = await this.reports(names);
+    const reports = await this.reports(names, options);
     return names.flatMap((name) => {
       const report = reports.get(name);
       if (!report) return [];

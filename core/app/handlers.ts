@@ -173,7 +173,8 @@ export function createHandlers(app: AppWorkspace, backends = new BackendsView(ap
       if (!fs.existsSync(path.join(app.workspace.packsDir, `${SYSTEM_PACK}.jsonl`))) {
         throw new HubError('not_found', `this workspace has no example system-test pack (${path.join(app.workspace.packsDir, `${SYSTEM_PACK}.jsonl`)}): copy packs/system.jsonl and packs/system/ from mittelo into it, or open a new workspace, which gets them`);
       }
-      const views = await backends.list();
+      // A CLI installed (or logged in to) a moment ago counts now, not when the 30 s cache expires.
+      const views = await backends.list({ recheckNotReady: true });
       const latest = await app.call('run_list', { limit: 1, pack_name: SYSTEM_PACK });
       const choice = chooseSystemTestBackends(views.map((v) => candidateOf(v, editsFiles(v.name))), latest.runs[0]?.run.backends ?? null, INSTALL_HINTS);
       if (choice.kind === 'nothing_ready') return { started: false, reason: 'nothing_ready', message: choice.message, candidates: [] };
@@ -200,7 +201,7 @@ export function createHandlers(app: AppWorkspace, backends = new BackendsView(ap
       backends.invalidate();
       return created;
     },
-    'backends.list': async () => ({ backends: await backends.list() }),
+    'backends.list': async (input) => ({ backends: await backends.list({ recheckNotReady: input.recheck_not_ready === true }) }),
     'backends.configure': async ({ confirm_binary_path, ...input }) => {
       if (typeof input.binary_path === 'string' && input.binary_path.trim() !== '' && confirm_binary_path !== true) {
         throw new HubError(

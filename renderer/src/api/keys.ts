@@ -52,6 +52,8 @@ export const packKeys = {
 export const backendKeys = {
   all: ['backends'] as const,
   list: () => ['backends', 'list'] as const,
+  /** The list with the not-ready backends checked again (the start dialog). */
+  rechecked: () => ['backends', 'list', 'rechecked'] as const,
 };
 
 export const lockKeys = {

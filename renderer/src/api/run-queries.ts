@@ -13,8 +13,19 @@ export function usePacks() {
   return useQuery({ queryKey: packKeys.list(), queryFn: () => call('packs.list', {}) });
 }
 
-export function useBackends() {
-  return useQuery({ queryKey: backendKeys.list(), queryFn: () => call('backends.list', {}) });
+/**
+ * The backends and their checks (cached ~30 s by the server). `recheckNotReady` (the start dialog while
+ * open) has the server check the not-ready ones again, so a CLI installed a moment ago is offered.
+ */
+export function useBackends(options: { recheckNotReady?: boolean } = {}) {
+  const recheck = options.recheckNotReady === true;
+  return useQuery({
+    queryKey: recheck ? backendKeys.rechecked() : backendKeys.list(),
+    queryFn: () => call('backends.list', recheck ? { recheck_not_ready: true } : {}),
+    // The rechecked list is fetched again each time it is asked for (each opening of the dialog).
+    ...(recheck ? { staleTime: 0 } : {}),
+    placeholderData: keepPreviousData,
+  });
 }
 
 export function useRun(runId: string | null) {

@@ -47,10 +47,10 @@ export function StartRunDialog({ open, onClose, onStarted, pack, preselect, note
   const firstField = useRef<HTMLSelectElement>(null);
   const titleId = useId();
   const packs = usePacks();
-  const backends = useBackends();
+  // While open, the not-ready backends are checked again: a CLI installed a moment ago is offered.
+  const backends = useBackends({ recheckNotReady: open });
   const start = useStartRun();
   const { refetch: refetchPacks } = packs;
-  const { refetch: refetchBackends } = backends;
   const { reset: resetStart } = start;
   const [form, setForm] = useState<StartForm>(EMPTY);
   const [problem, setProblem] = useState<string | null>(null);
@@ -64,11 +64,9 @@ export function StartRunDialog({ open, onClose, onStarted, pack, preselect, note
     if (open && !dialog.open) {
       dialog.showModal();
       firstField.current?.focus();
-      // A pack added to the folder since the last look is listed without a reload.
+      // A pack added to the folder since the last look is listed without a reload. The backends
+      // refetch by themselves at each opening (their query key changes with `open`).
       void refetchPacks();
-      // Opened by the one-click system test's question: the server has just checked the backends,
-      // and the ones it offers must be listed even if this page's list is older.
-      if (preselect) void refetchBackends();
     } else if (!open && dialog.open) dialog.close();
     if (!open) {
       // The pack is chosen afresh at each opening (a button may open the dialog with its own pack).
@@ -78,7 +76,7 @@ export function StartRunDialog({ open, onClose, onStarted, pack, preselect, note
       setWarned(null);
       resetStart();
     }
-  }, [open, refetchPacks, refetchBackends, resetStart, preselect]);
+  }, [open, refetchPacks, resetStart, preselect]);
 
   // Defaults arrive with the data; the user's own choices are never overwritten.
   useEffect(() => {
