@@ -14,19 +14,20 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import { HubClient } from '../../core/wire/client.js';
 import { runProcess } from '../../drivers/run/runner.js';
 import { processCpuSeconds, startBenchHub } from './hub-process.js';
+import { benchArgs } from './bench-args.js';
 
-const { values } = parseArgs({
-  options: {
-    spawns: { type: 'string', default: '200' },
-    'echo-tasks': { type: 'string', default: '20000' },
-    'echo-concurrency': { type: 'string', default: '64' },
+const values = benchArgs(
+  { name: 'agent', measures: 'hub + agent overhead per task against spawning the script directly, and echo throughput through one agent process (tasks/s)' },
+  {
+    spawns: { kind: 'number', default: 200, help: 'tasks (and direct spawns) timed for the overhead' },
+    'echo-tasks': { kind: 'number', default: 20000, help: 'tasks for the echo throughput' },
+    'echo-concurrency': { kind: 'number', default: 64, help: 'echo tasks the agent runs at once' },
   },
-});
+);
 const SPAWNS = Number(values.spawns);
 const ECHO_TASKS = Number(values['echo-tasks']);
 const ECHO_CONCURRENCY = Number(values['echo-concurrency']);

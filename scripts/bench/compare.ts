@@ -6,22 +6,22 @@
  *
  *   node dist/scripts/bench/compare.js [--prompts 1000] [--backends 3] [--repeats 10] [--runs 5] [--target-ms 2000]
  */
-import { parseArgs } from 'node:util';
 import { compareRuns } from '../../core/compare/compare.js';
 import { BENCH_BACKENDS, benchRun } from './compare-data.js';
 import { percentile } from './hub-process.js';
+import { benchArgs } from './bench-args.js';
 
-const { values } = parseArgs({
-  options: {
-    prompts: { type: 'string', default: '1000' },
-    backends: { type: 'string', default: '3' },
-    repeats: { type: 'string', default: '10' },
-    runs: { type: 'string', default: '5' },
-    'target-ms': { type: 'string', default: '2000' },
-    /** Write the two runs as JSON here (for the matrix view benchmark). */
-    out: { type: 'string', default: '' },
+const values = benchArgs(
+  { name: 'compare', measures: '`compare` of two runs (prompts × backends × repeats a side) end to end, median wall time against a target' },
+  {
+    prompts: { kind: 'number', default: 1000, help: 'prompts per run' },
+    backends: { kind: 'number', default: 3, help: 'backends per run (at most 6)' },
+    repeats: { kind: 'number', default: 10, help: 'tries per prompt and backend' },
+    runs: { kind: 'number', default: 5, help: 'timed comparisons' },
+    'target-ms': { kind: 'number', default: 2000, help: 'the median must stay under this' },
+    out: { kind: 'text', default: '', help: 'write the two runs as JSON to this file (for the matrix view benchmark)' },
   },
-});
+);
 const shape = { prompts: Number(values.prompts), backends: BENCH_BACKENDS.slice(0, Number(values.backends)), repeats: Number(values.repeats) };
 const RUNS = Number(values.runs);
 const TARGET_MS = Number(values['target-ms']);

@@ -9,12 +9,18 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { probeContainment, type ContainmentMechanism } from '../../drivers/run/containment.js';
 import { ProcessLedger } from '../../drivers/run/ledger.js';
 import { runProcess } from '../../drivers/run/runner.js';
+import { benchArgs } from './bench-args.js';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '100' }, rounds: { type: 'string', default: '5' } } });
+const values = benchArgs(
+  { name: 'containment', measures: 'what each containment mechanism (group, environ, cgroup, cgroup + ledger note) costs per run of a trivial script' },
+  {
+    runs: { kind: 'number', default: 100, help: 'runs per mechanism and round' },
+    rounds: { kind: 'number', default: 5, help: 'interleaved rounds' },
+  },
+);
 const RUNS = Number(values.runs);
 const ROUNDS = Number(values.rounds);
 

@@ -7,21 +7,21 @@
  *
  *   node dist/scripts/bench/diff.js [--size 1048576] [--runs 7] [--target-ms 200] [--only <case name part>]
  */
-import { parseArgs } from 'node:util';
 import { diffAnswers } from '../../core/compare/text-diff.js';
 import type { TextDiff } from '../../core/compare/types.js';
 import { percentile } from './hub-process.js';
 import { seededRandom } from '../lib/random.js';
+import { benchArgs } from './bench-args.js';
 
-const { values } = parseArgs({
-  options: {
-    size: { type: 'string', default: String(1024 * 1024) },
-    runs: { type: 'string', default: '7' },
-    'target-ms': { type: 'string', default: '200' },
-    /** Only the cases whose name contains this. */
-    only: { type: 'string', default: '' },
+const values = benchArgs(
+  { name: 'diff', measures: 'the pair diff of comparison (line diff, word highlights, caps) on two large answers, per case, against a target' },
+  {
+    size: { kind: 'number', default: 1048576, help: 'answer size in bytes' },
+    runs: { kind: 'number', default: 7, help: 'timed runs per case' },
+    'target-ms': { kind: 'number', default: 200, help: 'each case median must stay under this' },
+    only: { kind: 'text', default: '', help: 'only the cases whose name contains this' },
   },
-});
+);
 const SIZE = Number(values.size);
 const RUNS = Number(values.runs);
 const TARGET_MS = Number(values['target-ms']);

@@ -7,13 +7,19 @@
  *
  *   node dist/scripts/bench/highlight.js [--runs 15] [--target-ms 100]
  */
-import { parseArgs } from 'node:util';
 import { createTwoFilesPatch } from 'diff';
 import { highlightSection, MAX_HIGHLIGHT_CHARS } from '../../core/highlight/diff-lines.js';
 import { REPORT_HIGHLIGHT_CHARS } from '../../core/compare/render-html.js';
 import { percentile } from './hub-process.js';
+import { benchArgs } from './bench-args.js';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' }, 'target-ms': { type: 'string', default: '100' } } });
+const values = benchArgs(
+  { name: 'highlight', measures: 'syntax colouring of workspace diffs: one 64 KiB section (the app) and a whole HTML report allowance' },
+  {
+    runs: { kind: 'number', default: 15, help: 'timed runs' },
+    'target-ms': { kind: 'number', default: 100, help: 'the 64 KiB section median must stay under this' },
+  },
+);
 const RUNS = Number(values.runs);
 const TARGET_MS = Number(values['target-ms']);
 

@@ -7,17 +7,18 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { openDatabase } from '../../core/store/database.js';
 import { HubClient } from '../../core/wire/client.js';
 import { percentile, processMemoryMiB, startBenchHub } from './hub-process.js';
+import { benchArgs } from './bench-args.js';
 
-const { values } = parseArgs({
-  options: {
-    tasks: { type: 'string', default: '1000000' },
-    repeat: { type: 'string', default: '500' },
+const values = benchArgs(
+  { name: 'large-db', measures: '`list` (50 newest) and `stats` latency over TCP on a large database, and the hub start time on it' },
+  {
+    tasks: { kind: 'number', default: 1000000, help: 'tasks in the database' },
+    repeat: { kind: 'number', default: 500, help: 'timed calls of each method' },
   },
-});
+);
 const TASKS = Number(values.tasks);
 const REPEAT = Number(values.repeat);
 

@@ -13,19 +13,20 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { HubClient } from '../../core/wire/client.js';
 import { processMemoryMiB } from './hub-process.js';
+import { benchArgs } from './bench-args.js';
 
-const { values } = parseArgs({
-  options: {
-    sse: { type: 'string', default: '40' },
-    events: { type: 'string', default: '45' },
-    prompts: { type: 'string', default: '200' },
-    'prompt-mib': { type: 'string', default: '5' },
+const values = benchArgs(
+  { name: 'memory-bounds', measures: 'peak hub memory with event streams that never read and with big queued prompts' },
+  {
+    sse: { kind: 'number', default: 40, help: 'SSE clients that never read' },
+    events: { kind: 'number', default: 45, help: 'output events of 1 MiB the agent sends' },
+    prompts: { kind: 'number', default: 200, help: 'big prompts queued' },
+    'prompt-mib': { kind: 'number', default: 5, help: 'size of each big prompt in MiB' },
   },
-});
+);
 const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'core', 'cli', 'main.js');
 const MIB = 1024 * 1024;
 

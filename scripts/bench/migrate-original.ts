@@ -7,11 +7,16 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { handleOriginalDatabase } from '../../core/store/original-schema.js';
+import { benchArgs } from './bench-args.js';
 
-const { values } = parseArgs({ options: { tasks: { type: 'string', default: '100000' } } });
+const values = benchArgs(
+  { name: 'migrate-original', measures: 'migration of a database written by the original mittelo: time, file sizes and memory' },
+  {
+    tasks: { kind: 'number', default: 100000, help: 'tasks in the original database' },
+  },
+);
 const TASKS = Number(values.tasks);
 
 const dbPath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mittelo-bench-original-')), 'mittelo.db');

@@ -17,10 +17,10 @@
  *     [--generator both|node|compiled] [--producers 4] [--workers 8] [--batch 8] [--backlog 64]
  *     [--pipeline 16]
  */
-import { parseArgs } from 'node:util';
 import { HubClient } from '../../core/wire/client.js';
 import { buildLoadgen, runLoadgen } from './compiled-loadgen.js';
 import { percentile, processCpuSplit, processMemoryMiB, startBenchHub, type BenchHub } from './hub-process.js';
+import { benchArgs } from './bench-args.js';
 
 const MODES = ['pipelined', 'one-in-flight'] as const;
 type Mode = (typeof MODES)[number];
@@ -29,26 +29,19 @@ type Generator = (typeof GENERATORS)[number];
 /** Long-poll of a worker's lease when the queue is empty (both generators). */
 const WAIT_SECONDS = 0.5;
 
-const { values } = parseArgs({
-  options: {
-    mode: { type: 'string', default: 'both' },
-    generator: { type: 'string', default: 'both' },
-    tasks: { type: 'string', default: '20000' },
-    producers: { type: 'string', default: '4' },
-    workers: { type: 'string', default: '8' },
-    batch: { type: 'string', default: '8' },
-    backlog: { type: 'string', default: '64' },
-    pipeline: { type: 'string', default: '16' },
+const values = benchArgs(
+  { name: 'pipeline', measures: 'hub throughput over TCP (tasks/s), enqueue-to-ack latency, hub memory and CPU, pipelined and one-in-flight' },
+  {
+    mode: { kind: 'text', default: 'both', help: 'which shapes run', choices: ['both', ...MODES] },
+    generator: { kind: 'text', default: 'both', help: 'load generator of the one-in-flight shape (compiled: loadgen.c)', choices: ['both', ...GENERATORS] },
+    tasks: { kind: 'number', default: 20000, help: 'tasks per shape' },
+    producers: { kind: 'number', default: 4, help: 'producer connections' },
+    workers: { kind: 'number', default: 8, help: 'worker connections' },
+    batch: { kind: 'number', default: 8, help: 'tasks a pipelined worker leases at once' },
+    backlog: { kind: 'number', default: 64, help: 'at most this many tasks enqueued and not yet acked' },
+    pipeline: { kind: 'number', default: 16, help: 'enqueues a pipelined producer keeps in flight' },
   },
-});
-if (values.mode !== 'both' && !MODES.includes(values.mode as Mode)) {
-  console.error(`--mode must be both, pipelined or one-in-flight (got ${values.mode})`);
-  process.exit(2);
-}
-if (values.generator !== 'both' && !GENERATORS.includes(values.generator as Generator)) {
-  console.error(`--generator must be both, node or compiled (got ${values.generator})`);
-  process.exit(2);
-}
+);
 
 interface Shape {
   mode: Mode;

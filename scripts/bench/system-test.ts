@@ -11,13 +11,20 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { readFixture } from '../../core/runs/fixture.js';
 import { prepareWorkdir, writesOutside } from '../../core/agent/workdirs.js';
 import { diffWorkspace } from '../../core/agent/workspace-diff.js';
 import { isolationFor, runWorkspaceCheck } from '../../core/agent/system-test.js';
+import { benchArgs } from './bench-args.js';
 
-const { values } = parseArgs({ options: { files: { type: 'string', default: '1000' }, runs: { type: 'string', default: '15' }, 'target-ms': { type: 'string', default: '300' } } });
+const values = benchArgs(
+  { name: 'system-test', measures: 'per-task overhead of a system test around the agent: fixture written, workdir diffed, outside writes looked for, check run' },
+  {
+    files: { kind: 'number', default: 1000, help: 'files in the fixture' },
+    runs: { kind: 'number', default: 15, help: 'timed tasks' },
+    'target-ms': { kind: 'number', default: 300, help: 'the median per task must stay under this' },
+  },
+);
 const FILES = Number(values.files);
 const RUNS = Number(values.runs);
 const TARGET = Number(values['target-ms']);

@@ -15,7 +15,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { chromium, type Page } from 'playwright-core';
 import { workspacePaths } from '../../core/app/workspace.js';
 import { TaskQueue } from '../../core/queue/queue.js';
@@ -24,16 +23,18 @@ import { openDatabase } from '../../core/store/database.js';
 import { BENCH_BACKENDS, benchRun } from './compare-data.js';
 import { percentile } from './hub-process.js';
 import { startServe, stopServe } from './serve-process.js';
+import { benchArgs } from './bench-args.js';
 
-const { values } = parseArgs({
-  options: {
-    prompts: { type: 'string', default: '1000' },
-    repeats: { type: 'string', default: '10' },
-    runs: { type: 'string', default: '3' },
-    'forget-kept': { type: 'boolean', default: false },
-    chromium: { type: 'string', default: '/usr/bin/chromium' },
+const values = benchArgs(
+  { name: 'ui-compare', measures: 'the Compare page in Chromium on two runs of 30,000 tasks: time until the gate and matrix show, then its interactions' },
+  {
+    prompts: { kind: 'number', default: 1000, help: 'prompts per run' },
+    repeats: { kind: 'number', default: 10, help: 'tries per prompt and backend' },
+    runs: { kind: 'number', default: 3, help: 'page loads timed' },
+    'forget-kept': { kind: 'flag', help: 'empty the kept compare records before the start (the first load compares itself)' },
+    chromium: { kind: 'text', default: '/usr/bin/chromium', help: 'the Chromium to drive' },
   },
-});
+);
 const shape = { prompts: Number(values.prompts), backends: BENCH_BACKENDS.slice(0, 3), repeats: Number(values.repeats) };
 const RUNS = Number(values.runs);
 const TARGET_MS = 1000;

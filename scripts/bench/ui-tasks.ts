@@ -11,20 +11,21 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { chromium, type Page } from 'playwright-core';
 import { workspacePaths } from '../../core/app/workspace.js';
 import { openDatabase } from '../../core/store/database.js';
 import { percentile, processMemoryMiB } from './hub-process.js';
 import { startServe, stopServe } from './serve-process.js';
+import { benchArgs } from './bench-args.js';
 
-const { values } = parseArgs({
-  options: {
-    tasks: { type: 'string', default: '100000' },
-    runs: { type: 'string', default: '5' },
-    chromium: { type: 'string', default: '/usr/bin/chromium' },
+const values = benchArgs(
+  { name: 'ui-tasks', measures: 'the Tasks page in Chromium with 100,000 tasks: first paint, interactive, a scroll through the table, a jump to its end' },
+  {
+    tasks: { kind: 'number', default: 100000, help: 'tasks in the database' },
+    runs: { kind: 'number', default: 5, help: 'page loads timed' },
+    chromium: { kind: 'text', default: '/usr/bin/chromium', help: 'the Chromium to drive' },
   },
-});
+);
 const TASKS = Number(values.tasks);
 const RUNS = Number(values.runs);
 const TARGET_MS = 1000;
