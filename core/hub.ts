@@ -3,6 +3,8 @@ import { DEFAULT_HOST, DEFAULT_LEASE_SECONDS, DEFAULT_MAX_LINE_BYTES, DEFAULT_PO
 import { HubError } from './errors.js';
 import { TaskQueue } from './queue/queue.js';
 import { RunService } from './runs/service.js';
+import { keptWorkerScript, SettledKeeper } from './runs/settled-keeper.js';
+import { watchSettling } from './runs/watch-settling.js';
 import { CheckTaskScheduler } from './runs/check-tasks.js';
 import { lockDatabase } from './store/db-lock.js';
 import { databaseWritable, openDatabase, type Db } from './store/database.js';
@@ -31,6 +33,8 @@ export interface HubOptions {
 export interface RunningHub {
   queue: TaskQueue;
   runs: RunService;
+  /** Builds settled runs' kept rows off the event loop; absent where they are built inline. */
+  keeper?: SettledKeeper;
   host: string;
   port: number;
   restUrl?: string;
@@ -62,9 +66,16 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     options.log?.(`database ${options.dbPath} is read-only: reads are served, every change is answered with a storage error`);
   }
   const queue = new TaskQueue(db, { leaseSeconds: options.leaseSeconds ?? DEFAULT_LEASE_SECONDS });
-  const runs = new RunService(db, queue);
+  // A settled run's kept rows are built in a worker thread reading the file (an in-memory database
+  // or a bundle without the worker's script keeps them inline, on the first read).
+  const script = options.dbPath === ':memory:' || !databaseWritable(options.dbPath) ? null : keptWorkerScript();
+  let applyKept: RunService['applyKept'] = () => ({ record: false, comparison: false });
+  const keeper = script ? new SettledKeeper({ dbPath: options.dbPath, script, apply: (rows) => applyKept(rows), log: options.log }) : undefined;
+  const runs = new RunService(db, queue, keeper ? { kind: 'deferred', keeper } : { kind: 'inline' });
+  applyKept = (rows) => runs.applyKept(rows);
   // Before the servers: its listener must come first (see CheckTaskScheduler).
   const checkScheduler = new CheckTaskScheduler(queue, options.log);
+  const stopWatchingSettling = keeper ? watchSettling(queue.events, runs, options.log) : () => {};
   let stopping: Promise<void> | undefined;
   let resolveClosed: () => void = () => {};
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
@@ -98,6 +109,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   async function stop(): Promise<void> {
     stopping ??= (async () => {
       clearInterval(sweep);
+      stopWatchingSettling();
+      await keeper?.close();
       checkScheduler.close();
       queue.releaseWaiters();
       // Let the released long-poll answers reach their sockets before the servers close them.
@@ -113,7 +126,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   try {
     const address = await jsonl.listen(host, options.port ?? DEFAULT_PORT);
     const restAddress = rest && options.restPort !== undefined ? await rest.listen(restHost, options.restPort) : undefined;
-    const hub: RunningHub = { queue, runs, host, port: address.port, closed, stop };
+    const hub: RunningHub = { queue, runs, ...(keeper ? { keeper } : {}), host, port: address.port, closed, stop };
     if (restAddress) hub.restUrl = `http://${formatHost(restHost)}:${restAddress.port}`;
     return hub;
   } catch (err) {

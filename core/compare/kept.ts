@@ -63,18 +63,38 @@ export function keptPairs(runs: KeptRuns, inputs: ComparisonInputs): ComparedPai
   return pairs === undefined ? null : (JSON.parse(pairs) as ComparedPair[]);
 }
 
-/** Compares the two runs' compare records and keeps the result when both are settled. */
-export function compareAndKeep(runs: KeptRuns, inputs: ComparisonInputs): { comparison: Comparison; a: RunRecord; b: RunRecord } {
+/** What is written to keep one comparison (ComparisonStore.put). */
+export interface KeptComparisonRow {
+  run_a: string;
+  run_b: string;
+  hash: string;
+  head: string;
+  pairs: string;
+}
+
+/** Compares the two runs' compare records (nothing written). */
+export function compareKept(runs: KeptRuns, inputs: ComparisonInputs): { comparison: Comparison; a: RunRecord; b: RunRecord } {
   const a = runs.compareRecord(inputs.run_a);
   const b = runs.compareRecord(inputs.run_b);
-  const comparison = compareRuns(a, b, { policy: inputs.policy, policySource: inputs.policy_source });
+  return { comparison: compareRuns(a, b, { policy: inputs.policy, policySource: inputs.policy_source }), a, b };
+}
+
+/** The row keeping `comparison` under these inputs: its first screen and its pairs apart. */
+export function comparisonRow(inputs: ComparisonInputs, comparison: Comparison): KeptComparisonRow {
+  return { run_a: inputs.run_a, run_b: inputs.run_b, hash: inputs.hash, head: JSON.stringify({ ...comparison, pairs: [] }), pairs: JSON.stringify(comparison.pairs) };
+}
+
+/** Compares the two runs' compare records and keeps the result when both are settled. */
+export function compareAndKeep(runs: KeptRuns, inputs: ComparisonInputs): { comparison: Comparison; a: RunRecord; b: RunRecord } {
+  const compared = compareKept(runs, inputs);
   if (inputs.settled) {
+    const row = comparisonRow(inputs, compared.comparison);
     try {
-      runs.comparisons.put(inputs.run_a, inputs.run_b, inputs.hash, JSON.stringify({ ...comparison, pairs: [] }), JSON.stringify(comparison.pairs));
+      runs.comparisons.put(row.run_a, row.run_b, row.hash, row.head, row.pairs);
     } catch (err) {
       // A full or read-only disk costs a later visit a comparison, not this one its answer.
       if (!isStorageFailure(err)) throw err;
     }
   }
-  return { comparison, a, b };
+  return compared;
 }

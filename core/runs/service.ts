@@ -8,7 +8,7 @@ import os from 'node:os';
 import type { Db } from '../store/database.js';
 import { RunStore, type StoredRun } from '../store/runs.js';
 import { RunAttemptStore } from '../store/run-attempts.js';
-import { RunRecordStore } from '../store/run-records.js';
+import { RunRecordStore, type KeptRecordRow } from '../store/run-records.js';
 import { ComparisonStore } from '../store/comparisons.js';
 import { isStorageFailure } from '../store/storage-error.js';
 import { HubError } from '../errors.js';
@@ -24,7 +24,7 @@ import type { Artifact } from '../queue/artifact.js';
 import { ImportStaging } from './import-staging.js';
 import { MAX_CACHED_BYTES, RecordCache, type RecordBody } from './record-cache.js';
 import { compactTask, RECORD_FORMAT, type KeptBody, type KeptSummary } from './compare-record.js';
-import { compareAndKeep, comparisonInputs, type KeptRuns } from '../compare/kept.js';
+import { compareKept, comparisonInputs, comparisonRow, type KeptComparisonRow, type KeptRuns } from '../compare/kept.js';
 import { passCounts, type PassCounts } from '../compare/row-detail.js';
 import { failures, rollups } from './rollup.js';
 import type { LockEntryState, RunCheckTask, RunFailure, RunInfo, RunPreset, RunRecord, RunRollup, RunTask } from './types.js';
@@ -141,6 +141,24 @@ function runTask(task: StoredTask, artifact: Artifact | null, checks: CheckResul
   };
 }
 
+/** Everything kept of a settled run: its run_records row and, if due, a comparison to keep. */
+export interface KeptRows {
+  record: KeptRecordRow;
+  comparison: KeptComparisonRow | null;
+}
+
+/** Builds and keeps settled runs' rows elsewhere (core/runs/settled-keeper.ts: a worker thread). */
+export interface RunKeeper {
+  schedule(runId: string, version: string): void;
+}
+
+/**
+ * How a settled run's rows get kept on its first read: built and written right away (`inline`),
+ * handed to a keeper (`deferred`: the hub, so building them never blocks its event loop), or not at
+ * all (`none`: the keeper's own read-only service, which only builds them).
+ */
+export type KeepingMode = { kind: 'inline' } | { kind: 'deferred'; keeper: RunKeeper } | { kind: 'none' };
+
 /** How many earlier runs of a pack are looked at for the one a settled run is compared with. */
 const PREVIOUS_LOOKED_AT = 20;
 
@@ -163,6 +181,7 @@ export class RunService implements KeptRuns {
   constructor(
     db: Db,
     private readonly queue: TaskQueue,
+    private readonly keeping: KeepingMode = { kind: 'inline' },
   ) {
     this.store = new RunStore(db);
     this.attempts = new RunAttemptStore(db);
@@ -323,42 +342,112 @@ export class RunService implements KeptRuns {
   /**
    * Writes down a settled run's compare record and summary at `version` unless already kept: the
    * first read of a finished run pays for building it, every later one (after a restart too) reads it.
+   * With a keeper (the hub on a database file) the building and comparing happen in its worker
+   * thread instead, and apply() writes what it built.
    */
   private keep(stored: StoredRun, version: string, body: RecordBody): void {
+    if (this.keeping.kind === 'none') return;
     const current = this.kept.stamp(stored.run_id);
     if (current && current.version === version && current.format === RECORD_FORMAT) return;
+    if (this.keeping.kind === 'deferred') {
+      this.keeping.keeper.schedule(stored.run_id, version);
+      return;
+    }
+    const { row, compact } = this.keptRecordRow(stored, version, body);
+    this.compareRecords.set(stored.run_id, version, compact);
+    this.writeKept(() => this.kept.put(row));
+    const comparison = this.comparisonToKeep(stored);
+    if (comparison) this.writeKept(() => this.comparisons.put(comparison.run_a, comparison.run_b, comparison.hash, comparison.head, comparison.pairs));
+  }
+
+  /** A full or read-only disk costs the next restart a rebuild, not this read its answer. */
+  private writeKept(write: () => void): void {
+    try {
+      write();
+    } catch (err) {
+      if (!isStorageFailure(err)) throw err;
+    }
+  }
+
+  /** The run_records row of a settled run at `version`, and its compare record. */
+  private keptRecordRow(stored: StoredRun, version: string, body: RecordBody): { row: KeptRecordRow; compact: KeptBody } {
     const tasks = body.tasks as RunTask[];
     const summary: KeptSummary = { last_end: body.last_end, terminal: body.terminal, tasks: tasks.length, rollups: rollups(tasks, stored.backends), failures: failures(tasks) };
     const compact = this.compactBody(body);
-    this.compareRecords.set(stored.run_id, version, compact);
-    try {
-      const counts = [...passCounts({ run: this.runInfo(stored, false, 0), tasks }).counts];
-      this.kept.put({ run_id: stored.run_id, version, format: RECORD_FORMAT, summary: JSON.stringify(summary), counts: JSON.stringify(counts), body: JSON.stringify(compact) });
-    } catch (err) {
-      // A full or read-only disk costs the next restart a rebuild, not this read its answer.
-      if (!isStorageFailure(err)) throw err;
-    }
-    this.prepareComparison(stored);
+    const counts = [...passCounts({ run: this.runInfo(stored, false, 0), tasks }).counts];
+    return { row: { run_id: stored.run_id, version, format: RECORD_FORMAT, summary: JSON.stringify(summary), counts: JSON.stringify(counts), body: JSON.stringify(compact) }, compact };
   }
 
   /**
-   * When the newest run of a pack has settled, compares it with the finished run of its pack before
-   * it (what the Compare page opens on) and keeps the comparison, so opening Compare, even after a
-   * restart, reads it instead of reading and comparing both runs.
+   * When the newest run of a pack has settled, its comparison with the finished run of its pack
+   * before it (what the Compare page opens on), unless already kept: kept, it spares opening
+   * Compare, even after a restart, reading and comparing both runs.
    */
-  private prepareComparison(stored: StoredRun): void {
-    if (this.preparing) return;
+  private comparisonToKeep(stored: StoredRun): KeptComparisonRow | null {
+    if (this.preparing) return null;
     const recent = this.store.list(PREVIOUS_LOOKED_AT, stored.pack_name);
-    if (recent[0]?.run_id !== stored.run_id) return;
+    if (recent[0]?.run_id !== stored.run_id) return null;
     const previous = recent.find((run) => run.run_id !== stored.run_id && run.created_at <= stored.created_at && this.stamp(run.run_id).run.finished_at !== null);
-    if (!previous) return;
+    if (!previous) return null;
     this.preparing = true;
     try {
       const inputs = comparisonInputs(this, previous.run_id, stored.run_id);
-      if (inputs.settled && !this.comparisons.has(inputs.run_a, inputs.run_b, inputs.hash)) compareAndKeep(this, inputs);
+      if (!inputs.settled || this.comparisons.has(inputs.run_a, inputs.run_b, inputs.hash)) return null;
+      return comparisonRow(inputs, compareKept(this, inputs).comparison);
     } finally {
       this.preparing = false;
     }
+  }
+
+  /**
+   * Everything kept of a settled run at its current version, built without writing (what the
+   * keeper's worker thread sends back to apply()); null while the run has a task waiting or running.
+   */
+  keptRows(runId: string): KeptRows | null {
+    const stored = this.mustGet(runId);
+    const { active, version } = this.store.version(runId);
+    if (active > 0) return null;
+    const { row, compact } = this.keptRecordRow(stored, version, this.body(runId, stored));
+    this.compareRecords.set(runId, version, compact);
+    return { record: row, comparison: this.comparisonToKeep(stored) };
+  }
+
+  /**
+   * A task of the run ended: once none waits or runs, the keeper builds its kept rows (deferred
+   * keeping only; inline keeping builds them on the first read, as building blocks the caller).
+   */
+  taskEnded(runId: string): void {
+    if (this.keeping.kind !== 'deferred' || !this.store.get(runId)) return;
+    const { active, version } = this.store.version(runId);
+    if (active > 0) return;
+    const current = this.kept.stamp(runId);
+    if (current && current.version === version && current.format === RECORD_FORMAT) return;
+    this.keeping.keeper.schedule(runId, version);
+  }
+
+  /**
+   * Writes rows built by keptRows (in another thread) if they still describe the runs as they are:
+   * the run's version unchanged, the comparison's inputs unchanged. Returns what was written.
+   */
+  applyKept(rows: KeptRows): { record: boolean; comparison: boolean } {
+    const written = { record: false, comparison: false };
+    const { record, comparison } = rows;
+    if (!this.store.get(record.run_id)) return written;
+    const now = this.store.version(record.run_id);
+    if (now.active > 0 || now.version !== record.version || record.format !== RECORD_FORMAT) return written;
+    const current = this.kept.stamp(record.run_id);
+    if (!(current && current.version === record.version && current.format === RECORD_FORMAT)) {
+      this.kept.put(record);
+      written.record = true;
+    }
+    if (comparison && this.store.get(comparison.run_a)) {
+      const inputs = comparisonInputs(this, comparison.run_a, comparison.run_b);
+      if (inputs.settled && inputs.hash === comparison.hash && !this.comparisons.has(inputs.run_a, inputs.run_b, inputs.hash)) {
+        this.comparisons.put(comparison.run_a, comparison.run_b, comparison.hash, comparison.head, comparison.pairs);
+        written.comparison = true;
+      }
+    }
+    return written;
   }
 
   /**

@@ -1,0 +1,34 @@
+/**
+ * Notices runs settling: after a task of a run ends and no other task of it has ended for a moment,
+ * asks RunService.taskEnded whether the run has settled (which hands it to the keeper). Waiting for a
+ * quiet moment keeps a run whose tasks end by the thousand from being looked at once per task.
+ */
+import type { EventBus } from '../queue/events.js';
+import type { RunService } from './service.js';
+
+const QUIET_MS = 200;
+
+export function watchSettling(events: EventBus, runs: Pick<RunService, 'taskEnded'>, log?: (line: string) => void): () => void {
+  const timers = new Map<string, NodeJS.Timeout>();
+  const unsubscribe = events.subscribe((event) => {
+    if (event.type !== 'acked' && event.type !== 'cancelled' && event.type !== 'expired') return;
+    const runId = event.task.run_id;
+    if (runId === null) return;
+    clearTimeout(timers.get(runId));
+    const timer = setTimeout(() => {
+      timers.delete(runId);
+      try {
+        runs.taskEnded(runId);
+      } catch (err) {
+        log?.(`checking whether run ${runId} settled failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }, QUIET_MS);
+    timer.unref();
+    timers.set(runId, timer);
+  });
+  return () => {
+    unsubscribe();
+    for (const timer of timers.values()) clearTimeout(timer);
+    timers.clear();
+  };
+}
