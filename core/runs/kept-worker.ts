@@ -17,17 +17,27 @@ export type KeptResponse = { run_id: string; rows: KeptRows | null } | { run_id:
 /** Waits this long for the hub's writes (WAL readers rarely wait at all). */
 const BUSY_TIMEOUT_MS = 5000;
 
-function serve(port: NonNullable<typeof parentPort>, dbPath: string): void {
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function openRuns(dbPath: string): RunService {
   const db = new Database(dbPath, { readonly: true, fileMustExist: true });
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   // The queue is only there because RunService reads through it; nothing here leases or writes.
-  const runs = new RunService(db, new TaskQueue(db, { leaseSeconds: 60 }), { kind: 'none' });
+  return new RunService(db, new TaskQueue(db, { leaseSeconds: 60 }), { kind: 'none' });
+}
+
+function serve(port: NonNullable<typeof parentPort>, dbPath: string): void {
+  let runs: RunService | undefined;
   port.on('message', (request: KeptRequest) => {
     let response: KeptResponse;
     try {
+      // Opened on the first request, so a file that cannot be read is answered with why, per run.
+      runs ??= openRuns(dbPath);
       response = { run_id: request.run_id, rows: runs.keptRows(request.run_id) };
     } catch (err) {
-      response = { run_id: request.run_id, error: err instanceof Error ? err.message : String(err) };
+      response = { run_id: request.run_id, error: `${dbPath}: ${message(err)}` };
     }
     port.postMessage(response);
   });

@@ -413,10 +413,11 @@ export class RunService implements KeptRuns {
   }
 
   /**
-   * A task of the run ended: once none waits or runs, the keeper builds its kept rows (deferred
-   * keeping only; inline keeping builds them on the first read, as building blocks the caller).
+   * Once none of the run's tasks waits or runs (a task of it ended, it was imported), the keeper
+   * builds its kept rows (deferred keeping only; inline keeping builds them on the first read, as
+   * building blocks the caller).
    */
-  taskEnded(runId: string): void {
+  keepIfSettled(runId: string): void {
     if (this.keeping.kind !== 'deferred' || !this.store.get(runId)) return;
     const { active, version } = this.store.version(runId);
     if (active > 0) return;
@@ -550,8 +551,10 @@ export class RunService implements KeptRuns {
     let runId = record.run.run_id;
     for (let n = 2; this.store.get(runId); n++) runId = `${record.run.run_id}-import${n}`;
     const imported = this.importTasks(record, runId);
-    // An imported run has ended: its record is built and kept now, as a finished run's first read does.
-    this.get(runId);
+    // An imported run has ended: its record is built and kept now, in the keeper's worker if there is
+    // one, else as a finished run's first read does.
+    if (this.keeping.kind === 'deferred') this.keepIfSettled(runId);
+    else this.get(runId);
     return imported;
   }
 

@@ -99,7 +99,7 @@ export class SettledKeeper extends EventEmitter implements RunKeeper {
     // Building kept rows is never a reason to keep the process alive.
     worker.unref();
     worker.on('message', (response: KeptResponse) => this.onResponse(response));
-    worker.on('error', (err) => this.onWorkerGone(worker, `failed: ${err.message}`));
+    worker.on('error', (err: unknown) => this.onWorkerGone(worker, `failed: ${err instanceof Error ? err.message : String(err)}`));
     worker.on('exit', (code) => this.onWorkerGone(worker, `exited with code ${code}`));
     this.worker = worker;
     return worker;

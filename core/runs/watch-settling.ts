@@ -1,6 +1,6 @@
 /**
  * Notices runs settling: after a task of a run ends and no other task of it has ended for a moment,
- * asks RunService.taskEnded whether the run has settled (which hands it to the keeper). Waiting for a
+ * asks RunService.keepIfSettled to hand the run to the keeper if it has settled. Waiting for a
  * quiet moment keeps a run whose tasks end by the thousand from being looked at once per task.
  */
 import type { EventBus } from '../queue/events.js';
@@ -8,7 +8,7 @@ import type { RunService } from './service.js';
 
 const QUIET_MS = 200;
 
-export function watchSettling(events: EventBus, runs: Pick<RunService, 'taskEnded'>, log?: (line: string) => void): () => void {
+export function watchSettling(events: EventBus, runs: Pick<RunService, 'keepIfSettled'>, log?: (line: string) => void): () => void {
   const timers = new Map<string, NodeJS.Timeout>();
   const unsubscribe = events.subscribe((event) => {
     if (event.type !== 'acked' && event.type !== 'cancelled' && event.type !== 'expired') return;
@@ -18,7 +18,7 @@ export function watchSettling(events: EventBus, runs: Pick<RunService, 'taskEnde
     const timer = setTimeout(() => {
       timers.delete(runId);
       try {
-        runs.taskEnded(runId);
+        runs.keepIfSettled(runId);
       } catch (err) {
         log?.(`checking whether run ${runId} settled failed: ${err instanceof Error ? err.message : String(err)}`);
       }

@@ -16,6 +16,7 @@ import { TaskQueue } from '../../core/queue/queue.js';
 import { compactTask, RECORD_FORMAT } from '../../core/runs/compare-record.js';
 import type { Expect } from '../../core/runs/expect.js';
 import { RunService } from '../../core/runs/service.js';
+import { keptWorkerScript, SettledKeeper } from '../../core/runs/settled-keeper.js';
 import type { RunRecord } from '../../core/runs/types.js';
 import { openDatabase, type Db } from '../../core/store/database.js';
 import { tempDir } from '../helpers.js';
@@ -24,11 +25,19 @@ let dbPath: string;
 let db: Db;
 let queue: TaskQueue;
 let runs: RunService;
+/** `worker`: the rows are built in the hub's worker thread (core/runs/settled-keeper.ts), as the hub does on a file. */
+let mode: 'inline' | 'worker';
+let keeper: SettledKeeper | undefined;
 
 function open(): void {
   db = openDatabase(dbPath);
   queue = new TaskQueue(db, { leaseSeconds: 60 });
-  runs = new RunService(db, queue);
+  runs = new RunService(db, queue, keeper ? { kind: 'deferred', keeper } : { kind: 'inline' });
+}
+
+/** Whatever the worker was asked to keep is written (nothing to wait for inline). */
+async function keptWritten(): Promise<void> {
+  await keeper?.idle();
 }
 
 /** The hub stops and starts again on the same file: nothing in memory survives. */
@@ -37,12 +46,20 @@ function restart(): void {
   open();
 }
 
-beforeEach(() => {
+function setUp(keeping: typeof mode): void {
+  mode = keeping;
   dbPath = path.join(tempDir('mittelo-kept-records-'), 'hub.db');
+  const script = keptWorkerScript();
+  if (mode === 'worker' && !script) throw new Error('the kept-rows worker script is not built: run npm run build first');
+  // One keeper for the file across restarts, as its worker outlives nothing but reads the file.
+  keeper = mode === 'worker' && script ? new SettledKeeper({ dbPath, script, apply: (rows) => runs.applyKept(rows) }) : undefined;
   open();
-});
+}
 
-afterEach(() => db.close());
+afterEach(async () => {
+  await keeper?.close();
+  db.close();
+});
 
 interface Outcome {
   status: 'done' | 'failed' | 'cancelled';
@@ -92,144 +109,156 @@ function rebuiltCompareRecord(runId: string): RunRecord {
   return { ...full, tasks: full.tasks.map(compactTask) };
 }
 
-describe('kept run records', () => {
-  it('a settled run is kept on its first read and a restarted hub reads the kept row', () => {
-    const runId = makeRun('kept', simplePrompts, 2, simpleOutcomes);
-    expect(db.prepare('SELECT count(*) FROM run_records').pluck().get()).toBe(0);
-    const first = runs.compareRecord(runId);
-    expect(db.prepare('SELECT format FROM run_records WHERE run_id = ?').pluck().get(runId)).toBe(RECORD_FORMAT);
-    // The raw output, argv and environment are not part of it; the figures are.
-    expect(first.tasks[0]?.artifact).toMatchObject({ stdout: '', stderr: '', argv: [], env: {}, latency_ms: 100, cli_version: '1.2.3' });
+describe.each(['inline', 'worker'] as const)('%s keeping', (keeping) => {
+  beforeEach(() => setUp(keeping));
 
-    // Marked in the database: a hub that reads the kept row sees the mark.
-    db.prepare("UPDATE run_records SET body = replace(body, 'answer 1', 'KEPT ROW') WHERE run_id = ?").run(runId);
-    restart();
-    const again = runs.compareRecord(runId);
-    expect(again.tasks.map((t) => t.result)).toContain('KEPT ROW');
-    expect(again.run).toEqual(first.run);
+  describe('kept run records', () => {
+    it('a settled run is kept on its first read and a restarted hub reads the kept row', async () => {
+      const runId = makeRun('kept', simplePrompts, 2, simpleOutcomes);
+      expect(db.prepare('SELECT count(*) FROM run_records').pluck().get()).toBe(0);
+      const first = runs.compareRecord(runId);
+      await keptWritten();
+      expect(db.prepare('SELECT format FROM run_records WHERE run_id = ?').pluck().get(runId)).toBe(RECORD_FORMAT);
+      // The raw output, argv and environment are not part of it; the figures are.
+      expect(first.tasks[0]?.artifact).toMatchObject({ stdout: '', stderr: '', argv: [], env: {}, latency_ms: 100, cli_version: '1.2.3' });
+
+      // Marked in the database: a hub that reads the kept row sees the mark.
+      db.prepare("UPDATE run_records SET body = replace(body, 'answer 1', 'KEPT ROW') WHERE run_id = ?").run(runId);
+      restart();
+      const again = runs.compareRecord(runId);
+      expect(again.tasks.map((t) => t.result)).toContain('KEPT ROW');
+      expect(again.run).toEqual(first.run);
+    });
+
+    it('a kept row of another format is ignored and built again', async () => {
+      const runId = makeRun('kept', simplePrompts, 1, simpleOutcomes);
+      runs.compareRecord(runId);
+      await keptWritten();
+      db.prepare("UPDATE run_records SET body = replace(body, 'answer 1', 'OLD FORMAT'), format = format - 1 WHERE run_id = ?").run(runId);
+      restart();
+      const record = runs.compareRecord(runId);
+      expect(record.tasks.map((t) => t.result)).not.toContain('OLD FORMAT');
+      expect(record.tasks.map((t) => t.result)).toContain('answer 1');
+      await keptWritten();
+      expect(db.prepare('SELECT format FROM run_records WHERE run_id = ?').pluck().get(runId)).toBe(RECORD_FORMAT);
+    });
+
+    it('a retry after the run ended is a new version: the kept row is not used, the record shows the retry and what the run recorded', async () => {
+      const runId = makeRun('kept', simplePrompts, 1, simpleOutcomes);
+      const before = runs.compareRecord(runId);
+      const failed = before.tasks.find((t) => t.status === 'failed');
+      expect(failed).toBeDefined();
+      restart();
+      expect(queue.retryFailed(failed?.task_id)).toEqual({ retried: 1 });
+      const [task] = queue.lease({ worker_id: 'w', max_tasks: 1, backends: ['b1', 'b2'] });
+      queue.ack({ task_id: task?.task_id ?? 0, lease_token: task?.lease_token ?? '', status: 'done', result: 'fixed', error: null });
+      restart();
+      const after = runs.compareRecord(runId);
+      expect(after.tasks.find((t) => t.task_id === failed?.task_id)).toMatchObject({ status: 'failed', retried_after_run: { attempts: 1, status: 'done' } });
+      expect(after.run.finished_at).toBe(before.run.finished_at);
+      // The summary follows: it is the summary of the record as it is now.
+      expect(runs.summary(runId).run.finished_at).toBe(before.run.finished_at);
+    });
+
+    it('a kept summary is the summary built from the tasks', async () => {
+      const runId = makeRun('kept', simplePrompts, 2, simpleOutcomes);
+      const built = runs.summary(runId);
+      await keptWritten();
+      restart();
+      db.prepare("UPDATE run_records SET body = '{}' WHERE run_id = ?").run(runId); // only the summary may be read
+      expect(runs.summary(runId)).toEqual(built);
+      expect(runs.list({}).map((s) => s.run.run_id)).toEqual([runId]);
+    });
   });
 
-  it('a kept row of another format is ignored and built again', () => {
-    const runId = makeRun('kept', simplePrompts, 1, simpleOutcomes);
-    runs.compareRecord(runId);
-    db.prepare("UPDATE run_records SET body = replace(body, 'answer 1', 'OLD FORMAT'), format = format - 1 WHERE run_id = ?").run(runId);
-    restart();
-    const record = runs.compareRecord(runId);
-    expect(record.tasks.map((t) => t.result)).not.toContain('OLD FORMAT');
-    expect(record.tasks.map((t) => t.result)).toContain('answer 1');
-    expect(db.prepare('SELECT format FROM run_records WHERE run_id = ?').pluck().get(runId)).toBe(RECORD_FORMAT);
+  describe('kept comparisons', () => {
+    it('when the newest run of a pack settles, its comparison with the run before it is kept, and read after a restart', async () => {
+      const a = makeRun('pack', simplePrompts, 2, simpleOutcomes);
+      const b = makeRun('pack', simplePrompts, 2, [...simpleOutcomes].reverse());
+      runs.summary(a);
+      runs.summary(b); // the first read of B after it settled
+      await keptWritten();
+      restart();
+      const inputs = comparisonInputs(runs, a, b);
+      const head = keptHead(runs, inputs);
+      expect(head).not.toBeNull();
+      const recordA = runs.compareRecord(a);
+      const recordB = runs.compareRecord(b);
+      const { policy, source } = policyForRun(recordB);
+      const fresh = compareRuns(recordA, recordB, { policy, policySource: source });
+      expect(head).toEqual({ ...fresh, pairs: [] });
+      expect(keptPairs(runs, inputs)).toEqual(fresh.pairs);
+    });
+
+    it('is not read once its inputs change (a new label, another format), and goes with a deleted run', async () => {
+      const a = makeRun('pack', simplePrompts, 1, simpleOutcomes);
+      const b = makeRun('pack', simplePrompts, 1, simpleOutcomes);
+      runs.summary(a);
+      runs.summary(b);
+      await keptWritten();
+      const inputs = comparisonInputs(runs, a, b);
+      expect(keptHead(runs, inputs)).not.toBeNull();
+      db.prepare('UPDATE runs SET label = ? WHERE run_id = ?').run('renamed', b);
+      expect(keptHead(runs, comparisonInputs(runs, a, b))).toBeNull();
+      db.prepare('UPDATE runs SET label = NULL WHERE run_id = ?').run(b);
+      expect(keptHead(runs, comparisonInputs(runs, a, b))).not.toBeNull();
+      expect(inputs.key.startsWith(`[${COMPARISON_FORMAT},${RECORD_FORMAT},`)).toBe(true);
+      runs.delete(b);
+      expect(db.prepare('SELECT count(*) FROM comparisons').pluck().get()).toBe(0);
+      expect(db.prepare('SELECT count(*) FROM run_records WHERE run_id = ?').pluck().get(b)).toBe(0);
+    });
   });
 
-  it('a retry after the run ended is a new version: the kept row is not used, the record shows the retry and what the run recorded', () => {
-    const runId = makeRun('kept', simplePrompts, 1, simpleOutcomes);
-    const before = runs.compareRecord(runId);
-    const failed = before.tasks.find((t) => t.status === 'failed');
-    expect(failed).toBeDefined();
-    restart();
-    expect(queue.retryFailed(failed?.task_id)).toEqual({ retried: 1 });
-    const [task] = queue.lease({ worker_id: 'w', max_tasks: 1, backends: ['b1', 'b2'] });
-    queue.ack({ task_id: task?.task_id ?? 0, lease_token: task?.lease_token ?? '', status: 'done', result: 'fixed', error: null });
-    restart();
-    const after = runs.compareRecord(runId);
-    expect(after.tasks.find((t) => t.task_id === failed?.task_id)).toMatchObject({ status: 'failed', retried_after_run: { attempts: 1, status: 'done' } });
-    expect(after.run.finished_at).toBe(before.run.finished_at);
-    // The summary follows: it is the summary of the record as it is now.
-    expect(runs.summary(runId).run.finished_at).toBe(before.run.finished_at);
+  const outcome: fc.Arbitrary<Outcome> = fc.record({
+    status: fc.constantFrom('done' as const, 'done' as const, 'failed' as const, 'cancelled' as const),
+    text: fc.oneof(fc.constantFrom('answer 1', 'the answer', '{"a":1}', ''), fc.string({ maxLength: 30, unit: 'grapheme' })),
+    stdout: fc.string({ maxLength: 50 }),
+    latency: fc.option(fc.integer({ min: 0, max: 5000 }), { nil: null }),
   });
+  const expectation: fc.Arbitrary<Expect | undefined> = fc.constantFrom(undefined, { contains: 'answer' }, { regex: '\\d' }, { json: true }, { max_latency_ms: 1000 }, { not_contains: '1' });
 
-  it('a kept summary is the summary built from the tasks', () => {
-    const runId = makeRun('kept', simplePrompts, 2, simpleOutcomes);
-    const built = runs.summary(runId);
-    restart();
-    db.prepare("UPDATE run_records SET body = '{}' WHERE run_id = ?").run(runId); // only the summary may be read
-    expect(runs.summary(runId)).toEqual(built);
-    expect(runs.list({}).map((s) => s.run.run_id)).toEqual([runId]);
-  });
-});
-
-describe('kept comparisons', () => {
-  it('when the newest run of a pack settles, its comparison with the run before it is kept, and read after a restart', () => {
-    const a = makeRun('pack', simplePrompts, 2, simpleOutcomes);
-    const b = makeRun('pack', simplePrompts, 2, [...simpleOutcomes].reverse());
-    runs.summary(a);
-    runs.summary(b); // the first read of B after it settled
-    restart();
-    const inputs = comparisonInputs(runs, a, b);
-    const head = keptHead(runs, inputs);
-    expect(head).not.toBeNull();
-    const recordA = runs.compareRecord(a);
-    const recordB = runs.compareRecord(b);
-    const { policy, source } = policyForRun(recordB);
-    const fresh = compareRuns(recordA, recordB, { policy, policySource: source });
-    expect(head).toEqual({ ...fresh, pairs: [] });
-    expect(keptPairs(runs, inputs)).toEqual(fresh.pairs);
-  });
-
-  it('is not read once its inputs change (a new label, another format), and goes with a deleted run', () => {
-    const a = makeRun('pack', simplePrompts, 1, simpleOutcomes);
-    const b = makeRun('pack', simplePrompts, 1, simpleOutcomes);
-    runs.summary(a);
-    runs.summary(b);
-    const inputs = comparisonInputs(runs, a, b);
-    expect(keptHead(runs, inputs)).not.toBeNull();
-    db.prepare('UPDATE runs SET label = ? WHERE run_id = ?').run('renamed', b);
-    expect(keptHead(runs, comparisonInputs(runs, a, b))).toBeNull();
-    db.prepare('UPDATE runs SET label = NULL WHERE run_id = ?').run(b);
-    expect(keptHead(runs, comparisonInputs(runs, a, b))).not.toBeNull();
-    expect(inputs.key.startsWith(`[${COMPARISON_FORMAT},${RECORD_FORMAT},`)).toBe(true);
-    runs.delete(b);
-    expect(db.prepare('SELECT count(*) FROM comparisons').pluck().get()).toBe(0);
-    expect(db.prepare('SELECT count(*) FROM run_records WHERE run_id = ?').pluck().get(b)).toBe(0);
-  });
-});
-
-const outcome: fc.Arbitrary<Outcome> = fc.record({
-  status: fc.constantFrom('done' as const, 'done' as const, 'failed' as const, 'cancelled' as const),
-  text: fc.oneof(fc.constantFrom('answer 1', 'the answer', '{"a":1}', ''), fc.string({ maxLength: 30, unit: 'grapheme' })),
-  stdout: fc.string({ maxLength: 50 }),
-  latency: fc.option(fc.integer({ min: 0, max: 5000 }), { nil: null }),
-});
-const expectation: fc.Arbitrary<Expect | undefined> = fc.constantFrom(undefined, { contains: 'answer' }, { regex: '\\d' }, { json: true }, { max_latency_ms: 1000 }, { not_contains: '1' });
-
-describe('kept equals built (property)', () => {
-  it('the kept compare record, summary, pass counts and comparison equal those built again from the tasks; compacting changes no comparison; a cell read alone is the cell of the whole runs', () => {
-    fc.assert(
-      fc.property(
-        fc.uniqueArray(fc.record({ id: fc.constantFrom('p1', 'p2', 'p3', 'p4'), expect: expectation }), { minLength: 1, maxLength: 3, selector: (p) => p.id }),
-        fc.integer({ min: 1, max: 3 }),
-        fc.array(outcome, { minLength: 1, maxLength: 12 }),
-        fc.array(outcome, { minLength: 1, maxLength: 12 }),
-        (prompts, repeat, outcomesA, outcomesB) => {
-          const a = makeRun('prop', prompts, repeat, outcomesA);
-          const b = makeRun('prop', prompts, repeat, outcomesB);
-          const fullA = runs.get(a);
-          const fullB = runs.get(b);
-          const summaries = [runs.summary(a), runs.summary(b)];
-          restart();
-          const keptA = runs.compareRecord(a);
-          const keptB = runs.compareRecord(b);
-          expect([runs.summary(a), runs.summary(b)]).toEqual(summaries);
-          const inputs = comparisonInputs(runs, a, b);
-          const head = keptHead(runs, inputs);
-          const { policy, source } = policyForRun(keptB);
-          const fromKept = compareRuns(keptA, keptB, { policy, policySource: source });
-          expect(head).toEqual({ ...fromKept, pairs: [] });
-          expect(keptPairs(runs, inputs)).toEqual(fromKept.pairs);
-          // The full records compare the same: what compacting leaves out is never compared.
-          expect(compareRuns(fullA, fullB, { policy, policySource: source })).toEqual(fromKept);
-          // A matrix cell read from its own tasks is the cell of the whole runs; kept pass counts are counted ones.
-          for (const prompt of prompts) {
-            for (const backend of ['b1', 'b2']) {
-              const options = { policy, policySource: source };
-              expect(compareRow(runs.rowRecord(a, prompt.id, backend), runs.rowRecord(b, prompt.id, backend), prompt.id, backend, options)).toEqual(compareRow(fullA, fullB, prompt.id, backend, options));
+  describe('kept equals built (property)', () => {
+    it('the kept compare record, summary, pass counts and comparison equal those built again from the tasks; compacting changes no comparison; a cell read alone is the cell of the whole runs', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.uniqueArray(fc.record({ id: fc.constantFrom('p1', 'p2', 'p3', 'p4'), expect: expectation }), { minLength: 1, maxLength: 3, selector: (p) => p.id }),
+          fc.integer({ min: 1, max: 3 }),
+          fc.array(outcome, { minLength: 1, maxLength: 12 }),
+          fc.array(outcome, { minLength: 1, maxLength: 12 }),
+          async (prompts, repeat, outcomesA, outcomesB) => {
+            const a = makeRun('prop', prompts, repeat, outcomesA);
+            const b = makeRun('prop', prompts, repeat, outcomesB);
+            const fullA = runs.get(a);
+            const fullB = runs.get(b);
+            const summaries = [runs.summary(a), runs.summary(b)];
+            await keptWritten();
+            restart();
+            const keptA = runs.compareRecord(a);
+            const keptB = runs.compareRecord(b);
+            expect([runs.summary(a), runs.summary(b)]).toEqual(summaries);
+            const inputs = comparisonInputs(runs, a, b);
+            const head = keptHead(runs, inputs);
+            const { policy, source } = policyForRun(keptB);
+            const fromKept = compareRuns(keptA, keptB, { policy, policySource: source });
+            expect(head).toEqual({ ...fromKept, pairs: [] });
+            expect(keptPairs(runs, inputs)).toEqual(fromKept.pairs);
+            // The full records compare the same: what compacting leaves out is never compared.
+            expect(compareRuns(fullA, fullB, { policy, policySource: source })).toEqual(fromKept);
+            // A matrix cell read from its own tasks is the cell of the whole runs; kept pass counts are counted ones.
+            for (const prompt of prompts) {
+              for (const backend of ['b1', 'b2']) {
+                const options = { policy, policySource: source };
+                expect(compareRow(runs.rowRecord(a, prompt.id, backend), runs.rowRecord(b, prompt.id, backend), prompt.id, backend, options)).toEqual(compareRow(fullA, fullB, prompt.id, backend, options));
+              }
             }
-          }
-          expect(runs.passCounts(a)).toEqual(passCounts(keptA));
-          expect(rebuiltCompareRecord(a)).toEqual(keptA);
-          expect(rebuiltCompareRecord(b)).toEqual(keptB);
-        },
-      ),
-      { numRuns: 25 },
-    );
+            expect(runs.passCounts(a)).toEqual(passCounts(keptA));
+            expect(rebuiltCompareRecord(a)).toEqual(keptA);
+            expect(rebuiltCompareRecord(b)).toEqual(keptB);
+            await keptWritten();
+          },
+        ),
+        { numRuns: 25 },
+      );
+    });
   });
 });
