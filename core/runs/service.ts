@@ -150,6 +150,8 @@ export interface KeptRows {
 /** Builds and keeps settled runs' rows elsewhere (core/runs/settled-keeper.ts: a worker thread). */
 export interface RunKeeper {
   schedule(runId: string, version: string): void;
+  /** Resolves once those of these runs (all if not given) being built or waiting now are kept; null if none is. */
+  whenKept(runIds?: readonly string[]): Promise<void> | null;
 }
 
 /**
@@ -424,6 +426,15 @@ export class RunService implements KeptRuns {
     const current = this.kept.stamp(runId);
     if (current && current.version === version && current.format === RECORD_FORMAT) return;
     this.keeping.keeper.schedule(runId, version);
+  }
+
+  /**
+   * Resolves once the keeper has kept those of these runs (every run if not given) it is building or
+   * about to: a read of them waits for that instead of building them on the hub's thread. Null when
+   * there is nothing to wait for.
+   */
+  whenKept(runIds?: readonly string[]): Promise<void> | null {
+    return this.keeping.kind === 'deferred' ? this.keeping.keeper.whenKept(runIds) : null;
   }
 
   /**

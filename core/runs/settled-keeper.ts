@@ -41,7 +41,7 @@ export interface SettledKeeperOptions {
   log?: (line: string) => void;
 }
 
-/** Emits `started` (run id) when the worker begins a run, `kept` (run id) once its rows were handled. */
+/** Emits `started` (run id) when the worker begins a run, `kept` (run id) once its rows were handled, `closed`. */
 export class SettledKeeper extends EventEmitter implements RunKeeper {
   private worker: Worker | null = null;
   /** Runs waiting to be built, by id, in the order asked (a run asked again keeps its place). */
@@ -52,6 +52,8 @@ export class SettledKeeper extends EventEmitter implements RunKeeper {
 
   constructor(private readonly options: SettledKeeperOptions) {
     super();
+    // Every request waiting for a run (whenKept) listens a moment.
+    this.setMaxListeners(0);
   }
 
   schedule(runId: string, version: string): void {
@@ -59,6 +61,29 @@ export class SettledKeeper extends EventEmitter implements RunKeeper {
     if (this.building?.runId === runId && this.building.version === version) return;
     this.waiting.set(runId, version);
     this.next();
+  }
+
+  /**
+   * Resolves once the runs among `runIds` (every run if not given) that are being built or wait to
+   * be now have been handled (or the keeper closed); null when none is.
+   */
+  whenKept(runIds?: readonly string[]): Promise<void> | null {
+    const queued = [...(this.building ? [this.building.runId] : []), ...this.waiting.keys()];
+    const pending = new Set(runIds ? queued.filter((id) => runIds.includes(id)) : queued);
+    if (pending.size === 0) return null;
+    return new Promise((resolve) => {
+      const finish = () => {
+        this.off('kept', handled);
+        this.off('closed', finish);
+        resolve();
+      };
+      const handled = (runId: string) => {
+        pending.delete(runId);
+        if (pending.size === 0) finish();
+      };
+      this.on('kept', handled);
+      this.on('closed', finish);
+    });
   }
 
   /** Resolves once nothing is being built or waits to be (tests, benchmarks, a clean stop). */
@@ -74,6 +99,7 @@ export class SettledKeeper extends EventEmitter implements RunKeeper {
     const worker = this.worker;
     this.worker = null;
     this.building = null;
+    this.emit('closed');
     if (worker) await worker.terminate();
     this.settleIdle();
   }

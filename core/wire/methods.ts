@@ -25,6 +25,15 @@ const servedByConnection = (method: string) => (): never => {
   throw new HubError('bad_request', `${method} is served by the JSONL connection${method === 'subscribe' ? ' or GET /events' : ''}`);
 };
 
+/**
+ * Answers once the hub's keeper has kept those runs (every run if not given) it is building now, so
+ * a run that just settled is summarised from its kept rows instead of being built on the hub's thread.
+ */
+function afterKeeping<T>(ctx: MethodContext, runIds: readonly string[] | undefined, answer: () => T): T | Promise<T> {
+  const pending = ctx.runs.whenKept(runIds);
+  return pending ? pending.then(answer) : answer();
+}
+
 const handlers: { [M in HubMethod]: Handler<M> } = {
   enqueue: (ctx, p) => ctx.queue.enqueue(p),
   lease: (ctx, p, signal) => {
@@ -55,9 +64,9 @@ const handlers: { [M in HubMethod]: Handler<M> } = {
   run_create: (ctx, p) =>
     ctx.runs.create({ ...p, lock_state: (p.lock_state ?? null) as Parameters<RunService['create']>[0]['lock_state'] }),
   run_get: (ctx, p) => ctx.runs.get(p.run_id),
-  run_summary: (ctx, p) => ctx.runs.summary(p.run_id),
+  run_summary: (ctx, p) => afterKeeping(ctx, [p.run_id], () => ctx.runs.summary(p.run_id)),
   run_task_checks: (ctx, p) => ({ checks: ctx.runs.taskChecks(p.task_id) }),
-  run_list: (ctx, p) => ({ runs: ctx.runs.list(p) }),
+  run_list: (ctx, p) => afterKeeping(ctx, undefined, () => ({ runs: ctx.runs.list(p) })),
   run_baseline: (ctx, p) => ctx.runs.setBaseline(p.run_id),
   run_baseline_of: (ctx, p) => ({ run_id: ctx.runs.baselineOf(p.pack_name) }),
   run_pick: (ctx, p) => ctx.runs.pick(p.run_id, p.prompt_id, p.task_id),

@@ -111,7 +111,7 @@ describe('settled runs kept by the hub in a worker thread', () => {
     expect(logs.filter((line) => /kept|keeping/.test(line))).toEqual([]);
   });
 
-  it('answers stats and lease while a big run is being built in the worker', async () => {
+  it('answers stats and lease while a big run is being built in the worker; run_summary waits for its kept rows', async () => {
     hub = await startTestHub();
     const keeper = hub.keeper;
     if (!keeper) throw new Error('the hub has no keeper');
@@ -133,12 +133,20 @@ describe('settled runs kept by the hub in a worker thread', () => {
       order.push('lease');
       return answer;
     });
-    const [statsAnswer, leaseAnswer] = await Promise.all([stats, lease]);
+    // A summary asked meanwhile waits for the worker's rows instead of building B on the hub's thread.
+    const summary = client.call('run_summary', { run_id: b }).then((answer) => {
+      order.push('summary');
+      return answer;
+    });
+    const [statsAnswer, leaseAnswer, summaryAnswer] = await Promise.all([stats, lease, summary]);
     await bKept;
+    expect(summaryAnswer.run.run_id).toBe(b);
+    expect(summaryAnswer.run.finished_at).not.toBeNull();
+    expect(summaryAnswer).toEqual(JSON.parse(JSON.stringify(hub.runs.summary(b))));
     expect(statsAnswer.stats).toBeDefined();
     expect(leaseAnswer.tasks.map((t) => t.prompt)).toEqual(['for an agent']);
     // Both answered while the worker was still building B (B takes far longer than a round trip).
-    expect(order).toEqual(['stats', 'lease', 'kept']);
+    expect(order).toEqual(['stats', 'lease', 'kept', 'summary']);
     const file = new Database(hub.dbPath, { readonly: true });
     try {
       expect(file.prepare('SELECT count(*) FROM comparisons WHERE run_a = ? AND run_b = ?').pluck().get(a, b)).toBe(1);
