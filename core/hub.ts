@@ -69,10 +69,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   // A settled run's kept rows are built in a worker thread reading the file (an in-memory database
   // or a bundle without the worker's script keeps them inline, on the first read).
   const script = options.dbPath === ':memory:' || !databaseWritable(options.dbPath) ? null : keptWorkerScript();
-  let applyKept: RunService['applyKept'] = () => ({ record: false, comparison: false });
-  const keeper = script ? new SettledKeeper({ dbPath: options.dbPath, script, apply: (rows) => applyKept(rows), log: options.log }) : undefined;
+  const keeper = script ? new SettledKeeper({ dbPath: options.dbPath, script, apply: (rows) => runs.applyKept(rows), log: options.log }) : undefined;
   const runs = new RunService(db, queue, keeper ? { kind: 'deferred', keeper } : { kind: 'inline' });
-  applyKept = (rows) => runs.applyKept(rows);
   // Before the servers: its listener must come first (see CheckTaskScheduler).
   const checkScheduler = new CheckTaskScheduler(queue, options.log);
   const stopWatchingSettling = keeper ? watchSettling(queue.events, runs, options.log) : () => {};

@@ -87,10 +87,8 @@ async function measure(mode: Mode): Promise<Measured> {
   const queue = new TaskQueue(db, { leaseSeconds: 600 });
   const script = keptWorkerScript();
   if (mode !== 'inline' && !script) throw new Error('the kept-rows worker script is missing: run npm run build');
-  let runs: RunService | undefined;
-  const keeper = mode !== 'inline' && script ? new SettledKeeper({ dbPath, script, apply: (rows) => runs?.applyKept(rows), log: (line) => process.stderr.write(`${line}\n`) }) : undefined;
-  runs = new RunService(db, queue, keeper ? { kind: 'deferred', keeper } : { kind: 'inline' });
-  const service = runs;
+  const keeper = mode !== 'inline' && script ? new SettledKeeper({ dbPath, script, apply: (rows) => service.applyKept(rows), log: (line) => process.stderr.write(`${line}\n`) }) : undefined;
+  const service = new RunService(db, queue, keeper ? { kind: 'deferred', keeper } : { kind: 'inline' });
   const stopWatching = keeper ? watchSettling(queue.events, service) : () => {};
   try {
     // The run before it, as kept when it settled.

@@ -48,28 +48,20 @@ function settleRun(running: RunningHub, pack: string, prompts: number): string {
   return run_id;
 }
 
-/** Resolves when the keeper has handled `runId` (its rows written, or refused as outdated). */
-function keptOnce(keeper: SettledKeeper, runId: string): Promise<void> {
+/** Resolves when the keeper emits `event` for `runId` (`started`: the worker began it; `kept`: its rows were handled). */
+function keeperEvent(keeper: SettledKeeper, event: 'started' | 'kept', runId: string): Promise<void> {
   return new Promise((resolve) => {
     const listener = (id: string) => {
       if (id !== runId) return;
-      keeper.off('kept', listener);
+      keeper.off(event, listener);
       resolve();
     };
-    keeper.on('kept', listener);
+    keeper.on(event, listener);
   });
 }
 
-function startedOnce(keeper: SettledKeeper, runId: string): Promise<void> {
-  return new Promise((resolve) => {
-    const listener = (id: string) => {
-      if (id !== runId) return;
-      keeper.off('started', listener);
-      resolve();
-    };
-    keeper.on('started', listener);
-  });
-}
+const keptOnce = (keeper: SettledKeeper, runId: string) => keeperEvent(keeper, 'kept', runId);
+const startedOnce = (keeper: SettledKeeper, runId: string) => keeperEvent(keeper, 'started', runId);
 
 describe('settled runs kept by the hub in a worker thread', () => {
   it('a run settling is kept without being read, and the rows the worker built equal those built inline', async () => {
