@@ -16,7 +16,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import { artifactSchema } from '../../core/queue/artifact.js';
 import { TaskQueue } from '../../core/queue/queue.js';
 import { RunService } from '../../core/runs/service.js';
@@ -24,25 +23,28 @@ import { keptWorkerScript, SettledKeeper } from '../../core/runs/settled-keeper.
 import { watchSettling } from '../../core/runs/watch-settling.js';
 import { openDatabase } from '../../core/store/database.js';
 import { callMethod, type MethodContext } from '../../core/wire/methods.js';
+import { benchArgs } from './bench-args.js';
 import { BENCH_BACKENDS, benchRun, type BenchShape } from './compare-data.js';
 
 type Mode = 'inline' | 'worker' | 'worker-summary-now' | 'worker-get-now';
 
-const { values } = parseArgs({
-  options: {
-    prompts: { type: 'string', default: '1000' },
-    backends: { type: 'string', default: '3' },
-    repeats: { type: 'string', default: '10' },
-    modes: { type: 'string', default: 'inline,worker,worker-summary-now,worker-get-now' },
-    help: { type: 'boolean', default: false },
+const MODES: readonly Mode[] = ['inline', 'worker', 'worker-summary-now', 'worker-get-now'];
+const values = benchArgs(
+  { name: 'settle-stall', measures: "the hub's longest event-loop stall from a 30,000-task run's last ack until it is kept and read, before (inline) and now (worker)" },
+  {
+    prompts: { kind: 'number', default: 1000, help: 'prompts per run' },
+    backends: { kind: 'number', default: 3, help: 'backends per run (at most 6)' },
+    repeats: { kind: 'number', default: 10, help: 'tries per prompt and backend' },
+    modes: { kind: 'text', default: MODES.join(','), help: `which ways, comma-separated, of ${MODES.join(', ')}` },
   },
-});
-if (values.help) {
-  process.stdout.write('node dist/scripts/bench/settle-stall.js [--prompts 1000] [--backends 3] [--repeats 10] [--modes inline,worker,worker-summary-now,worker-get-now]\n');
-  process.exit(0);
-}
-const shape: BenchShape = { prompts: Number(values.prompts), backends: BENCH_BACKENDS.slice(0, Number(values.backends)), repeats: Number(values.repeats) };
+);
+const shape: BenchShape = { prompts: values.prompts, backends: BENCH_BACKENDS.slice(0, values.backends), repeats: values.repeats };
 const modes = values.modes.split(',') as Mode[];
+const unknownMode = modes.find((mode) => !MODES.includes(mode));
+if (unknownMode !== undefined) {
+  process.stderr.write(`bench settle-stall: --modes: unknown way ${JSON.stringify(unknownMode)} (one of ${MODES.join(', ')}); see --help\n`);
+  process.exit(2);
+}
 const ACK_CHUNK = 1000;
 const PROBE_MS = 5;
 
