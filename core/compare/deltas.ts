@@ -15,7 +15,9 @@ export function numberDelta(a: number | null | undefined, b: number | null | und
     a: left,
     b: right,
     delta: Number.isInteger(left) && Number.isInteger(right) ? right - left : clean(right - left),
-    pct: left === 0 ? null : Math.round(((right - left) / left) * 1000) / 10,
+    // `+ 0` turns a rounded -0 (4908 -> 4907 ms) into 0: -0 reads "−0 %" and does not survive the
+    // JSON of a kept comparison, which must equal the one built again.
+    pct: left === 0 ? null : Math.round(((right - left) / left) * 1000) / 10 + 0,
   };
 }
 

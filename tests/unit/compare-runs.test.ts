@@ -243,6 +243,8 @@ describe('compareRuns: versions, models and deltas', () => {
     expect(numberDelta(0, 0.02)).toEqual({ a: 0, b: 0.02, delta: 0.02, pct: null });
     expect(numberDelta(0.1, 0.3).delta).toBe(0.2);
     expect(numberDelta(200, 100).pct).toBe(-50);
+    // A drop too small to show is 0, not -0 (which JSON, and so a kept comparison, would turn into 0).
+    expect(Object.is(numberDelta(4908, 4907).pct, 0)).toBe(true);
     const a = record({}, [task({ prompt_id: 'p', status: 'failed', artifact: null })]);
     const b = record({}, [task({ prompt_id: 'p', artifact: { latency_ms: 10 } })]);
     expect(compareRuns(a, b).pairs[0]?.deltas.latency_ms).toEqual({ a: null, b: 10, delta: null, pct: null });
