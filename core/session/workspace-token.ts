@@ -11,6 +11,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { HubError, errorMessage } from '../errors.js';
 import { readTokenFile } from '../wire/auth.js';
+import { processAlive } from '../store/db-lock.js';
 
 const STATE_DIR = '.mittelo';
 const TOKEN_FILE = 'token';
@@ -48,15 +49,6 @@ export function ensureWorkspaceToken(workspace: string, log: (line: string) => v
 
 const hubRecordSchema = z.object({ pid: z.number().int().positive(), host: z.string().min(1), port: z.number().int().min(1).max(65535), rest_url: z.string().nullable() });
 export type HubRecord = z.output<typeof hubRecordSchema>;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function writePrivate(file: string, text: string): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -97,7 +89,7 @@ export function recordRunningHub(workspace: string, configDir: string, hub: Omit
 export function runningHubOf(workspace: string): HubRecord | null {
   try {
     const parsed = hubRecordSchema.safeParse(JSON.parse(fs.readFileSync(path.join(workspace, STATE_DIR, HUB_RECORD), 'utf8')));
-    return parsed.success && alive(parsed.data.pid) ? parsed.data : null;
+    return parsed.success && processAlive(parsed.data.pid) ? parsed.data : null;
   } catch {
     return null;
   }
@@ -107,7 +99,7 @@ export function runningHubOf(workspace: string): HubRecord | null {
 export function workspaceOfHubPort(configDir: string, port: number): string | null {
   try {
     const parsed = z.object({ pid: z.number().int().positive(), workspace: z.string().min(1) }).safeParse(JSON.parse(fs.readFileSync(userIndexPath(configDir, port), 'utf8')));
-    if (!parsed.success || !alive(parsed.data.pid)) return null;
+    if (!parsed.success || !processAlive(parsed.data.pid)) return null;
     return runningHubOf(parsed.data.workspace)?.port === port ? parsed.data.workspace : null;
   } catch {
     return null;

@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { HubError } from '../errors.js';
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it does, owned by another user). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -24,7 +25,7 @@ export function hubLockOwner(dbPath: string): number | null {
     return null;
   }
   const owner = Number(text.trim());
-  return Number.isInteger(owner) && owner > 0 && alive(owner) ? owner : null;
+  return Number.isInteger(owner) && owner > 0 && processAlive(owner) ? owner : null;
 }
 
 export function lockDatabase(dbPath: string): { release: () => void } {
@@ -50,7 +51,7 @@ export function lockDatabase(dbPath: string): { release: () => void } {
         throw new HubError('database', `cannot create the hub lock ${lockPath}: ${(err as Error).message}`);
       }
       const owner = Number(fs.readFileSync(lockPath, 'utf8').trim());
-      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner)) {
+      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && processAlive(owner)) {
         throw new HubError('database', `database ${path.resolve(dbPath)} is in use by another hub (pid ${owner}); stop it, or use another --db`);
       }
       // Stale (its hub died) or ours from before: take it over.
