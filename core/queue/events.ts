@@ -5,6 +5,9 @@ export type HubEventListener = (event: HubEvent) => void;
 
 export class EventBus {
   private readonly listeners = new Set<HubEventListener>();
+  /** In-hub watchers of runs' tasks ending (settling runs): told the run id only, so the queue need
+   * not build and publish every event when no client subscribes. */
+  private readonly runTaskEndWatchers = new Set<(runId: string) => void>();
   private seq = 0;
   /** While a batch transaction is open, events wait here so nobody sees a change before it commits. */
   private held: HubEvent[] | null = null;
@@ -12,6 +15,23 @@ export class EventBus {
   subscribe(listener: HubEventListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  watchRunTaskEnds(watcher: (runId: string) => void): () => void {
+    this.runTaskEndWatchers.add(watcher);
+    return () => this.runTaskEndWatchers.delete(watcher);
+  }
+
+  /** A task ended (acked, expired, cancelled): watchers of its run hear of it. */
+  runTaskEnded(runId: string | null): void {
+    if (runId === null) return;
+    for (const watcher of this.runTaskEndWatchers) {
+      try {
+        watcher(runId);
+      } catch {
+        // A watcher's failure must never break the queue.
+      }
+    }
   }
 
   get hasListeners(): boolean {

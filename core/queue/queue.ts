@@ -271,6 +271,7 @@ export class TaskQueue {
         return this.store.finish(task, 'failed', null, message, now);
       }),
     );
+    for (const task of exhausted) this.events.runTaskEnded(task.run_id);
     if (this.events.hasListeners) {
       for (const task of exhausted) this.events.task('expired', publicTask(task));
     }
@@ -305,6 +306,7 @@ export class TaskQueue {
     if (outcome === null) return { ok: true, duplicate: true };
     // Before the event: what the hook queues (a run's check tasks) is seen before the answer ends.
     this.afterAck?.(publicTask(outcome));
+    this.events.runTaskEnded(outcome.run_id);
     if (this.events.hasListeners) this.events.task('acked', publicTask(outcome));
     return { ok: true };
   }
@@ -399,6 +401,7 @@ export class TaskQueue {
       }
       return publicTask(this.store.cancel(current, this.now()));
     });
+    this.events.runTaskEnded(task.run_id);
     this.events.task('cancelled', task);
     return { ok: true, task };
   }

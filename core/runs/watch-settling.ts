@@ -10,10 +10,8 @@ const QUIET_MS = 200;
 
 export function watchSettling(events: EventBus, runs: Pick<RunService, 'keepIfSettled'>, log?: (line: string) => void): () => void {
   const timers = new Map<string, NodeJS.Timeout>();
-  const unsubscribe = events.subscribe((event) => {
-    if (event.type !== 'acked' && event.type !== 'cancelled' && event.type !== 'expired') return;
-    const runId = event.task.run_id;
-    if (runId === null) return;
+  // Not a subscription: with one, the queue would build and publish every event for nobody.
+  const unsubscribe = events.watchRunTaskEnds((runId) => {
     clearTimeout(timers.get(runId));
     const timer = setTimeout(() => {
       timers.delete(runId);
