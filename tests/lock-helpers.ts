@@ -5,7 +5,6 @@
  * machine itself does not matter.
  */
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { listDrivers } from '../drivers/registry.js';
 import { repoRoot, runCli, tempDir, type CliResult } from './helpers.js';
@@ -103,17 +102,8 @@ export class FakeMachine {
   }
 }
 
-/** A port nothing listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address() as net.AddressInfo;
-      server.close(() => resolve(address.port));
-    });
-  });
-}
+/** A port nothing listens on right now (one helper for all tests: helpers.ts). */
+export { closedPort as freePort } from './helpers.js';
 
 export function json<T>(result: CliResult): T {
   try {

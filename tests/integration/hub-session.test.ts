@@ -5,20 +5,11 @@
  * replaced by an embedded one.
  */
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HubError } from '../../core/errors.js';
 import { openSession, withSession, type EmbedRule } from '../../core/session/connect.js';
-import { startTestHub, tempDir } from '../helpers.js';
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { closedPort, startTestHub, tempDir } from '../helpers.js';
 
 function embedOn(dbPath: string, create: boolean): EmbedRule {
   return { dbPath, create, said: (db) => `embedded on ${db}` };
@@ -42,7 +33,7 @@ describe('a client session', () => {
   });
 
   it('embeds a hub on the database when nothing answers, says so, and stops it afterwards', async () => {
-    const port = await freePort();
+    const port = await closedPort();
     const dbPath = path.join(tempDir(), 'new.db');
     const lines: string[] = [];
     const stats = await withSession({ host: '127.0.0.1', port }, embedOn(dbPath, true), (line) => lines.push(line), async (c) => {
@@ -61,7 +52,7 @@ describe('a client session', () => {
   });
 
   it('does not make a database it may only read: nothing answers and none exists is "unreachable"', async () => {
-    const port = await freePort();
+    const port = await closedPort();
     const dbPath = path.join(tempDir(), 'missing.db');
     const failure = await openSession({ host: '127.0.0.1', port }, embedOn(dbPath, false), () => undefined).catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(HubError);
@@ -83,7 +74,7 @@ describe('a client session', () => {
   });
 
   it('a database that cannot be opened is named, not hidden behind "unreachable" alone', async () => {
-    const port = await freePort();
+    const port = await closedPort();
     const dbPath = path.join(tempDir(), 'corrupt.db');
     fs.writeFileSync(dbPath, 'this is not a SQLite file, just some text long enough to have a header');
     const before = fs.readFileSync(dbPath);

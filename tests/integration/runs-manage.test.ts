@@ -3,12 +3,11 @@
  * single task: preset/backend mismatches, unknown backends, bad pack lines.
  */
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningHub } from '../../core/hub.js';
 import type { RunInfo } from '../../core/runs/types.js';
-import { startTestHub } from '../helpers.js';
+import { closedPort, startTestHub } from '../helpers.js';
 import { stopTestHub, Workspace } from '../runs-helpers.js';
 
 let hub: RunningHub & { dbPath: string };
@@ -122,16 +121,8 @@ it('a run records the version lock as it stood (locked CLIs with their status, o
 });
 
 describe('no hub at the address', () => {
-  async function freePort(): Promise<number> {
-    const server = net.createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as net.AddressInfo;
-    await new Promise((resolve) => server.close(resolve));
-    return port;
-  }
-
   it('mittelo run starts a hub in its own process on --db, and the run is in that database afterwards', async () => {
-    const alone = new Workspace(await freePort());
+    const alone = new Workspace(await closedPort());
     try {
       alone.backend('echoer', 'cat');
       const r = await alone.cli(['run', '--prompt', 'on my own', '--backend', 'echoer', '--db', 'own.db', '--json']);
